@@ -1,0 +1,211 @@
+//! The `esms-ledger` command: parses the command line, sets up logging, calls the library,
+//! and maps its errors to exit codes in one place.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use esms_ledger::error::{Error, exit};
+use esms_ledger::region::{RegionError, normalise_region};
+use esms_ledger::run::{RunOptions, RunStatus, run};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0   published (warnings allowed unless --strict), or inputs unchanged
+  1   internal error
+  2   usage error
+  65  unacknowledged error findings, or a figure/anchor that cannot be extracted:
+      nothing published, previous outputs untouched, report in OUT/rejected/
+  66  an input missing or unreadable
+  73  outputs cannot be written
+  75  another run holds the lock (try again later)
+  78  invalid TOML description or acknowledgement file";
+
+/// Turns official ESMS numérique publications (BO decisions and instructions, annex
+/// spreadsheets, press extracts) into one validated, BI-ready dataset.
+#[derive(Debug, Parser)]
+#[command(name = "esms-ledger", version, about, after_help = EXIT_CODES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// More logs (-v debug, -vv trace); RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    /// Only errors in the logs.
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    /// Log format on stderr.
+    #[arg(long, value_enum, default_value_t = LogFormat::Auto, global = true, env = "ESMS_LOG_FORMAT")]
+    log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LogFormat {
+    /// Human-readable, coloured only on a terminal.
+    Auto,
+    Human,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Read inputs/, validate, and publish Parquet tables and reports into the output folder.
+    #[command(after_help = EXIT_CODES)]
+    Run {
+        /// Folder of sources and their TOML descriptions.
+        #[arg(long, default_value = "inputs")]
+        inputs: PathBuf,
+        /// Output folder (published atomically; a lock prevents overlapping runs).
+        #[arg(long, default_value = "outputs")]
+        out: PathBuf,
+        /// Fail (exit 65) on unacknowledged warnings too.
+        #[arg(long)]
+        strict: bool,
+        /// Publish even if the inputs are unchanged since the last publication.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print the INSEE code, official name and matching rule for a region name.
+    Region {
+        /// A region name as a source writes it ("Paca", "Ile-de-France", "11 - Île-de-France").
+        name: String,
+    },
+    /// List the validation rules with their ids, severities and descriptions.
+    Rules,
+}
+
+fn init_logging(cli: &Cli) {
+    use tracing_subscriber::EnvFilter;
+    use tracing_subscriber::filter::LevelFilter;
+    let default = if cli.quiet {
+        LevelFilter::ERROR
+    } else {
+        match cli.verbose {
+            0 => LevelFilter::INFO,
+            1 => LevelFilter::DEBUG,
+            _ => LevelFilter::TRACE,
+        }
+    };
+    let filter = EnvFilter::builder()
+        .with_default_directive(default.into())
+        .from_env_lossy();
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Human | LogFormat::Auto => {
+            // tracing-subscriber does not detect a non-terminal: cron mails and journals
+            // would get escape codes.
+            let ansi = matches!(cli.log_format, LogFormat::Auto)
+                && std::io::stderr().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none();
+            builder.with_ansi(ansi).init();
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    init_logging(&cli);
+    match execute(&cli.command) {
+        Ok(()) => ExitCode::from(exit::OK),
+        Err(e) => {
+            tracing::error!("{e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+fn execute(command: &Command) -> Result<(), Error> {
+    match command {
+        Command::Run {
+            inputs,
+            out,
+            strict,
+            force,
+        } => {
+            let outcome = run(&RunOptions {
+                inputs: inputs.clone(),
+                out: out.clone(),
+                strict: *strict,
+                force: *force,
+            })?;
+            let s = &outcome.report.summary;
+            let verb = match outcome.status {
+                RunStatus::Published => "published",
+                RunStatus::Unchanged => "unchanged",
+            };
+            tracing::info!(
+                publications = s.publications,
+                envelopes = s.envelopes,
+                errors = s.errors,
+                warnings = s.warnings,
+                acknowledged = s.acknowledged,
+                files = outcome.published.len(),
+                "{verb}: {}",
+                out.display()
+            );
+            println!(
+                "{verb}: {} publications, {} envelopes, {} euros covered; findings: {} errors, {} warnings, {} infos, {} acknowledged",
+                s.publications,
+                s.envelopes,
+                s.euros_covered,
+                s.errors,
+                s.warnings,
+                s.infos,
+                s.acknowledged
+            );
+            Ok(())
+        }
+        Command::Region { name } => match normalise_region(name) {
+            Ok(m) => {
+                println!(
+                    "{}\t{}\t{:?} ({})",
+                    m.code.code(),
+                    m.code.name(),
+                    m.rule,
+                    m.matched
+                );
+                if let Some(w) = m.warning {
+                    println!("warning: {w}");
+                }
+                Ok(())
+            }
+            Err(e) => {
+                let hint = match &e {
+                    RegionError::Unknown { suggestions, .. } if !suggestions.is_empty() => format!(
+                        "; did you mean: {}?",
+                        suggestions
+                            .iter()
+                            .map(|r| r.name())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    _ => String::new(),
+                };
+                Err(Error::Extraction {
+                    location: "argument".to_string(),
+                    message: format!("{e}{hint}"),
+                })
+            }
+        },
+        Command::Rules => {
+            for r in esms_ledger::validate::RULES {
+                println!("{}\t{}\t{}", r.id, r.severity.as_str(), r.en);
+            }
+            Ok(())
+        }
+    }
+}

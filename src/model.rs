@@ -1,0 +1,192 @@
+//! The types passed between stages. They are the documentation of the pipeline:
+//! a `Publication` described by its TOML declares `EnvelopeSpec`s; extraction turns
+//! each source into `RawItem`s; normalisation turns those into `Fact`s (a figure with
+//! its provenance); validation turns facts into `Finding`s.
+
+use crate::amount::Amount;
+use crate::region::RegionCode;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+/// Where a figure or a label stands in its source.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Location {
+    /// A text extract: 1-based line, and the character span (0-based, end exclusive,
+    /// counted in Unicode scalar values) within that line.
+    Line {
+        file: String,
+        line: u32,
+        span: (u32, u32),
+    },
+    /// A spreadsheet cell, in A1 notation.
+    Cell {
+        file: String,
+        sheet: String,
+        cell: String,
+    },
+}
+
+impl Location {
+    pub fn file(&self) -> &str {
+        match self {
+            Location::Line { file, .. } | Location::Cell { file, .. } => file,
+        }
+    }
+    /// Line number for text sources, `None` for cells.
+    pub fn line(&self) -> Option<u32> {
+        match self {
+            Location::Line { line, .. } => Some(*line),
+            Location::Cell { .. } => None,
+        }
+    }
+    pub fn span(&self) -> Option<(u32, u32)> {
+        match self {
+            Location::Line { span, .. } => Some(*span),
+            Location::Cell { .. } => None,
+        }
+    }
+    pub fn sheet(&self) -> Option<&str> {
+        match self {
+            Location::Cell { sheet, .. } => Some(sheet),
+            Location::Line { .. } => None,
+        }
+    }
+    pub fn cell(&self) -> Option<&str> {
+        match self {
+            Location::Cell { cell, .. } => Some(cell),
+            Location::Line { .. } => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Location::Line { file, line, span } => {
+                write!(f, "{file}:{line}:{}-{}", span.0 + 1, span.1)
+            }
+            Location::Cell { file, sheet, cell } => write!(f, "{file}[{sheet}!{cell}]"),
+        }
+    }
+}
+
+/// A piece of text as written in the source, with where it stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Located {
+    pub text: String,
+    pub location: Location,
+}
+
+/// A money figure as written, parsed, and located.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StatedAmount {
+    pub amount: Amount,
+    pub raw: String,
+    pub location: Location,
+}
+
+/// What one line of a table, one bullet, one list item or one sentence of a source says,
+/// before any normalisation: the output of the extraction stage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RawItem {
+    /// The label as written: a region, a beneficiary, a budget line's wording.
+    pub label: Located,
+    /// A region named beside the label (the "(Île-de-France, 406 472 euros)" of a
+    /// beneficiary bullet, or a region column of a spreadsheet).
+    pub region_hint: Option<Located>,
+    /// An identifier (FINESS, SIREN) kept as a 9-character string.
+    pub identifier: Option<Located>,
+    /// The figure. For a revision ("de X à Y") this is the new amount.
+    pub amount: StatedAmount,
+    /// For a revision, the amount it replaces.
+    pub previous: Option<StatedAmount>,
+}
+
+/// What an item says, as far as validation is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FactRole {
+    /// A component of its envelope, counted once in the dataset.
+    Component,
+    /// An amount replaced by a revision; kept for audit, not counted.
+    Superseded,
+    /// A remainder the source names ("le reliquat") but does not state: derived, counted.
+    Remainder,
+    /// A figure restating another publication's envelope: checked against it, not counted.
+    Restatement,
+}
+
+/// A normalised figure with its provenance: one row of allocations.parquet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Fact {
+    pub publication_id: String,
+    pub envelope_id: String,
+    pub role: FactRole,
+    pub region: Option<RegionCode>,
+    pub beneficiary: Option<String>,
+    pub identifier: Option<String>,
+    pub amount: Amount,
+    pub raw_label: String,
+    pub raw_amount: String,
+    /// Where the amount stands.
+    pub location: Location,
+    /// Where the label stands.
+    pub label_location: Option<Location>,
+}
+
+/// Severity of a finding. Errors fail the run unless acknowledged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// A money figure inside a finding's arithmetic.
+pub type Eur = Decimal;
+
+/// Something extraction noticed that is not an error of the run but that an analyst should
+/// see (float noise in a cell, an identifier whose check digit fails, a region read from a
+/// beneficiary's name). Validation turns notes into findings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Note {
+    /// Stable rule id, e.g. "sheet.float_noise", "identifier.checksum".
+    pub rule: String,
+    pub severity: Severity,
+    /// English one-liner for logs and findings.parquet.
+    pub message: String,
+    pub location: Location,
+}
+
+/// What a claim in prose asserts about an envelope.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ClaimKind {
+    /// "trois projets franciliens", "10 projets lauréats": a number of components.
+    Count { count: u32 },
+    /// A money figure restating the envelope's total, a region's subtotal or a component.
+    Money { amount: StatedAmount },
+}
+
+/// A figure or count stated in prose about an envelope, to be checked against the facts it
+/// restates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Claim {
+    pub kind: ClaimKind,
+    /// The region the sentence speaks of, if any.
+    pub region: Option<Located>,
+    /// The words around the claim (the clause), for matching beneficiaries and for reports.
+    pub context: Located,
+}

@@ -1,0 +1,253 @@
+//! Stage 3: extracted items become facts. Region labels are resolved to the 18 INSEE
+//! regions (never silently: every label that does not resolve cleanly is kept as an issue
+//! for validation to report), revisions split into superseded and current figures, and the
+//! statements of one envelope by several publications are ranked so that each euro is
+//! counted once.
+
+use crate::extract::Extraction;
+use crate::model::{Claim, Fact, FactRole, Located, Note, StatedAmount};
+use crate::region::{MatchRule, RegionCode, RegionError, find_regions, normalise_region};
+use crate::sources::{Breakdown, EnvelopeSpec, Publication, PublicationKind};
+use serde::Serialize;
+
+/// Why a label did not resolve cleanly to one region.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RegionIssue {
+    /// No region has this name; the closest official names are suggested.
+    Unknown {
+        label: Located,
+        suggestions: Vec<RegionCode>,
+    },
+    /// The name could mean several regions ("Aquitaine", "Océan Indien").
+    Ambiguous {
+        label: Located,
+        candidates: Vec<RegionCode>,
+        reason: String,
+    },
+    /// A pre-2016 name, mapped to its successor.
+    Legacy {
+        label: Located,
+        region: RegionCode,
+        warning: String,
+    },
+    /// No region given beside a beneficiary; the one its name holds was used.
+    InferredFromName { label: Located, region: RegionCode },
+    /// A beneficiary with no region anywhere.
+    Missing { label: Located },
+}
+
+/// One envelope as one publication states it, normalised.
+#[derive(Debug, Clone)]
+pub struct Statement {
+    pub publication_id: String,
+    pub publication_kind: PublicationKind,
+    pub published_on: String,
+    pub source_name: String,
+    pub spec: EnvelopeSpec,
+    /// Whether this statement is the envelope's reference (its facts are counted).
+    pub primary: bool,
+    pub declared_total: Option<StatedAmount>,
+    pub total_row: Option<StatedAmount>,
+    pub remainder: Option<Located>,
+    pub facts: Vec<Fact>,
+    pub claims: Vec<Claim>,
+    pub region_issues: Vec<RegionIssue>,
+    pub notes: Vec<Note>,
+}
+
+impl Statement {
+    /// Facts that are components of the envelope as this statement gives it (current
+    /// figures, not superseded ones).
+    pub fn current(&self) -> impl Iterator<Item = &Fact> {
+        self.facts.iter().filter(|f| f.role != FactRole::Superseded)
+    }
+    pub fn superseded(&self) -> impl Iterator<Item = &Fact> {
+        self.facts.iter().filter(|f| f.role == FactRole::Superseded)
+    }
+    /// The total this statement declares: the description's, else the table's Total row.
+    pub fn declared(&self) -> Option<&StatedAmount> {
+        self.declared_total.as_ref().or(self.total_row.as_ref())
+    }
+}
+
+/// Resolves a region label, recording anything short of a clean match.
+fn resolve(label: &Located, issues: &mut Vec<RegionIssue>) -> Option<RegionCode> {
+    match normalise_region(&label.text) {
+        Ok(m) => {
+            if m.rule == MatchRule::Legacy {
+                issues.push(RegionIssue::Legacy {
+                    label: label.clone(),
+                    region: m.code,
+                    warning: m.warning.clone().unwrap_or_default(),
+                });
+            }
+            Some(m.code)
+        }
+        Err(RegionError::Unknown { suggestions, .. }) => {
+            issues.push(RegionIssue::Unknown {
+                label: label.clone(),
+                suggestions,
+            });
+            None
+        }
+        Err(RegionError::Ambiguous {
+            candidates, reason, ..
+        }) => {
+            issues.push(RegionIssue::Ambiguous {
+                label: label.clone(),
+                candidates,
+                reason,
+            });
+            None
+        }
+        Err(RegionError::Empty) => {
+            issues.push(RegionIssue::Unknown {
+                label: label.clone(),
+                suggestions: Vec::new(),
+            });
+            None
+        }
+    }
+}
+
+/// Normalises one publication's extraction of one envelope.
+pub fn normalise(
+    publication: &Publication,
+    spec: &EnvelopeSpec,
+    extraction: Extraction,
+) -> Statement {
+    let mut issues = Vec::new();
+    let mut facts = Vec::new();
+    for item in extraction.items {
+        let (region, beneficiary) = match spec.breakdown {
+            Breakdown::Region | Breakdown::Revision => (resolve(&item.label, &mut issues), None),
+            Breakdown::Beneficiary => {
+                let region = match &item.region_hint {
+                    Some(hint) => resolve(hint, &mut issues),
+                    None => {
+                        // "Caisse nationale d'assurance maladie Bourgogne – Franche-Comté":
+                        // a region named inside the beneficiary's name, used only when it is
+                        // the only one there, and reported.
+                        let found = find_regions(&item.label.text);
+                        let distinct: std::collections::BTreeSet<RegionCode> =
+                            found.iter().map(|&(_, _, code)| code).collect();
+                        if distinct.len() == 1 {
+                            let code = found[0].2;
+                            issues.push(RegionIssue::InferredFromName {
+                                label: item.label.clone(),
+                                region: code,
+                            });
+                            Some(code)
+                        } else {
+                            issues.push(RegionIssue::Missing {
+                                label: item.label.clone(),
+                            });
+                            None
+                        }
+                    }
+                };
+                (region, Some(item.label.text.trim().to_string()))
+            }
+            Breakdown::BudgetLine => (
+                item.region_hint
+                    .as_ref()
+                    .and_then(|hint| resolve(hint, &mut issues)),
+                None,
+            ),
+        };
+        let base = Fact {
+            publication_id: publication.meta.id.clone(),
+            envelope_id: spec.id.clone(),
+            role: FactRole::Component,
+            region,
+            beneficiary,
+            identifier: item.identifier.as_ref().map(|i| i.text.clone()),
+            amount: item.amount.amount,
+            raw_label: item.label.text.clone(),
+            raw_amount: item.amount.raw.clone(),
+            location: item.amount.location.clone(),
+            label_location: Some(item.label.location.clone()),
+        };
+        if let Some(previous) = &item.previous {
+            facts.push(Fact {
+                role: FactRole::Superseded,
+                amount: previous.amount,
+                raw_amount: previous.raw.clone(),
+                location: previous.location.clone(),
+                ..base.clone()
+            });
+        }
+        facts.push(base);
+    }
+    Statement {
+        publication_id: publication.meta.id.clone(),
+        publication_kind: publication.meta.kind,
+        published_on: publication.meta.published_on.to_string(),
+        source_name: publication.source_name.clone(),
+        spec: spec.clone(),
+        primary: false,
+        declared_total: extraction.declared_total,
+        total_row: extraction.total_row,
+        remainder: extraction.remainder,
+        facts,
+        claims: extraction.claims,
+        region_issues: issues,
+        notes: extraction.notes,
+    }
+}
+
+/// Marks, for each envelope, the statement whose facts are counted: among those that give
+/// components, the most authoritative kind of text, then the one with the most figures
+/// stated exactly, then the earliest, then by id. The others' facts become restatements,
+/// checked against it and never added twice.
+pub fn rank_statements(statements: &mut [Statement]) {
+    let mut ids: Vec<String> = statements.iter().map(|s| s.spec.id.clone()).collect();
+    ids.sort();
+    ids.dedup();
+    for id in ids {
+        let best = statements
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.spec.id == id && !s.facts.is_empty())
+            .min_by_key(|(_, s)| {
+                let exact = s.current().filter(|f| f.amount.kind() == "exact").count();
+                (
+                    s.publication_kind.authority_rank(),
+                    std::cmp::Reverse(exact),
+                    s.published_on.clone(),
+                    s.publication_id.clone(),
+                )
+            })
+            .map(|(i, _)| i)
+            // An envelope only ever restated (no components anywhere): its earliest
+            // statement is the reference for its declared total.
+            .or_else(|| {
+                statements
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, s)| s.spec.id == id)
+                    .min_by_key(|(_, s)| {
+                        (
+                            s.publication_kind.authority_rank(),
+                            s.published_on.clone(),
+                            s.publication_id.clone(),
+                        )
+                    })
+                    .map(|(i, _)| i)
+            });
+        for (i, statement) in statements.iter_mut().enumerate() {
+            if statement.spec.id != id {
+                continue;
+            }
+            statement.primary = Some(i) == best;
+            if !statement.primary {
+                for fact in &mut statement.facts {
+                    if fact.role == FactRole::Component {
+                        fact.role = FactRole::Restatement;
+                    }
+                }
+            }
+        }
+    }
+}

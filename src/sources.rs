@@ -1,0 +1,441 @@
+//! Stage 1: the publications described in `inputs/`.
+//!
+//! Each source (a text extract or a spreadsheet) has a TOML description beside it, with the
+//! same stem. The description is the contract a user writes when a new BO publication comes
+//! out: it names the publication and the envelopes (budget pots) whose figures the source
+//! states, and tells extraction where those figures stand. Nothing here reads the sources'
+//! figures; this stage only loads, checks and fingerprints the descriptions.
+
+use crate::error::{Error, config_error_at};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+
+/// The file of acknowledged findings, which lives beside the descriptions but is not one.
+pub const ACKNOWLEDGED_FILE: &str = "acknowledged.toml";
+
+/// What kind of text a publication is; it decides which statement of an envelope is the
+/// reference when two publications state the same one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PublicationKind {
+    BoDecision,
+    BoInstruction,
+    AnnexTable,
+    PressExtract,
+}
+
+impl PublicationKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PublicationKind::BoDecision => "bo-decision",
+            PublicationKind::BoInstruction => "bo-instruction",
+            PublicationKind::AnnexTable => "annex-table",
+            PublicationKind::PressExtract => "press-extract",
+        }
+    }
+    /// Lower is more authoritative: the official text first, its annex re-typed as a
+    /// spreadsheet next, then a press summary.
+    pub fn authority_rank(self) -> u8 {
+        match self {
+            PublicationKind::BoDecision => 0,
+            PublicationKind::BoInstruction => 1,
+            PublicationKind::AnnexTable => 2,
+            PublicationKind::PressExtract => 3,
+        }
+    }
+}
+
+/// How an envelope's figures are broken down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Breakdown {
+    /// One figure per region (an ARS allocation table).
+    Region,
+    /// One figure per beneficiary (organisme gestionnaire, porteur).
+    Beneficiary,
+    /// Lines of a budget ("71,5 millions d'euros sont délégués aux ARS").
+    BudgetLine,
+    /// An amendment: per region, the old amount and the new one.
+    Revision,
+}
+
+impl Breakdown {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Breakdown::Region => "region",
+            Breakdown::Beneficiary => "beneficiary",
+            Breakdown::BudgetLine => "budget-line",
+            Breakdown::Revision => "revision",
+        }
+    }
+}
+
+/// How the figures of a text section are laid out.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ItemLayout {
+    /// Inline list when the anchor's line goes on with figures, bullets otherwise.
+    #[default]
+    Auto,
+    /// One item per bullet line ("•", "-", "*", "–", "1.", "a)").
+    Bullets,
+    /// Items separated by commas or semicolons on the anchor's paragraph.
+    Inline,
+    /// Prose: every figure of every sentence of the section is an item.
+    Sentences,
+}
+
+/// The scale of bare numbers in a spreadsheet column when its header does not say.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Unit {
+    #[default]
+    #[serde(rename = "€", alias = "euros", alias = "EUR")]
+    Euro,
+    #[serde(rename = "k€", alias = "milliers d'euros", alias = "kEUR")]
+    Thousand,
+    #[serde(rename = "M€", alias = "millions d'euros", alias = "MEUR")]
+    Million,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublicationMeta {
+    /// Stable, kebab-case.
+    pub id: String,
+    pub title: String,
+    pub issuer: String,
+    pub kind: PublicationKind,
+    pub published_on: toml::value::Date,
+    /// Relative to the description file.
+    pub source: String,
+    /// The official reference, e.g. "Décision n° 2021-37 du 10 décembre 2021".
+    #[serde(default)]
+    pub reference: Option<String>,
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+/// Spreadsheet column overrides, by letter ("B") or by header text.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Columns {
+    #[serde(default)]
+    pub label: Option<String>,
+    #[serde(default)]
+    pub amount: Option<String>,
+    #[serde(default)]
+    pub region: Option<String>,
+    #[serde(default)]
+    pub identifier: Option<String>,
+    /// For revisions: the column of the amount replaced.
+    #[serde(default)]
+    pub previous: Option<String>,
+}
+
+/// One envelope as one publication states it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnvelopeSpec {
+    pub id: String,
+    pub programme: String,
+    pub exercise: i32,
+    pub phase: String,
+    pub channel: String,
+    pub breakdown: Breakdown,
+    /// As the source states it ("75 millions d'euros"); located in the source for provenance.
+    #[serde(default)]
+    pub declared_total: Option<String>,
+    /// Text: a phrase after which the figures stand. Spreadsheet: a sheet name, or a range
+    /// "Sheet!A4:C23". Absent: the envelope is only named (its declared total restated).
+    #[serde(default)]
+    pub anchor: Option<String>,
+    /// Text: a phrase before which the figures end (default: the end of the list).
+    #[serde(default)]
+    pub until: Option<String>,
+    #[serde(default)]
+    pub items: ItemLayout,
+    /// The envelope this one is a part of (150 M€ ⊃ 84 M€ ⊃ 67 M€).
+    #[serde(default)]
+    pub parent: Option<String>,
+    /// A phrase naming a remainder the source does not state ("le reliquat").
+    #[serde(default)]
+    pub remainder: Option<String>,
+    /// Phrases of the source, outside the section, that restate this envelope's figures
+    /// or counts ("10 projets … 12,2 millions d'euros"); each sentence holding one is checked.
+    #[serde(default)]
+    pub claims: Vec<String>,
+    /// Spreadsheet: scale of bare numbers when the header does not give one.
+    #[serde(default)]
+    pub unit: Option<Unit>,
+    /// Spreadsheet: column overrides.
+    #[serde(default)]
+    pub columns: Option<Columns>,
+}
+
+/// A publication's TOML description, as written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Description {
+    pub publication: PublicationMeta,
+    #[serde(default)]
+    pub envelopes: Vec<EnvelopeSpec>,
+}
+
+/// What a source file holds, decided from its content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceFormat {
+    Text,
+    Spreadsheet,
+}
+
+/// A loaded publication: its description and its source's bytes.
+#[derive(Debug, Clone)]
+pub struct Publication {
+    pub meta: PublicationMeta,
+    pub envelopes: Vec<EnvelopeSpec>,
+    /// The description file, as given on the command line's inputs folder.
+    pub description_path: PathBuf,
+    /// The description as written, for errors that point at its keys.
+    pub description_text: String,
+    pub source_path: PathBuf,
+    /// The source's file name as published in outputs (relative to the inputs folder).
+    pub source_name: String,
+    pub source_sha256: String,
+    pub format: SourceFormat,
+    pub bytes: Vec<u8>,
+}
+
+/// Parses a TOML file into `T`, mapping any error to a configuration error naming the
+/// file, the line and the key.
+pub fn parse_toml<T: serde::de::DeserializeOwned>(path: &Path, text: &str) -> Result<T, Error> {
+    toml::from_str(text).map_err(|e| {
+        let line = e.span().map(|s| line_of_offset(text, s.start));
+        let key = e
+            .span()
+            .map(|s| key_at(text, s.start))
+            .filter(|k| !k.is_empty());
+        config_error_at(path, line, key, e.message().to_string())
+    })
+}
+
+fn line_of_offset(text: &str, offset: usize) -> u32 {
+    let offset = offset.min(text.len());
+    u32::try_from(text[..offset].matches('\n').count() + 1).unwrap_or(u32::MAX)
+}
+
+/// The key of the `key = value` line holding `offset`, for error messages.
+fn key_at(text: &str, offset: usize) -> String {
+    let offset = offset.min(text.len());
+    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+    let line = &text[start..end];
+    match line.split_once('=') {
+        Some((key, _)) => key.trim().to_string(),
+        None => line.trim().trim_matches(['[', ']']).to_string(),
+    }
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Content sniffing: spreadsheets are zip containers (xlsx, xlsb, ods) or OLE compound
+/// files (xls); anything else must be UTF-8 text.
+pub fn sniff_format(bytes: &[u8]) -> Option<SourceFormat> {
+    const ZIP: &[u8] = b"PK\x03\x04";
+    const OLE: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    if bytes.starts_with(ZIP) || bytes.starts_with(OLE) {
+        Some(SourceFormat::Spreadsheet)
+    } else if std::str::from_utf8(bytes).is_ok() {
+        Some(SourceFormat::Text)
+    } else {
+        None
+    }
+}
+
+fn is_kebab_id(id: &str) -> bool {
+    !id.is_empty()
+        && !id.starts_with('-')
+        && !id.ends_with('-')
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+/// Loads every description of `dir` (every `*.toml` but the acknowledgements), sorted by
+/// file name so that runs are deterministic.
+pub fn load_publications(dir: &Path) -> Result<Vec<Publication>, Error> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::input(dir, e.to_string()))?;
+    let mut paths: Vec<PathBuf> = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::input(dir, e.to_string()))?;
+        let path = entry.path();
+        let is_description = path.extension().is_some_and(|e| e == "toml")
+            && path.file_name().is_some_and(|n| n != ACKNOWLEDGED_FILE);
+        if is_description {
+            paths.push(path);
+        }
+    }
+    paths.sort();
+    if paths.is_empty() {
+        return Err(Error::input(
+            dir,
+            "no publication description (*.toml) in the inputs folder".to_string(),
+        ));
+    }
+    let mut publications = Vec::with_capacity(paths.len());
+    for path in paths {
+        publications.push(load_publication(dir, &path)?);
+    }
+    check_unique_ids(&publications)?;
+    Ok(publications)
+}
+
+fn load_publication(inputs: &Path, path: &Path) -> Result<Publication, Error> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::input(path, e.to_string()))?;
+    let description: Description = parse_toml(path, &text)?;
+    check_description(path, &text, &description)?;
+    let base = path.parent().unwrap_or(inputs);
+    let source_path = base.join(&description.publication.source);
+    let bytes = std::fs::read(&source_path).map_err(|e| {
+        Error::input(
+            &source_path,
+            format!(
+                "cannot read the source named by {} (publication.source): {e}",
+                path.display()
+            ),
+        )
+    })?;
+    let format = sniff_format(&bytes).ok_or_else(|| {
+        Error::input(
+            &source_path,
+            "neither a spreadsheet (xlsx, xls, xlsb, ods) nor UTF-8 text".to_string(),
+        )
+    })?;
+    let source_name = source_path
+        .strip_prefix(inputs)
+        .unwrap_or(&source_path)
+        .to_string_lossy()
+        .replace('\\', "/");
+    Ok(Publication {
+        source_sha256: sha256_hex(&bytes),
+        meta: description.publication,
+        envelopes: description.envelopes,
+        description_path: path.to_path_buf(),
+        description_text: text,
+        source_path,
+        source_name,
+        format,
+        bytes,
+    })
+}
+
+/// Checks the description beyond its syntax: ids, and keys whose meaning depends on others.
+fn check_description(path: &Path, text: &str, d: &Description) -> Result<(), Error> {
+    let err = |needle: &str, key: &str, message: String| {
+        let line = text.find(needle).map(|o| line_of_offset(text, o));
+        config_error_at(path, line, Some(key.to_string()), message)
+    };
+    if !is_kebab_id(&d.publication.id) {
+        return Err(err(
+            &d.publication.id,
+            "publication.id",
+            format!(
+                "'{}' is not a kebab-case id (lower-case letters, digits, '-')",
+                d.publication.id
+            ),
+        ));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for envelope in &d.envelopes {
+        if !is_kebab_id(&envelope.id) {
+            return Err(err(
+                &envelope.id,
+                "envelopes.id",
+                format!("'{}' is not a kebab-case id", envelope.id),
+            ));
+        }
+        if !seen.insert(envelope.id.as_str()) {
+            return Err(err(
+                &envelope.id,
+                "envelopes.id",
+                format!("envelope '{}' is described twice", envelope.id),
+            ));
+        }
+        if envelope.parent.as_deref() == Some(envelope.id.as_str()) {
+            return Err(err(
+                &envelope.id,
+                "envelopes.parent",
+                format!("envelope '{}' cannot be its own parent", envelope.id),
+            ));
+        }
+        if envelope.anchor.is_none() && envelope.declared_total.is_none() {
+            return Err(err(
+                &envelope.id,
+                "envelopes.anchor",
+                format!(
+                    "envelope '{}' has neither an anchor nor a declared_total: it states nothing",
+                    envelope.id
+                ),
+            ));
+        }
+        if !(2000..=2100).contains(&envelope.exercise) {
+            return Err(err(
+                &envelope.exercise.to_string(),
+                "envelopes.exercise",
+                format!("exercise {} is not a plausible year", envelope.exercise),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_unique_ids(publications: &[Publication]) -> Result<(), Error> {
+    let mut seen: std::collections::BTreeMap<&str, &Path> = std::collections::BTreeMap::new();
+    for p in publications {
+        if let Some(first) = seen.insert(&p.meta.id, &p.description_path) {
+            return Err(config_error_at(
+                &p.description_path,
+                None,
+                Some("publication.id".to_string()),
+                format!(
+                    "publication id '{}' is already used by {}",
+                    p.meta.id,
+                    first.display()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_key_names_file_line_and_key() {
+        let text = "[publication]\nid = \"x\"\ntitle = \"t\"\nissuer = \"CNSA\"\nkind = \"bo-decision\"\npublished_on = 2022-01-04\nsource = \"a.txt\"\nsourse = \"b\"\n";
+        let err = parse_toml::<Description>(Path::new("inputs/x.toml"), text).unwrap_err();
+        let shown = err.to_string();
+        assert!(shown.contains("inputs/x.toml:8"), "{shown}");
+        assert!(shown.contains("sourse"), "{shown}");
+    }
+
+    #[test]
+    fn sniffs_zip_ole_and_text() {
+        assert_eq!(
+            sniff_format(b"PK\x03\x04rest"),
+            Some(SourceFormat::Spreadsheet)
+        );
+        assert_eq!(
+            sniff_format(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0]),
+            Some(SourceFormat::Spreadsheet)
+        );
+        assert_eq!(sniff_format("Crédits".as_bytes()), Some(SourceFormat::Text));
+        assert_eq!(sniff_format(&[0xff, 0xfe, 0x00]), None);
+    }
+}

@@ -1,0 +1,404 @@
+//! Agreement between publications: when two publications state the same envelope, their
+//! totals, regions and lines must agree within what each states (a rounded "12,2 millions"
+//! agrees with an exact 12 199 648 €). A conflict names both sources with their lines.
+
+use super::{Check, CheckStatus, FindingBuilder, Validation};
+use crate::amount::format_eur;
+use crate::model::Fact;
+use crate::normalise::Statement;
+use crate::sources::Breakdown;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Words that say nothing about which organisation a name designates.
+const STOPWORDS: [&str; 16] = [
+    "de", "la", "le", "les", "des", "du", "d", "l", "et", "a", "au", "aux", "en", "pour", "sur",
+    "un",
+];
+
+/// Lower-case, accent-free alphanumeric words of a name, without stop words.
+pub(crate) fn name_tokens(text: &str) -> Vec<String> {
+    use unicode_normalization::UnicodeNormalization;
+    let folded: String = text
+        .nfd()
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .collect();
+    folded
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty() && !STOPWORDS.contains(w))
+        .map(str::to_string)
+        .collect()
+}
+
+/// A key under which two spellings of one name collide ("Groupe SOS Solidarités" and
+/// "groupe sos solidarites").
+pub(crate) fn name_key(text: &str) -> String {
+    name_tokens(text).join(" ")
+}
+
+/// Beneficiary names weighted so that words shared by several names ("fondation") count
+/// less than distinctive ones ("OVE").
+pub(crate) struct NameIndex {
+    names: Vec<Vec<String>>,
+    weight: BTreeMap<String, f64>,
+}
+
+impl NameIndex {
+    pub fn new<'a>(names: impl Iterator<Item = &'a str>) -> Self {
+        let names: Vec<Vec<String>> = names.map(name_tokens).collect();
+        let mut df: BTreeMap<String, usize> = BTreeMap::new();
+        for tokens in &names {
+            for t in tokens.iter().collect::<BTreeSet<_>>() {
+                *df.entry(t.clone()).or_default() += 1;
+            }
+        }
+        let weight = df.into_iter().map(|(t, n)| (t, 1.0 / n as f64)).collect();
+        NameIndex { names, weight }
+    }
+
+    /// Share (0 to 1) of name `i`'s weight found among `words`.
+    pub fn score(&self, i: usize, words: &BTreeSet<String>) -> f64 {
+        let tokens = &self.names[i];
+        let total: f64 = tokens
+            .iter()
+            .map(|t| self.weight.get(t).copied().unwrap_or(1.0))
+            .sum();
+        if total == 0.0 {
+            return 0.0;
+        }
+        let found: f64 = tokens
+            .iter()
+            .filter(|t| words.contains(*t))
+            .map(|t| self.weight.get(t).copied().unwrap_or(1.0))
+            .sum();
+        found / total
+    }
+
+    /// The best-scoring name for `text` at or above the threshold.
+    pub fn best(&self, text: &str) -> Option<usize> {
+        let words: BTreeSet<String> = name_tokens(text).into_iter().collect();
+        (0..self.names.len())
+            .map(|i| (i, self.score(i, &words)))
+            .filter(|&(_, s)| s >= MATCH_THRESHOLD)
+            .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
+            .map(|(i, _)| i)
+    }
+}
+
+/// Half of a name's distinctive weight must be present for two names to be the same
+/// organisation: "Caisse nationale de l'assurance maladie (Cnam)" matches "Caisse nationale
+/// d'assurance maladie Bourgogne – Franche-Comté", "la fondation OVE" does not match
+/// "Fondation Partage et Vie".
+pub(crate) const MATCH_THRESHOLD: f64 = 0.5;
+
+fn primary_of<'a>(all: &'a [Statement], id: &str) -> Option<&'a Statement> {
+    all.iter().find(|s| s.primary && s.spec.id == id)
+}
+
+pub fn check(all: &[Statement], v: &mut Validation) {
+    for s in all.iter().filter(|s| !s.primary) {
+        let Some(p) = primary_of(all, &s.spec.id) else {
+            continue;
+        };
+        metadata(s, p, v);
+        declared_totals(s, p, v);
+        if s.facts.is_empty() || p.facts.is_empty() {
+            continue;
+        }
+        lines(s, p, v);
+    }
+}
+
+fn metadata(s: &Statement, p: &Statement, v: &mut Validation) {
+    let (a, b) = (&s.spec, &p.spec);
+    let mut diffs = Vec::new();
+    if a.exercise != b.exercise {
+        diffs.push(format!("exercise {} vs {}", a.exercise, b.exercise));
+    }
+    if a.phase != b.phase {
+        diffs.push(format!("phase '{}' vs '{}'", a.phase, b.phase));
+    }
+    if a.channel != b.channel {
+        diffs.push(format!("channel '{}' vs '{}'", a.channel, b.channel));
+    }
+    if a.programme != b.programme {
+        diffs.push(format!("programme '{}' vs '{}'", a.programme, b.programme));
+    }
+    if diffs.is_empty() {
+        return;
+    }
+    let mut f = FindingBuilder::new("agreement.metadata", &a.id, &s.publication_id, "metadata")
+        .messages(
+            format!("descriptions of '{}' differ: {}", a.id, diffs.join("; ")),
+            format!(
+                "Les descriptions de l'enveloppe « {} » par {} et {} diffèrent : {}.",
+                a.id,
+                s.publication_id,
+                p.publication_id,
+                diffs.join(" ; ")
+            ),
+        );
+    if let Some(d) = s.declared() {
+        f = f.at(&d.location);
+    }
+    v.findings.push(f.build());
+}
+
+fn declared_totals(s: &Statement, p: &Statement, v: &mut Validation) {
+    let Some(restated) = s.declared() else {
+        return;
+    };
+    let reference = match p.declared() {
+        Some(d) => (
+            d.amount.value,
+            d.amount.half_unit(),
+            Some(d.location.clone()),
+            d.raw.clone(),
+        ),
+        None if !p.facts.is_empty() => {
+            let sum = p.current().map(|f| f.amount.value).sum();
+            let half = p.current().map(|f| f.amount.half_unit()).sum();
+            (
+                sum,
+                half,
+                p.current().next().map(|f| f.location.clone()),
+                "somme des composantes".to_string(),
+            )
+        }
+        None => return,
+    };
+    let (value, half, location, raw) = reference;
+    let ok = restated.amount.admits(value, half);
+    v.checks.push(Check {
+        rule: "agreement.declared_total",
+        envelope_id: s.spec.id.clone(),
+        publication_id: s.publication_id.clone(),
+        status: if ok {
+            CheckStatus::Pass
+        } else {
+            CheckStatus::Fail
+        },
+    });
+    if !ok {
+        let mut f = FindingBuilder::new(
+            "agreement.declared_total",
+            &s.spec.id,
+            &s.publication_id,
+            "total",
+        )
+        .messages(
+            format!(
+                "{} declares {} (\"{}\"), {} declares {value}",
+                s.publication_id, restated.amount.value, restated.raw, p.publication_id
+            ),
+            format!(
+                "{} annonce « {} » ({}) pour cette enveloppe, {} annonce {} (« {} ») : écart {}.",
+                s.publication_id,
+                restated.raw,
+                format_eur(restated.amount.value),
+                p.publication_id,
+                format_eur(value),
+                raw,
+                format_eur(restated.amount.value - value)
+            ),
+        )
+        .arithmetic(
+            value,
+            restated.amount.value,
+            Some(half + restated.amount.half_unit()),
+        )
+        .at(&restated.location);
+        if let Some(l) = &location {
+            f = f.at(l);
+        }
+        v.findings.push(f.build());
+    }
+}
+
+/// Line-by-line agreement of two lists of the same envelope (a spreadsheet and a text, or
+/// two texts): matched by region, or by beneficiary name.
+fn lines(s: &Statement, p: &Statement, v: &mut Validation) {
+    let env = &s.spec.id;
+    let primary: Vec<&Fact> = p.current().collect();
+    let restated: Vec<&Fact> = s.current().collect();
+    let index = NameIndex::new(
+        primary
+            .iter()
+            .map(|f| f.beneficiary.as_deref().unwrap_or(&f.raw_label)),
+    );
+    let mut matched_primary = BTreeSet::new();
+    let mut ok = true;
+    for r in &restated {
+        let m = match p.spec.breakdown {
+            Breakdown::Region | Breakdown::Revision => primary
+                .iter()
+                .position(|f| f.region.is_some() && f.region == r.region),
+            Breakdown::Beneficiary => index.best(r.beneficiary.as_deref().unwrap_or(&r.raw_label)),
+            Breakdown::BudgetLine => primary
+                .iter()
+                .position(|f| f.amount.value == r.amount.value),
+        };
+        let Some(i) = m else {
+            ok = false;
+            v.findings.push(
+                FindingBuilder::new(
+                    "agreement.missing",
+                    env,
+                    &s.publication_id,
+                    r.raw_label.clone(),
+                )
+                .messages(
+                    format!(
+                        "'{}' ({}) of {} is not in {}",
+                        r.raw_label, r.amount.value, s.publication_id, p.publication_id
+                    ),
+                    format!(
+                        "« {} » ({}) figure dans {} mais pas dans la publication de référence {}.",
+                        r.raw_label,
+                        format_eur(r.amount.value),
+                        s.publication_id,
+                        p.publication_id
+                    ),
+                )
+                .at(&r.location)
+                .build(),
+            );
+            continue;
+        };
+        matched_primary.insert(i);
+        let f = primary[i];
+        if !r.amount.admits(f.amount.value, f.amount.half_unit()) {
+            ok = false;
+            v.findings.push(
+                FindingBuilder::new("agreement.amount", env, &s.publication_id, subject(f))
+                    .messages(
+                        format!(
+                            "'{}': {} in {}, {} in {}",
+                            f.raw_label,
+                            r.amount.value,
+                            s.publication_id,
+                            f.amount.value,
+                            p.publication_id
+                        ),
+                        format!(
+                            "« {} » : {} selon {} (« {} »), {} selon {} (« {} ») : écart {}.",
+                            f.raw_label,
+                            format_eur(r.amount.value),
+                            s.publication_id,
+                            r.raw_amount,
+                            format_eur(f.amount.value),
+                            p.publication_id,
+                            f.raw_amount,
+                            format_eur(r.amount.value - f.amount.value)
+                        ),
+                    )
+                    .arithmetic(
+                        f.amount.value,
+                        r.amount.value,
+                        Some(f.amount.half_unit() + r.amount.half_unit()),
+                    )
+                    .at(&r.location)
+                    .at(&f.location)
+                    .build(),
+            );
+        }
+        if p.spec.breakdown == Breakdown::Beneficiary
+            && r.region.is_some()
+            && f.region.is_some()
+            && r.region != f.region
+        {
+            ok = false;
+            v.findings.push(region_conflict(
+                "agreement.region",
+                env,
+                s,
+                r.region,
+                &r.location,
+                p,
+                f,
+            ));
+        }
+    }
+    for (i, f) in primary.iter().enumerate() {
+        if !matched_primary.contains(&i) {
+            ok = false;
+            v.findings.push(
+                FindingBuilder::new(
+                    "agreement.missing",
+                    env,
+                    &s.publication_id,
+                    f.raw_label.clone(),
+                )
+                .messages(
+                    format!(
+                        "'{}' ({}) of {} is not in {}",
+                        f.raw_label, f.amount.value, p.publication_id, s.publication_id
+                    ),
+                    format!(
+                        "« {} » ({}) figure dans la publication de référence {} mais pas dans {}.",
+                        f.raw_label,
+                        format_eur(f.amount.value),
+                        p.publication_id,
+                        s.publication_id
+                    ),
+                )
+                .at(&f.location)
+                .build(),
+            );
+        }
+    }
+    v.checks.push(Check {
+        rule: "agreement.amount",
+        envelope_id: env.clone(),
+        publication_id: s.publication_id.clone(),
+        status: if ok {
+            CheckStatus::Pass
+        } else {
+            CheckStatus::Fail
+        },
+    });
+}
+
+pub(crate) fn subject(f: &Fact) -> String {
+    f.beneficiary
+        .clone()
+        .or_else(|| f.region.map(|r| r.code().to_string()))
+        .unwrap_or_else(|| f.raw_label.clone())
+}
+
+/// The same beneficiary placed in two regions.
+pub(crate) fn region_conflict(
+    rule: &'static str,
+    env: &str,
+    s: &Statement,
+    region: Option<crate::region::RegionCode>,
+    location: &crate::model::Location,
+    p: &Statement,
+    f: &Fact,
+) -> super::Finding {
+    let name = |r: Option<crate::region::RegionCode>| r.map_or("?", |r| r.name());
+    FindingBuilder::new(rule, env, &s.publication_id, subject(f))
+        .messages(
+            format!(
+                "'{}': {} according to {} ({location}), {} according to {} ({})",
+                subject(f),
+                name(region),
+                s.publication_id,
+                name(f.region),
+                p.publication_id,
+                f.location
+            ),
+            format!(
+                "« {} » : région {} selon {} ({location}), mais {} selon {} ({}).",
+                subject(f),
+                name(region),
+                s.publication_id,
+                name(f.region),
+                p.publication_id,
+                f.location
+            ),
+        )
+        .at(location)
+        .at(&f.location)
+        .build()
+}

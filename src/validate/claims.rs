@@ -1,0 +1,391 @@
+//! Quoted claims: prose that restates figures ("plus de 2,7 millions d'euros à APF France
+//! handicap", "5,3 millions d'euros au total", "trois projets franciliens", "12,2 millions")
+//! is checked against the facts it restates: a beneficiary's line when the words around the
+//! figure name one, else the subtotal of the region the sentence names, else the envelope's
+//! total. Bounds and rounding are read as written (`Amount::admits`).
+
+use super::agreement::{MATCH_THRESHOLD, NameIndex, name_tokens, region_conflict, subject};
+use super::{Check, CheckStatus, FindingBuilder, Validation, by_region};
+use crate::amount::format_eur;
+use crate::model::{Claim, ClaimKind, Fact, Location, StatedAmount};
+use crate::normalise::Statement;
+use crate::region::RegionCode;
+use crate::sources::Breakdown;
+use rust_decimal::Decimal;
+use std::collections::BTreeSet;
+
+/// Words right after a figure, or right before it, that make it an aggregate ("5,3 millions
+/// d'euros au total", "la répartition des 12,2 millions d'euros").
+fn is_aggregate(claim: &Claim, amount: &StatedAmount) -> bool {
+    let (Some((cs, _)), Some((as_, ae))) = (claim.context.location.span(), amount.location.span())
+    else {
+        return false;
+    };
+    let chars: Vec<char> = claim.context.text.chars().collect();
+    let rel = |x: u32| (x.saturating_sub(cs) as usize).min(chars.len());
+    let after: String = chars[rel(ae)..]
+        .iter()
+        .take(24)
+        .collect::<String>()
+        .to_lowercase();
+    let before: String = chars[..rel(as_)].iter().collect::<String>().to_lowercase();
+    let before = before.trim_end();
+    after.contains("total")
+        || after.contains("en tout")
+        || before.ends_with(" des")
+        || before.ends_with(" les")
+        || before.ends_with("total de")
+}
+
+fn located_words(claim: &Claim) -> BTreeSet<String> {
+    name_tokens(&claim.context.text).into_iter().collect()
+}
+
+struct Target<'a> {
+    primary: &'a Statement,
+    facts: Vec<&'a Fact>,
+    index: NameIndex,
+}
+
+pub fn check(all: &[Statement], v: &mut Validation) {
+    for s in all.iter().filter(|s| !s.claims.is_empty()) {
+        let Some(p) = all.iter().find(|p| p.primary && p.spec.id == s.spec.id) else {
+            continue;
+        };
+        let facts: Vec<&Fact> = p.current().collect();
+        let index = NameIndex::new(
+            facts
+                .iter()
+                .map(|f| f.beneficiary.as_deref().unwrap_or(&f.raw_label)),
+        );
+        let target = Target {
+            primary: p,
+            facts,
+            index,
+        };
+        money_claims(s, &target, v);
+        count_claims(s, &target, v);
+    }
+}
+
+/// Money claims, each matched to a line when its words name a beneficiary. Claims with the
+/// fewest candidate lines are matched first so that a sentence naming two beneficiaries
+/// around two figures gives each figure its own.
+fn money_claims(s: &Statement, t: &Target<'_>, v: &mut Validation) {
+    let money: Vec<(&Claim, &StatedAmount)> = s
+        .claims
+        .iter()
+        .filter_map(|c| match &c.kind {
+            ClaimKind::Money { amount } => Some((c, amount)),
+            ClaimKind::Count { .. } => None,
+        })
+        .collect();
+    let by_name = t.primary.spec.breakdown == Breakdown::Beneficiary;
+    let candidates: Vec<Vec<usize>> = money
+        .iter()
+        .map(|(claim, amount)| {
+            if is_aggregate(claim, amount) {
+                return Vec::new();
+            }
+            if by_name {
+                let words = located_words(claim);
+                let mut c: Vec<(usize, bool)> = (0..t.facts.len())
+                    .filter(|&i| t.index.score(i, &words) >= MATCH_THRESHOLD)
+                    .map(|i| {
+                        (
+                            i,
+                            amount
+                                .amount
+                                .admits(t.facts[i].amount.value, t.facts[i].amount.half_unit()),
+                        )
+                    })
+                    .collect();
+                // Lines whose amount fits the claim come first.
+                c.sort_by_key(|&(i, fits)| (!fits, i));
+                c.into_iter().map(|(i, _)| i).collect()
+            } else {
+                let region = claim
+                    .region
+                    .as_ref()
+                    .and_then(|r| crate::region::normalise_region(&r.text).ok())
+                    .map(|m| m.code);
+                (0..t.facts.len())
+                    .filter(|&i| region.is_some() && t.facts[i].region == region)
+                    .collect()
+            }
+        })
+        .collect();
+    let mut order: Vec<usize> = (0..money.len()).collect();
+    order.sort_by_key(|&k| (candidates[k].is_empty(), candidates[k].len(), k));
+    let mut taken = BTreeSet::new();
+    let mut assigned: Vec<Option<usize>> = vec![None; money.len()];
+    for k in order {
+        if let Some(&i) = candidates[k].iter().find(|i| !taken.contains(*i)) {
+            taken.insert(i);
+            assigned[k] = Some(i);
+        }
+    }
+    let mut ok = true;
+    for (k, (claim, amount)) in money.iter().enumerate() {
+        let region = claim
+            .region
+            .as_ref()
+            .and_then(|r| crate::region::normalise_region(&r.text).ok())
+            .map(|m| m.code);
+        ok &= match assigned[k] {
+            Some(i) => line_claim(s, t, claim, amount, region, t.facts[i], v),
+            None => aggregate_claim(s, t, amount, region, v),
+        };
+    }
+    if !money.is_empty() {
+        push_check(
+            v,
+            "claim.amount",
+            s,
+            if t.facts.is_empty() && t.primary.declared().is_none() {
+                None
+            } else {
+                Some(ok)
+            },
+        );
+    }
+}
+
+fn push_check(v: &mut Validation, rule: &'static str, s: &Statement, ok: Option<bool>) {
+    v.checks.push(Check {
+        rule,
+        envelope_id: s.spec.id.clone(),
+        publication_id: s.publication_id.clone(),
+        status: match ok {
+            Some(true) => CheckStatus::Pass,
+            Some(false) => CheckStatus::Fail,
+            None => CheckStatus::Unevaluated,
+        },
+    });
+}
+
+fn line_claim(
+    s: &Statement,
+    t: &Target<'_>,
+    claim: &Claim,
+    amount: &StatedAmount,
+    region: Option<RegionCode>,
+    f: &Fact,
+    v: &mut Validation,
+) -> bool {
+    let env = &s.spec.id;
+    let mut ok = true;
+    if !amount.amount.admits(f.amount.value, f.amount.half_unit()) {
+        ok = false;
+        v.findings.push(
+            FindingBuilder::new(
+                "claim.amount",
+                env,
+                &s.publication_id,
+                format!("{} / {}", subject(f), amount.raw),
+            )
+            .messages(
+                format!(
+                    "'{}' quoted as \"{}\" in {}, but {} in {}",
+                    subject(f),
+                    amount.raw,
+                    s.publication_id,
+                    f.amount.value,
+                    t.primary.publication_id
+                ),
+                format!(
+                    "« {} » est cité pour « {} » dans {}, mais vaut {} dans {} : écart {}.",
+                    subject(f),
+                    amount.raw,
+                    s.publication_id,
+                    format_eur(f.amount.value),
+                    t.primary.publication_id,
+                    format_eur(amount.amount.value - f.amount.value)
+                ),
+            )
+            .arithmetic(
+                f.amount.value,
+                amount.amount.value,
+                Some(amount.amount.half_unit() + f.amount.half_unit()),
+            )
+            .at(&amount.location)
+            .at(&f.location)
+            .build(),
+        );
+    }
+    if t.primary.spec.breakdown == Breakdown::Beneficiary
+        && region.is_some()
+        && f.region.is_some()
+        && region != f.region
+    {
+        ok = false;
+        let at = claim
+            .region
+            .as_ref()
+            .map_or(&amount.location, |r| &r.location);
+        v.findings.push(region_conflict(
+            "claim.region",
+            env,
+            s,
+            region,
+            at,
+            t.primary,
+            f,
+        ));
+    }
+    ok
+}
+
+/// A claim that names no line: a region's subtotal when the sentence names a region,
+/// else the envelope's total.
+fn aggregate_claim(
+    s: &Statement,
+    t: &Target<'_>,
+    amount: &StatedAmount,
+    region: Option<RegionCode>,
+    v: &mut Validation,
+) -> bool {
+    let env = &s.spec.id;
+    let (what_en, what_fr, reference, half, locations): (
+        String,
+        String,
+        Option<Decimal>,
+        Decimal,
+        Vec<Location>,
+    ) = match region {
+        Some(r) => {
+            let sums = by_region(t.primary);
+            let facts: Vec<&&Fact> = t.facts.iter().filter(|f| f.region == Some(r)).collect();
+            (
+                format!("subtotal of {}", r.name()),
+                format!("le sous-total {} ({} ligne(s))", r.name(), facts.len()),
+                sums.get(&r).copied(),
+                facts.iter().map(|f| f.amount.half_unit()).sum(),
+                facts.iter().map(|f| f.location.clone()).collect(),
+            )
+        }
+        None => match t.primary.declared() {
+            Some(d) => (
+                "declared total".into(),
+                format!("le total annoncé (« {} »)", d.raw),
+                Some(d.amount.value),
+                d.amount.half_unit(),
+                vec![d.location.clone()],
+            ),
+            None if !t.facts.is_empty() => (
+                "sum of the lines".into(),
+                "la somme des lignes".into(),
+                Some(t.facts.iter().map(|f| f.amount.value).sum()),
+                t.facts.iter().map(|f| f.amount.half_unit()).sum(),
+                Vec::new(),
+            ),
+            None => return true,
+        },
+    };
+    let Some(reference) = reference else {
+        v.findings.push(
+            FindingBuilder::new("claim.unmatched", env, &s.publication_id, amount.raw.clone())
+                .messages(
+                    format!("\"{}\" in {} matches no line and no {what_en}", amount.raw, s.publication_id),
+                    format!("« {} » ({}) ne correspond à aucune ligne ni à {what_fr} de la publication de référence {}.", amount.raw, s.publication_id, t.primary.publication_id),
+                )
+                .at(&amount.location)
+                .build(),
+        );
+        return false;
+    };
+    if amount.amount.admits(reference, half) {
+        return true;
+    }
+    let mut f = FindingBuilder::new(
+        "claim.amount",
+        env,
+        &s.publication_id,
+        format!("{what_en} / {}", amount.raw),
+    )
+    .messages(
+        format!(
+            "\"{}\" in {} vs {what_en} {reference} in {}",
+            amount.raw, s.publication_id, t.primary.publication_id
+        ),
+        format!(
+            "« {} » ({}) ne correspond pas à {what_fr} : {} dans {} ; écart {}.",
+            amount.raw,
+            s.publication_id,
+            format_eur(reference),
+            t.primary.publication_id,
+            format_eur(amount.amount.value - reference)
+        ),
+    )
+    .arithmetic(
+        reference,
+        amount.amount.value,
+        Some(amount.amount.half_unit() + half),
+    )
+    .at(&amount.location);
+    for l in &locations {
+        f = f.at(l);
+    }
+    v.findings.push(f.build());
+    false
+}
+
+/// "trois projets franciliens", "10 projets lauréats": the number of lines of the reference
+/// publication (in the region, if the claim names one). Only beneficiary lists count
+/// projects.
+fn count_claims(s: &Statement, t: &Target<'_>, v: &mut Validation) {
+    let env = &s.spec.id;
+    let mut any = false;
+    let mut ok = true;
+    for claim in &s.claims {
+        let ClaimKind::Count { count } = claim.kind else {
+            continue;
+        };
+        if t.primary.spec.breakdown != Breakdown::Beneficiary || t.facts.is_empty() {
+            continue;
+        }
+        any = true;
+        let region = claim
+            .region
+            .as_ref()
+            .and_then(|r| crate::region::normalise_region(&r.text).ok())
+            .map(|m| m.code);
+        let lines: Vec<&&Fact> = t
+            .facts
+            .iter()
+            .filter(|f| region.is_none() || f.region == region)
+            .collect();
+        let actual = u32::try_from(lines.len()).unwrap_or(u32::MAX);
+        if actual == count {
+            continue;
+        }
+        ok = false;
+        let scope_en = region.map_or("in all".to_string(), |r| format!("in {}", r.name()));
+        let scope_fr = region.map_or("au total".to_string(), |r| format!("en {}", r.name()));
+        let names: Vec<String> = lines.iter().map(|f| subject(f)).collect();
+        let mut f = FindingBuilder::new(
+            "claim.count",
+            env,
+            &s.publication_id,
+            format!("{} / {count}", region.map_or("all", |r| r.code())),
+        )
+        .messages(
+            format!("{} claims {count} projects {scope_en}; {} lists {actual}", s.publication_id, t.primary.publication_id),
+            format!(
+                "{} annonce {count} projet(s) {scope_fr} (« {} ») ; la publication de référence {} en compte {actual} : {}.",
+                s.publication_id,
+                claim.context.text.trim(),
+                t.primary.publication_id,
+                names.join(", ")
+            ),
+        )
+        .at(&claim.context.location);
+        for l in &lines {
+            f = f.at(&l.location);
+        }
+        v.findings.push(f.build());
+    }
+    if any {
+        push_check(v, "claim.count", s, Some(ok));
+    }
+}

@@ -1,0 +1,398 @@
+//! Stage 4: the rules. Each rule reads normalised statements and produces `Finding`s: data
+//! (rule id, severity, the arithmetic, every location), rendered to French only by `report`.
+//! The rules stay quiet where the sources hold together, and say by how much where they
+//! do not.
+
+mod agreement;
+mod claims;
+mod plausibility;
+mod rules;
+mod totals;
+
+pub use rules::{RULES, RuleInfo, rule_info};
+
+use crate::model::{Location, Severity};
+use crate::normalise::{RegionIssue, Statement};
+use crate::region::RegionCode;
+use crate::sources::sha256_hex;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+/// One inconsistency, doubt or remark about the sources.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub envelope_id: Option<String>,
+    /// What the finding is about, stable across runs: "total", a region code, a
+    /// beneficiary's name.
+    pub subject: String,
+    /// English one-liner (logs, findings.parquet).
+    pub message: String,
+    /// French sentence with the arithmetic, for the reports.
+    pub message_fr: String,
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub expected: Option<Decimal>,
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub actual: Option<Decimal>,
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub difference: Option<Decimal>,
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub tolerance: Option<Decimal>,
+    pub locations: Vec<Location>,
+    /// Stable id for acknowledgements: rule, envelope, subject and the publication that
+    /// makes the statement, never amounts' positions or file names.
+    pub fingerprint: String,
+    pub acknowledged: Option<Acknowledgement>,
+}
+
+/// Why a finding no longer fails the run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Acknowledgement {
+    pub fingerprint: String,
+    /// The rule id, for readers of the file; checked against the finding's.
+    #[serde(default)]
+    pub rule: Option<String>,
+    pub reason: String,
+    pub by: String,
+    pub on: toml::value::Date,
+}
+
+/// Outcome of one check, for the report's list of steps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckStatus {
+    Pass,
+    Fail,
+    Unevaluated,
+}
+
+/// One check run on one envelope statement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Check {
+    pub rule: &'static str,
+    pub envelope_id: String,
+    pub publication_id: String,
+    pub status: CheckStatus,
+}
+
+/// The reconciliation of one statement of one envelope: envelopes.parquet and the report's
+/// tables.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reconciliation {
+    pub envelope_id: String,
+    pub publication_id: String,
+    pub primary: bool,
+    /// Sum of the current components, sub-envelopes included at their declared totals.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub computed_total: Decimal,
+    pub components: u32,
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub declared_total: Option<Decimal>,
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub difference: Option<Decimal>,
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub tolerance: Option<Decimal>,
+    /// Sub-envelopes counted in this one that no line of its own stands for.
+    pub children: Vec<ChildPart>,
+    /// A remainder the source names but does not state, derived here.
+    pub remainder: Option<DerivedRemainder>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChildPart {
+    pub envelope_id: String,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub amount: Decimal,
+    pub location: Location,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DerivedRemainder {
+    pub label: String,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub amount: Decimal,
+    /// How far the derived amount may be from the truth, given the rounded figures.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub tolerance: Decimal,
+    pub location: Location,
+}
+
+/// Everything validation found.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Validation {
+    pub findings: Vec<Finding>,
+    pub checks: Vec<Check>,
+    pub reconciliations: Vec<Reconciliation>,
+}
+
+impl Validation {
+    pub fn count(&self, severity: Severity, acknowledged: bool) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == severity && f.acknowledged.is_some() == acknowledged)
+            .count()
+    }
+}
+
+/// Builds findings with their fingerprints.
+pub(crate) struct FindingBuilder {
+    pub rule: &'static str,
+    pub envelope_id: Option<String>,
+    pub subject: String,
+    /// The publication whose statement the finding is about.
+    pub publication_id: String,
+    pub message: String,
+    pub message_fr: String,
+    pub expected: Option<Decimal>,
+    pub actual: Option<Decimal>,
+    pub tolerance: Option<Decimal>,
+    pub locations: Vec<Location>,
+}
+
+impl FindingBuilder {
+    pub fn new(
+        rule: &'static str,
+        envelope_id: &str,
+        publication_id: &str,
+        subject: impl Into<String>,
+    ) -> Self {
+        FindingBuilder {
+            rule,
+            envelope_id: Some(envelope_id.to_string()),
+            subject: subject.into(),
+            publication_id: publication_id.to_string(),
+            message: String::new(),
+            message_fr: String::new(),
+            expected: None,
+            actual: None,
+            tolerance: None,
+            locations: Vec::new(),
+        }
+    }
+    pub fn messages(mut self, en: impl Into<String>, fr: impl Into<String>) -> Self {
+        self.message = en.into();
+        self.message_fr = fr.into();
+        self
+    }
+    pub fn arithmetic(
+        mut self,
+        expected: Decimal,
+        actual: Decimal,
+        tolerance: Option<Decimal>,
+    ) -> Self {
+        self.expected = Some(expected);
+        self.actual = Some(actual);
+        self.tolerance = tolerance;
+        self
+    }
+    pub fn at(mut self, location: &Location) -> Self {
+        if !self.locations.contains(location) {
+            self.locations.push(location.clone());
+        }
+        self
+    }
+    pub fn build(self) -> Finding {
+        let info = rule_info(self.rule);
+        let key = format!(
+            "{}|{}|{}|{}",
+            self.rule,
+            self.envelope_id.as_deref().unwrap_or(""),
+            self.subject,
+            self.publication_id
+        );
+        Finding {
+            rule: self.rule,
+            severity: info.map_or(Severity::Error, |i| i.severity),
+            envelope_id: self.envelope_id,
+            subject: self.subject,
+            message: self.message,
+            message_fr: self.message_fr,
+            expected: self.expected,
+            actual: self.actual,
+            difference: match (self.expected, self.actual) {
+                (Some(e), Some(a)) => Some(a - e),
+                _ => None,
+            },
+            tolerance: self.tolerance,
+            locations: self.locations,
+            fingerprint: sha256_hex(key.as_bytes())[..16].to_string(),
+            acknowledged: None,
+        }
+    }
+}
+
+/// Runs every rule over the statements.
+pub fn validate(statements: &[Statement]) -> Validation {
+    let mut v = Validation::default();
+    for s in statements {
+        region_findings(s, &mut v.findings);
+        note_findings(s, &mut v.findings);
+    }
+    totals::check_all(statements, &mut v);
+    agreement::check(statements, &mut v);
+    claims::check(statements, &mut v);
+    plausibility::check(statements, &mut v);
+    v.findings.sort_by(|a, b| {
+        (
+            b.severity,
+            a.envelope_id.as_deref(),
+            a.rule,
+            &a.subject,
+            &a.fingerprint,
+        )
+            .cmp(&(
+                a.severity,
+                b.envelope_id.as_deref(),
+                b.rule,
+                &b.subject,
+                &b.fingerprint,
+            ))
+    });
+    v.findings.dedup_by(|a, b| a.fingerprint == b.fingerprint);
+    v
+}
+
+/// Marks the findings a user has acknowledged; returns the acknowledgements that match
+/// nothing (stale ones), which the caller reports.
+pub fn apply_acknowledgements(
+    v: &mut Validation,
+    acks: &[Acknowledgement],
+) -> Vec<Acknowledgement> {
+    let mut unused = Vec::new();
+    for ack in acks {
+        let mut used = false;
+        for f in v
+            .findings
+            .iter_mut()
+            .filter(|f| f.fingerprint == ack.fingerprint)
+        {
+            if ack.rule.as_deref().is_none_or(|r| r == f.rule) {
+                f.acknowledged = Some(ack.clone());
+                used = true;
+            }
+        }
+        if !used {
+            unused.push(ack.clone());
+        }
+    }
+    unused
+}
+
+fn region_findings(s: &Statement, out: &mut Vec<Finding>) {
+    let env = &s.spec.id;
+    let pubid = &s.publication_id;
+    for issue in &s.region_issues {
+        let f = match issue {
+            RegionIssue::Unknown { label, suggestions } => {
+                let names: Vec<&str> = suggestions.iter().map(|r| r.name()).collect();
+                FindingBuilder::new("region.unknown", env, pubid, label.text.clone())
+                    .messages(
+                        format!("'{}' is not a region; closest: {}", label.text, names.join(", ")),
+                        format!(
+                            "« {} » n'est pas une région connue{}.",
+                            label.text,
+                            if names.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" ; vouliez-vous dire : {} ?", names.join(", "))
+                            }
+                        ),
+                    )
+                    .at(&label.location)
+            }
+            RegionIssue::Ambiguous {
+                label,
+                candidates,
+                reason,
+            } => {
+                let names: Vec<&str> = candidates.iter().map(|r| r.name()).collect();
+                FindingBuilder::new("region.ambiguous", env, pubid, label.text.clone())
+                    .messages(
+                        format!("'{}' is ambiguous ({reason}); not mapped", label.text),
+                        format!(
+                            "« {} » est ambigu (candidats : {}) : non rattaché à une région. Écrire le nom officiel dans la source ou la description.",
+                            label.text,
+                            names.join(", ")
+                        ),
+                    )
+                    .at(&label.location)
+            }
+            RegionIssue::Legacy {
+                label,
+                region,
+                warning,
+            } => FindingBuilder::new("region.legacy", env, pubid, label.text.clone())
+                .messages(
+                    warning.clone(),
+                    format!(
+                        "« {} » est un nom de région antérieur à 2016 ; rattaché à {} ({}).",
+                        label.text,
+                        region.name(),
+                        region.code()
+                    ),
+                )
+                .at(&label.location),
+            RegionIssue::InferredFromName { label, region } => {
+                FindingBuilder::new("region.inferred", env, pubid, label.text.clone())
+                    .messages(
+                        format!(
+                            "no region beside '{}'; used {} named in it",
+                            label.text,
+                            region.name()
+                        ),
+                        format!(
+                            "Aucune région indiquée pour « {} » : la région {} ({}) figurant dans son nom a été retenue.",
+                            label.text,
+                            region.name(),
+                            region.code()
+                        ),
+                    )
+                    .at(&label.location)
+            }
+            RegionIssue::Missing { label } => FindingBuilder::new("region.missing", env, pubid, label.text.clone())
+                .messages(
+                    format!("no region for '{}'", label.text),
+                    format!("Aucune région pour « {} ».", label.text),
+                )
+                .at(&label.location),
+        };
+        out.push(f.build());
+    }
+}
+
+fn note_findings(s: &Statement, out: &mut Vec<Finding>) {
+    for note in &s.notes {
+        let rule = rules::note_rule(&note.rule);
+        let mut f = FindingBuilder::new(
+            rule,
+            &s.spec.id,
+            &s.publication_id,
+            note.location.to_string(),
+        )
+        .messages(
+            note.message.clone(),
+            format!(
+                "{} ({})",
+                rule_info(rule).map_or("Remarque d'extraction", |i| i.fr),
+                note.message
+            ),
+        )
+        .at(&note.location)
+        .build();
+        f.severity = note.severity;
+        out.push(f);
+    }
+}
+
+/// Sum of the current facts of a statement by region.
+pub(crate) fn by_region(s: &Statement) -> std::collections::BTreeMap<RegionCode, Decimal> {
+    let mut m = std::collections::BTreeMap::new();
+    for f in s.current() {
+        if let Some(r) = f.region {
+            *m.entry(r).or_insert(Decimal::ZERO) += f.amount.value;
+        }
+    }
+    m
+}

@@ -1,0 +1,139 @@
+//! Plausibility: a region's share of a regional envelope is compared with its share of the
+//! other regional envelopes. Allocation keys change between years, but not tenfold: a share
+//! more than `FACTOR` times away from the median of the region's other shares is a warning,
+//! and when multiplying or dividing the figure by 10 or 100 brings it back in line, the
+//! likely cause (a lost or extra digit) is named with the corrected figure and the total it
+//! would give.
+
+use super::{FindingBuilder, Validation, by_region};
+use crate::amount::format_eur;
+use crate::normalise::Statement;
+use crate::region::RegionCode;
+use crate::sources::Breakdown;
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+
+/// How far (as a ratio) a share may stray from the region's usual share before a warning.
+const FACTOR: i64 = 4;
+
+pub fn check(all: &[Statement], v: &mut Validation) {
+    let regional: Vec<(&Statement, BTreeMap<RegionCode, Decimal>, Decimal)> = all
+        .iter()
+        .filter(|s| {
+            s.primary && matches!(s.spec.breakdown, Breakdown::Region | Breakdown::Revision)
+        })
+        .filter_map(|s| {
+            let amounts = by_region(s);
+            let sum: Decimal = amounts.values().sum();
+            // Shares mean little on a partial list.
+            (amounts.len() >= 12 && sum > Decimal::ZERO).then_some((s, amounts, sum))
+        })
+        .collect();
+    if regional.len() < 3 {
+        return;
+    }
+    let factor = Decimal::from(FACTOR);
+    for (k, (s, amounts, sum)) in regional.iter().enumerate() {
+        for (&region, &amount) in amounts {
+            let mut others: Vec<Decimal> = regional
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != k)
+                .filter_map(|(_, (_, a, total))| a.get(&region).map(|x| *x / *total))
+                .collect();
+            if others.len() < 2 || amount <= Decimal::ZERO {
+                continue;
+            }
+            others.sort();
+            let n = others.len();
+            let median = if n % 2 == 1 {
+                others[n / 2]
+            } else {
+                (others[n / 2 - 1] + others[n / 2]) / Decimal::TWO
+            };
+            if median <= Decimal::ZERO {
+                continue;
+            }
+            let share = amount / *sum;
+            let ratio = share / median;
+            if ratio <= factor && ratio * factor >= Decimal::ONE {
+                continue;
+            }
+            let likely = [
+                Decimal::TEN,
+                Decimal::ONE_HUNDRED,
+                Decimal::new(1, 1),
+                Decimal::new(1, 2),
+            ]
+            .into_iter()
+            .map(|m| (m, amount * m))
+            .find(|(_, corrected)| {
+                let new_sum = *sum - amount + corrected;
+                let r = (*corrected / new_sum) / median;
+                r <= Decimal::TWO && r * Decimal::TWO >= Decimal::ONE
+            });
+            let pct = |d: Decimal| (d * Decimal::ONE_HUNDRED).round_dp(2);
+            let mut en = format!(
+                "{}: {} is {}% of the envelope, vs a median {}% elsewhere",
+                region.name(),
+                amount,
+                pct(share),
+                pct(median)
+            );
+            let mut fr = format!(
+                "{} reçoit {}, soit {} % de l'enveloppe, contre une part médiane de {} % dans les {} autres répartitions régionales.",
+                region.name(),
+                format_eur(amount),
+                pct(share).normalize().to_string().replace('.', ","),
+                pct(median).normalize().to_string().replace('.', ","),
+                n
+            );
+            let mut expected = None;
+            if let Some((m, corrected)) = likely {
+                let corrected = corrected.round_dp(2);
+                let new_sum = *sum - amount + corrected;
+                let cause = if m > Decimal::ONE {
+                    "chiffre perdu"
+                } else {
+                    "chiffre en trop"
+                };
+                en.push_str(&format!(
+                    "; likely a {} digit: {corrected}, the total would become {new_sum}",
+                    if m > Decimal::ONE { "lost" } else { "extra" }
+                ));
+                fr.push_str(&format!(
+                    " Cause probable : un {cause} ; le montant serait {}, et la somme des composantes deviendrait {}",
+                    format_eur(corrected),
+                    format_eur(new_sum)
+                ));
+                if let Some(d) = s.declared() {
+                    fr.push_str(&format!(
+                        " (total annoncé {}, écart restant {})",
+                        format_eur(d.amount.value),
+                        format_eur(new_sum - d.amount.value)
+                    ));
+                }
+                fr.push('.');
+                expected = Some(corrected);
+            }
+            let location = s
+                .current()
+                .find(|f| f.region == Some(region))
+                .map(|f| f.location.clone());
+            let mut f = FindingBuilder::new(
+                "plausibility.region_share",
+                &s.spec.id,
+                &s.publication_id,
+                region.code(),
+            )
+            .messages(en, fr);
+            if let Some(e) = expected {
+                f = f.arithmetic(e, amount, None);
+            }
+            if let Some(l) = &location {
+                f = f.at(l);
+            }
+            v.findings.push(f.build());
+        }
+    }
+}

@@ -1,0 +1,551 @@
+//! Totals, nested envelopes, completeness, duplicates and revisions: what one statement of
+//! an envelope says about itself.
+//!
+//! Tolerance rule (shown in every finding): a figure written to the euro must match to the
+//! euro; a rounded figure ("67 M€", "16,7 M€") stands for any value within half a unit of
+//! its last digit, so the bound on a sum is the sum of the half-units of every rounded
+//! figure involved, the declared total's included. "plus de", "près de" and "environ" are
+//! checked as what they say (see `Amount::admits`).
+
+use super::{
+    Check, CheckStatus, ChildPart, DerivedRemainder, FindingBuilder, Reconciliation, Validation,
+};
+use crate::amount::format_eur;
+use crate::model::{Fact, StatedAmount};
+use crate::normalise::Statement;
+use crate::region::RegionCode;
+use crate::sources::Breakdown;
+use rust_decimal::Decimal;
+use std::collections::{BTreeMap, BTreeSet};
+
+fn half_units<'a>(facts: impl Iterator<Item = &'a Fact>) -> Decimal {
+    facts.map(|f| f.amount.half_unit()).sum()
+}
+
+fn record(v: &mut Validation, rule: &'static str, s: &Statement, pass: bool) {
+    v.checks.push(Check {
+        rule,
+        envelope_id: s.spec.id.clone(),
+        publication_id: s.publication_id.clone(),
+        status: if pass {
+            CheckStatus::Pass
+        } else {
+            CheckStatus::Fail
+        },
+    });
+}
+
+fn unevaluated(v: &mut Validation, rule: &'static str, s: &Statement) {
+    v.checks.push(Check {
+        rule,
+        envelope_id: s.spec.id.clone(),
+        publication_id: s.publication_id.clone(),
+        status: CheckStatus::Unevaluated,
+    });
+}
+
+/// The amount a sub-envelope brings to its parent: its declared total, else its sum.
+fn child_amount(child: &Statement) -> Option<(Decimal, Decimal, crate::model::Location)> {
+    if let Some(d) = child.declared() {
+        return Some((d.amount.value, d.amount.half_unit(), d.location.clone()));
+    }
+    let first = child.current().next()?;
+    let sum = child.current().map(|f| f.amount.value).sum();
+    Some((sum, half_units(child.current()), first.location.clone()))
+}
+
+pub fn check_all(statements: &[Statement], v: &mut Validation) {
+    let known: BTreeSet<&str> = statements.iter().map(|s| s.spec.id.as_str()).collect();
+    for s in statements {
+        if let Some(parent) = &s.spec.parent
+            && !known.contains(parent.as_str())
+        {
+            let mut f = FindingBuilder::new(
+                "nested.child_not_found",
+                &s.spec.id,
+                &s.publication_id,
+                parent.clone(),
+            )
+            .messages(
+                format!("parent envelope '{parent}' is described by no publication"),
+                format!("L'enveloppe parente « {parent} » n'est décrite par aucune publication."),
+            );
+            if let Some(d) = s.declared() {
+                f = f.at(&d.location);
+            }
+            v.findings.push(f.build());
+        }
+    }
+    for s in statements {
+        if s.spec.breakdown == Breakdown::Revision {
+            revision(s, v);
+        } else {
+            reconcile(s, statements, v);
+        }
+        completeness(s, v);
+    }
+}
+
+fn reconcile(s: &Statement, all: &[Statement], v: &mut Validation) {
+    let env = &s.spec.id;
+    let facts: Vec<&Fact> = s.current().collect();
+    let mut computed: Decimal = facts.iter().map(|f| f.amount.value).sum();
+    let mut extra = half_units(facts.iter().copied());
+    let mut children = Vec::new();
+
+    // Sub-envelopes, level by level: a line of this statement may stand for a child
+    // ("67 M€ destinés aux ARS" is the 67 M€ regional split); otherwise the child's total
+    // adds to this envelope's.
+    if s.primary {
+        for child in all
+            .iter()
+            .filter(|c| c.primary && c.spec.parent.as_deref() == Some(env))
+        {
+            let Some((amount, child_half, location)) = child_amount(child) else {
+                continue;
+            };
+            let stands_for_child = facts
+                .iter()
+                .any(|f| (f.amount.value - amount).abs() <= f.amount.half_unit() + child_half);
+            if !stands_for_child {
+                computed += amount;
+                extra += child_half;
+                children.push(ChildPart {
+                    envelope_id: child.spec.id.clone(),
+                    amount,
+                    location,
+                });
+            }
+        }
+    }
+    let components = u32::try_from(facts.len() + children.len()).unwrap_or(u32::MAX);
+
+    let declared = s.declared();
+    let mut remainder = None;
+    if let (Some(label), Some(d)) = (&s.remainder, declared) {
+        let tolerance = d.amount.half_unit() + extra;
+        let left = d.amount.value - computed;
+        if left < -tolerance {
+            v.findings.push(
+                FindingBuilder::new("nested.remainder_negative", env, &s.publication_id, "remainder")
+                    .messages(
+                        format!("components {computed} already exceed the total {} by {}", d.amount.value, -left),
+                        format!(
+                            "Les composantes ({}) dépassent déjà le total annoncé ({}) de {} : le reliquat nommé (« {} ») serait négatif.",
+                            format_eur(computed),
+                            format_eur(d.amount.value),
+                            format_eur(-left),
+                            label.text
+                        ),
+                    )
+                    .arithmetic(d.amount.value, computed, Some(tolerance))
+                    .at(&d.location)
+                    .at(&label.location)
+                    .build(),
+            );
+        } else {
+            let amount = left.max(Decimal::ZERO);
+            v.findings.push(
+                FindingBuilder::new("nested.remainder_derived", env, &s.publication_id, "remainder")
+                    .messages(
+                        format!("remainder '{}' derived: {amount} (± {tolerance})", label.text),
+                        format!(
+                            "Reliquat « {} » calculé par différence : {} − {} = {} (à ± {} près, du fait des montants arrondis).",
+                            label.text,
+                            format_eur(d.amount.value),
+                            format_eur(computed),
+                            format_eur(amount),
+                            format_eur(tolerance)
+                        ),
+                    )
+                    .arithmetic(d.amount.value, computed, Some(tolerance))
+                    .at(&label.location)
+                    .at(&d.location)
+                    .build(),
+            );
+            computed += amount;
+            remainder = Some(DerivedRemainder {
+                label: label.text.clone(),
+                amount,
+                tolerance,
+                location: label.location.clone(),
+            });
+        }
+    }
+
+    let mut difference = None;
+    let mut tolerance = None;
+    match declared {
+        Some(d) if components > 0 || remainder.is_some() => {
+            let tol = d.amount.half_unit() + extra;
+            difference = Some(computed - d.amount.value);
+            tolerance = Some(tol);
+            let ok = d.amount.admits(computed, extra);
+            record(v, "total.sum_mismatch", s, ok);
+            if !ok {
+                v.findings.push(sum_mismatch(
+                    "total.sum_mismatch",
+                    s,
+                    d,
+                    computed,
+                    tol,
+                    &facts,
+                    &children,
+                ));
+            }
+        }
+        _ => unevaluated(v, "total.sum_mismatch", s),
+    }
+
+    if let (Some(d), Some(row)) = (&s.declared_total, &s.total_row) {
+        let ok = d.amount.admits(row.amount.value, row.amount.half_unit());
+        record(v, "total.row_mismatch", s, ok);
+        if !ok {
+            v.findings.push(
+                FindingBuilder::new("total.row_mismatch", env, &s.publication_id, "total")
+                    .messages(
+                        format!("declared total {} vs Total row {}", d.amount.value, row.amount.value),
+                        format!(
+                            "Le total déclaré ({}, « {} ») et la ligne Total du tableau ({}) diffèrent de {}.",
+                            format_eur(d.amount.value),
+                            d.raw,
+                            format_eur(row.amount.value),
+                            format_eur(row.amount.value - d.amount.value)
+                        ),
+                    )
+                    .arithmetic(d.amount.value, row.amount.value, Some(d.amount.half_unit()))
+                    .at(&d.location)
+                    .at(&row.location)
+                    .build(),
+            );
+        }
+    }
+
+    v.reconciliations.push(Reconciliation {
+        envelope_id: env.clone(),
+        publication_id: s.publication_id.clone(),
+        primary: s.primary,
+        computed_total: computed,
+        components,
+        declared_total: declared.map(|d| d.amount.value),
+        difference,
+        tolerance,
+        children,
+        remainder,
+    });
+}
+
+fn sum_mismatch(
+    rule: &'static str,
+    s: &Statement,
+    d: &StatedAmount,
+    computed: Decimal,
+    tolerance: Decimal,
+    facts: &[&Fact],
+    children: &[ChildPart],
+) -> super::Finding {
+    let diff = computed - d.amount.value;
+    let direction_fr = if diff < Decimal::ZERO {
+        "manque"
+    } else {
+        "excède"
+    };
+    let mut f = FindingBuilder::new(rule, &s.spec.id, &s.publication_id, "total")
+        .messages(
+            format!(
+                "{} components sum to {computed}, declared {} (\"{}\"): difference {diff}, tolerance {tolerance}",
+                facts.len() + children.len(),
+                d.amount.value,
+                d.raw
+            ),
+            format!(
+                "Les {} composantes totalisent {} alors que le total annoncé est {} (« {} ») : il {} {} (tolérance {}).",
+                facts.len() + children.len(),
+                format_eur(computed),
+                format_eur(d.amount.value),
+                d.raw,
+                direction_fr,
+                format_eur(diff.abs()),
+                format_eur(tolerance)
+            ),
+        )
+        .arithmetic(d.amount.value, computed, Some(tolerance))
+        .at(&d.location);
+    for fact in facts {
+        f = f.at(&fact.location);
+    }
+    f.build()
+}
+
+/// A revision keeps the old and the new lists. Each is reconciled with the declared total;
+/// regions it does not name are assumed unchanged, so the amount they imply must be the
+/// same before and after.
+fn revision(s: &Statement, v: &mut Validation) {
+    let env = &s.spec.id;
+    let old: Vec<&Fact> = s.superseded().collect();
+    let new: Vec<&Fact> = s.current().collect();
+    let old_sum: Decimal = old.iter().map(|f| f.amount.value).sum();
+    let new_sum: Decimal = new.iter().map(|f| f.amount.value).sum();
+    let named: BTreeSet<RegionCode> = new.iter().filter_map(|f| f.region).collect();
+    let unnamed: Vec<RegionCode> = RegionCode::ALL
+        .iter()
+        .copied()
+        .filter(|r| !named.contains(r))
+        .collect();
+
+    for f in &new {
+        if let Some(prev) = old
+            .iter()
+            .find(|o| o.location.line() == f.location.line() && o.region == f.region)
+            && prev.amount.value == f.amount.value
+        {
+            v.findings.push(
+                FindingBuilder::new(
+                    "revision.unchanged",
+                    env,
+                    &s.publication_id,
+                    f.raw_label.clone(),
+                )
+                .messages(
+                    format!(
+                        "'{}' revised from {} to the same amount",
+                        f.raw_label, f.amount.value
+                    ),
+                    format!(
+                        "« {} » : la révision donne le même montant avant et après ({}).",
+                        f.raw_label,
+                        format_eur(f.amount.value)
+                    ),
+                )
+                .at(&f.location)
+                .build(),
+            );
+        }
+    }
+
+    let Some(d) = s.declared() else {
+        unevaluated(v, "revision.total", s);
+        push_revision_reconciliation(s, v, new_sum, new.len(), None);
+        return;
+    };
+    let declared = d.amount.value;
+    if unnamed.is_empty() {
+        for (list, sum, facts, when_fr) in [
+            ("before", old_sum, &old, "avant"),
+            ("after", new_sum, &new, "après"),
+        ] {
+            let extra = half_units(facts.iter().copied());
+            let ok = d.amount.admits(sum, extra);
+            record(v, "revision.total", s, ok);
+            if !ok {
+                let tol = d.amount.half_unit() + extra;
+                let mut f = FindingBuilder::new("revision.total", env, &s.publication_id, list)
+                    .messages(
+                        format!("the list {list} the revision sums to {sum}, declared {declared}"),
+                        format!(
+                            "La liste {when_fr} révision totalise {} pour un total annoncé de {} (« {} ») : écart {} (tolérance {}).",
+                            format_eur(sum),
+                            format_eur(declared),
+                            d.raw,
+                            format_eur(sum - declared),
+                            format_eur(tol)
+                        ),
+                    )
+                    .arithmetic(declared, sum, Some(tol))
+                    .at(&d.location);
+                for fact in facts.iter() {
+                    f = f.at(&fact.location);
+                }
+                v.findings.push(f.build());
+            }
+        }
+    } else {
+        // The declared total's rounding cancels out: both implied amounts come from it.
+        let implied_old = declared - old_sum;
+        let implied_new = declared - new_sum;
+        let names: Vec<String> = unnamed
+            .iter()
+            .map(|r| format!("{} ({})", r.name(), r.code()))
+            .collect();
+        let ok = implied_old == implied_new && implied_new >= Decimal::ZERO;
+        record(v, "revision.unnamed_changed", s, ok);
+        if !ok {
+            let mut f = FindingBuilder::new(
+                "revision.unnamed_changed",
+                env,
+                &s.publication_id,
+                unnamed.iter().map(|r| r.code()).collect::<Vec<_>>().join(","),
+            )
+            .messages(
+                format!(
+                    "regions not named by the revision ({}) are assumed unchanged, but they imply {implied_old} before and {implied_new} after (declared {declared}; listed {old_sum} before, {new_sum} after)",
+                    names.join(", ")
+                ),
+                format!(
+                    "Les régions que la révision ne cite pas ({}) sont réputées inchangées, mais le total annoncé de {} (« {} ») implique pour elles {} avant révision ({} − {} listés) et {} après ({} − {} listés) : écart de {}. Soit ces régions ont aussi changé, soit le total avant révision n'était pas {}.",
+                    names.join(", "),
+                    format_eur(declared),
+                    d.raw,
+                    format_eur(implied_old),
+                    format_eur(declared),
+                    format_eur(old_sum),
+                    format_eur(implied_new),
+                    format_eur(declared),
+                    format_eur(new_sum),
+                    format_eur(implied_new - implied_old),
+                    format_eur(declared)
+                ),
+            )
+            .arithmetic(implied_old, implied_new, Some(Decimal::ZERO))
+            .at(&d.location);
+            if let (Some(first), Some(last)) = (new.first(), new.last()) {
+                f = f.at(&first.location).at(&last.location);
+            }
+            v.findings.push(f.build());
+        }
+    }
+    push_revision_reconciliation(s, v, new_sum, new.len(), Some(d));
+}
+
+fn push_revision_reconciliation(
+    s: &Statement,
+    v: &mut Validation,
+    new_sum: Decimal,
+    components: usize,
+    declared: Option<&StatedAmount>,
+) {
+    v.reconciliations.push(Reconciliation {
+        envelope_id: s.spec.id.clone(),
+        publication_id: s.publication_id.clone(),
+        primary: s.primary,
+        computed_total: new_sum,
+        components: u32::try_from(components).unwrap_or(u32::MAX),
+        declared_total: declared.map(|d| d.amount.value),
+        difference: declared.map(|d| new_sum - d.amount.value),
+        tolerance: declared.map(|d| d.amount.half_unit() + half_units(s.current())),
+        children: Vec::new(),
+        remainder: None,
+    });
+}
+
+/// A regional breakdown names each of the 18 regions exactly once; a beneficiary appears
+/// once per envelope.
+fn completeness(s: &Statement, v: &mut Validation) {
+    let env = &s.spec.id;
+    let facts: Vec<&Fact> = s.current().collect();
+    if facts.is_empty() {
+        return;
+    }
+    match s.spec.breakdown {
+        Breakdown::Region | Breakdown::Revision => {
+            let mut seen: BTreeMap<RegionCode, Vec<&Fact>> = BTreeMap::new();
+            for f in &facts {
+                if let Some(r) = f.region {
+                    seen.entry(r).or_default().push(f);
+                }
+            }
+            let mut dup_ok = true;
+            for (region, list) in &seen {
+                if list.len() > 1 {
+                    dup_ok = false;
+                    let mut f = FindingBuilder::new(
+                        "completeness.region_duplicate",
+                        env,
+                        &s.publication_id,
+                        region.code(),
+                    )
+                    .messages(
+                        format!("{} appears {} times", region.name(), list.len()),
+                        format!(
+                            "La région {} ({}) apparaît {} fois dans la répartition.",
+                            region.name(),
+                            region.code(),
+                            list.len()
+                        ),
+                    );
+                    for fact in list {
+                        f = f.at(&fact.location);
+                    }
+                    v.findings.push(f.build());
+                }
+            }
+            record(v, "completeness.region_duplicate", s, dup_ok);
+            // A revision names only the regions that change: the revision rule accounts for
+            // the others.
+            if s.spec.breakdown == Breakdown::Region {
+                let missing: Vec<RegionCode> = RegionCode::ALL
+                    .iter()
+                    .copied()
+                    .filter(|r| !seen.contains_key(r))
+                    .collect();
+                record(v, "completeness.region_missing", s, missing.is_empty());
+                if !missing.is_empty() {
+                    let names: Vec<String> = missing
+                        .iter()
+                        .map(|r| format!("{} ({})", r.name(), r.code()))
+                        .collect();
+                    let mut f = FindingBuilder::new(
+                        "completeness.region_missing",
+                        env,
+                        &s.publication_id,
+                        missing
+                            .iter()
+                            .map(|r| r.code())
+                            .collect::<Vec<_>>()
+                            .join(","),
+                    )
+                    .messages(
+                        format!(
+                            "{} of 18 regions named; missing: {}",
+                            seen.len(),
+                            names.join(", ")
+                        ),
+                        format!(
+                            "{} régions sur 18 sont nommées ; manquent : {}.",
+                            seen.len(),
+                            names.join(", ")
+                        ),
+                    );
+                    if let Some(first) = facts.first() {
+                        f = f.at(&first.location);
+                    }
+                    v.findings.push(f.build());
+                }
+            }
+        }
+        Breakdown::Beneficiary => {
+            let mut seen: BTreeMap<String, Vec<&Fact>> = BTreeMap::new();
+            for f in &facts {
+                if let Some(b) = &f.beneficiary {
+                    seen.entry(super::agreement::name_key(b))
+                        .or_default()
+                        .push(f);
+                }
+            }
+            let mut ok = true;
+            for list in seen.values().filter(|l| l.len() > 1) {
+                ok = false;
+                let name = list[0].beneficiary.clone().unwrap_or_default();
+                let mut f = FindingBuilder::new(
+                    "duplicate.beneficiary",
+                    env,
+                    &s.publication_id,
+                    name.clone(),
+                )
+                .messages(
+                    format!("'{name}' appears {} times", list.len()),
+                    format!(
+                        "Le bénéficiaire « {name} » apparaît {} fois dans l'enveloppe.",
+                        list.len()
+                    ),
+                );
+                for fact in list {
+                    f = f.at(&fact.location);
+                }
+                v.findings.push(f.build());
+            }
+            record(v, "duplicate.beneficiary", s, ok);
+        }
+        Breakdown::BudgetLine => {}
+    }
+}
