@@ -164,6 +164,8 @@ fn within(distance: Option<Decimal>, tolerance: Option<Decimal>) -> bool {
 /// Above this many digits a figure is not money but an error, and `Decimal::from_str`
 /// would start rounding silently (it holds 28 to 29 significant digits).
 const MAX_DIGITS: usize = 28;
+/// Blanks between thousands groups in a number of at most MAX_DIGITS digits.
+const MAX_GROUP_SEPARATORS: usize = (MAX_DIGITS - 1) / 3;
 
 /// Parses a bare French number, without unit: "12 199 648", "8.348.102", "1 234,56",
 /// "-4 893 594", "(1 234)".
@@ -409,11 +411,18 @@ fn figure_in_run(
     run_end: usize,
 ) -> Option<(usize, usize, Amount)> {
     let (unit_end, unit) = unit_at(folded, run_end)?;
-    let candidate_starts = std::iter::once(run_start).chain(
-        (run_start..run_end)
-            .filter(|&i| folded[i] == ' ')
-            .map(|i| i + 1),
-    );
+    let after_blanks: Vec<usize> = (run_start..run_end)
+        .filter(|&i| folded[i] == ' ')
+        .map(|i| i + 1)
+        .collect();
+    // A number that parses has at most MAX_DIGITS digits, hence at most
+    // MAX_GROUP_SEPARATORS blanks: longer suffixes cannot parse, and trying them all would
+    // be quadratic on a run like "1 1 1 … 1 euros".
+    let first_useful = after_blanks.len().saturating_sub(MAX_GROUP_SEPARATORS + 1);
+    let whole_run = (after_blanks.len() <= MAX_GROUP_SEPARATORS).then_some(run_start);
+    let candidate_starts = whole_run
+        .into_iter()
+        .chain(after_blanks[first_useful..].iter().copied());
     for number_start in candidate_starts {
         let number_text: String = folded[number_start..run_end].iter().collect();
         if let Ok(number) = parse_number(&number_text) {
@@ -1546,6 +1555,14 @@ mod tests {
             Err(AmountError::Overflow(format!("{long_digits} euros")))
         );
         assert_eq!(find_amounts(&format!("{long_digits} euros")), vec![]);
+        let many_groups = format!("{}euros", "1 ".repeat(200_000));
+        assert_eq!(summary(&many_groups), vec![s("1 euros", "1", "exact")]);
+        let longest_grouped = format!("9{} €", " 999".repeat(9));
+        assert_eq!(find_amounts(&format!("1 {longest_grouped}")).len(), 1);
+        assert_eq!(
+            find_amounts(&format!("1 {longest_grouped}"))[0].raw,
+            longest_grouped
+        );
     }
 
     // ---- Amount ----

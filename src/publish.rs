@@ -4,10 +4,10 @@
 //! INT64 (the widest precision Tableau Hyper, Power Query's Fixed Decimal and .NET readers all
 //! take), dates are Parquet `DATE`, text is plain `String` (no categoricals), counts are signed
 //! INT32, and no column is ever Null-typed (DuckDB would type it `NULL`). Files are
-//! snappy-compressed (the codec old gateway readers are sure to know) and carry an
-//! `ARROW:schema` built at `CompatLevel::oldest()`, so Arrow-C++ readers see `large_string`
-//! instead of `string_view`. The same frame always gives the same bytes, which the manifest's
-//! hashes and skip-if-unchanged rely on.
+//! snappy-compressed (the most widely supported codec; polars' zstd default is not read by
+//! every old reader) and carry an `ARROW:schema` built at `CompatLevel::oldest()`, so
+//! Arrow-C++ readers see `large_string` instead of `string_view`. The same frame always gives
+//! the same bytes, which the manifest's hashes and skip-if-unchanged rely on.
 //!
 //! Publication follows batch-conventions §2.3: each file is staged inside the output
 //! directory (same filesystem, so `rename` is atomic), synced, renamed over its target, and
@@ -194,9 +194,10 @@ impl<'a, R> Columns<'a, R> {
         self.push(column.into_column())
     }
 
-    /// Line numbers and counts are `u32` in the rows but published as signed INT32: some BI
-    /// readers (older Spark, Power Query through Arrow) handle UINT_32 badly, and no line
-    /// number or component count comes near 2^31.
+    /// Line numbers and counts are `u32` in the rows but published as signed INT32, the one
+    /// integer every Parquet reader takes as is (the UINT_32 annotation is not: Spark only
+    /// reads it since 3.2); no line number or component count comes near 2^31, and one that
+    /// did would be a bug, reported rather than wrapped.
     fn count(self, name: &'static str, value: impl Fn(&R) -> Option<u32>) -> Result<Self, Error> {
         let values = self
             .rows

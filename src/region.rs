@@ -1558,7 +1558,8 @@ mod tests {
 
     #[test]
     fn find_regions_in_seed_prose() {
-        let cases: &[(&str, &[(usize, usize, RegionCode)])] = &[
+        type Mention = (usize, usize, RegionCode);
+        let cases: &[(&str, &[Mention])] = &[
             (
                 "Ainsi,\u{a0}l\u{2019}ARS Auvergne-Rhône-Alpes\u{a0}est autorisée à engager 645.000\u{a0}€",
                 &[(13, 33, AuvergneRhoneAlpes)],

@@ -38,8 +38,8 @@ pub struct Summary {
     pub statements: usize,
     /// Figures counted in the dataset (current components and derived remainders).
     pub counted_figures: usize,
-    /// Sum of the counted figures of envelopes that are no one's sub-envelope, so that no
-    /// euro is counted twice through nesting.
+    /// Sum of the counted figures: a line detailed by a sub-envelope is not counted, its
+    /// sub-envelope's lines are, so that no euro is counted twice through nesting.
     #[serde(with = "rust_decimal::serde::str")]
     pub euros_covered: Decimal,
     pub errors: usize,
@@ -132,17 +132,8 @@ pub fn build(
         })
         .collect();
 
-    let children: std::collections::BTreeSet<&str> = statements
-        .iter()
-        .filter(|s| s.spec.parent.is_some())
-        .map(|s| s.spec.id.as_str())
-        .collect();
     let counted: Vec<&AllocationRow> = dataset.allocations.iter().filter(|a| a.counted).collect();
-    let euros_covered = counted
-        .iter()
-        .filter(|a| !children.contains(a.envelope_id.as_str()))
-        .map(|a| a.amount_eur)
-        .sum();
+    let euros_covered = counted.iter().map(|a| a.amount_eur).sum();
     let count = |sev: Severity| {
         validation
             .findings
@@ -224,6 +215,7 @@ fn role_fr(role: &str) -> &'static str {
         "superseded" => "remplacé",
         "remainder" => "reliquat",
         "restatement" => "reprise",
+        "detailed" => "détaillée par une sous-enveloppe",
         _ => "?",
     }
 }
@@ -337,7 +329,7 @@ pub fn to_markdown(r: &Report) -> String {
     );
     let _ = writeln!(
         out,
-        "Les euros couverts additionnent les montants comptés des enveloppes de premier niveau (une sous-enveloppe est déjà comprise dans son enveloppe parente). Erreurs, avertissements et informations ne comptent que les constats non acquittés.\n"
+        "Les euros couverts additionnent les montants comptés (colonne `counted` d'allocations.parquet) : une ligne détaillée par une sous-enveloppe n'est pas comptée, les lignes de la sous-enveloppe le sont ; les reprises d'une autre publication et les montants remplacés ne le sont pas. Erreurs, avertissements et informations ne comptent que les constats non acquittés.\n"
     );
 
     let _ = writeln!(out, "## Constats\n");

@@ -60,7 +60,13 @@ pub fn build(
             label_line: None,
             label_span: None,
         };
+        let rec = validation
+            .reconciliations
+            .iter()
+            .find(|r| r.envelope_id == meta.id && r.publication_id == s.publication_id);
         for f in &s.facts {
+            let detailed =
+                rec.is_some_and(|r| r.detailed_by.iter().any(|d| d.location == f.location));
             allocations.push(AllocationRow {
                 region_code: f.region.map(|r| r.code().to_string()),
                 region_name: f.region.map(|r| r.name().to_string()),
@@ -73,8 +79,13 @@ pub fn build(
                 source_file: f.location.file().to_string(),
                 source_line: f.location.line(),
                 source_span: span_text(&f.location),
-                role: role_name(f.role).to_string(),
-                counted: matches!(f.role, FactRole::Component | FactRole::Remainder),
+                role: if detailed {
+                    "detailed"
+                } else {
+                    role_name(f.role)
+                }
+                .to_string(),
+                counted: matches!(f.role, FactRole::Component | FactRole::Remainder) && !detailed,
                 identifier: f.identifier.clone(),
                 source_sheet: f.location.sheet().map(str::to_string),
                 source_cell: f.location.cell().map(str::to_string),
@@ -109,10 +120,6 @@ pub fn build(
                 ..base(&s.publication_id)
             });
         }
-        let rec = validation
-            .reconciliations
-            .iter()
-            .find(|r| r.envelope_id == meta.id && r.publication_id == s.publication_id);
         if let Some(rem) = rec.and_then(|r| r.remainder.as_ref()) {
             allocations.push(AllocationRow {
                 amount_eur: rem.amount,

@@ -8,6 +8,7 @@ use esms_ledger::dataset::{
 };
 use esms_ledger::error::Error;
 use esms_ledger::publish::{self, PublishedFile, Release};
+use esms_ledger::region::RegionCode;
 use parquet::basic::{ConvertedType, LogicalType};
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::record::Field;
@@ -43,8 +44,8 @@ fn dataset() -> Dataset {
         exercise: 2022,
         phase: "temps-1".to_string(),
         channel: "ars".to_string(),
-        region_code: Some("84".to_string()),
-        region_name: Some("Auvergne-Rhône-Alpes".to_string()),
+        region_code: Some(RegionCode::AuvergneRhoneAlpes.code().to_string()),
+        region_name: Some(RegionCode::AuvergneRhoneAlpes.name().to_string()),
         beneficiary: Some("ARS Auvergne-Rhône-Alpes".to_string()),
         amount_eur: euros("1234.56"),
         amount_kind: "exact".to_string(),
@@ -79,8 +80,8 @@ fn dataset() -> Dataset {
             ..allocation.clone()
         },
         AllocationRow {
-            region_code: Some("06".to_string()),
-            region_name: Some("Mayotte".to_string()),
+            region_code: Some(RegionCode::Mayotte.code().to_string()),
+            region_name: Some(RegionCode::Mayotte.name().to_string()),
             beneficiary: Some("ARS Mayotte".to_string()),
             amount_eur: euros("645000"),
             amount_kind: "rounded".to_string(),
@@ -193,16 +194,14 @@ fn dataset() -> Dataset {
         reference: Some("NOR : SSAA2200001J".to_string()),
         url: None,
     }];
-    let regions = vec![
-        RegionRow {
-            region_code: "06".to_string(),
-            region_name: "Mayotte".to_string(),
-        },
-        RegionRow {
-            region_code: "84".to_string(),
-            region_name: "Auvergne-Rhône-Alpes".to_string(),
-        },
-    ];
+    // The reference table as published: all 18 regions, "06" keeps its leading zero.
+    let regions = RegionCode::ALL
+        .iter()
+        .map(|region| RegionRow {
+            region_code: region.code().to_string(),
+            region_name: region.name().to_string(),
+        })
+        .collect();
     Dataset {
         allocations,
         envelopes,
@@ -535,6 +534,10 @@ fn money_and_dates_keep_their_exact_values() {
     assert_eq!(publications[0][4].0, "published_on");
     // 2022-01-04 is day 18 996 of the Unix epoch (52 years, 13 of them leap, plus 3 days).
     assert_eq!(publications[0][4].1, Cell::Date(52 * 365 + 13 + 3));
+    // Region codes stay text: "01" is not 1.
+    let regions = read_records(&written[4].1);
+    assert_eq!(regions.len(), 18);
+    assert_eq!(regions[0][0], ("region_code".to_string(), text("01")));
 }
 
 /// One column of a Parquet footer, as BI readers interpret it.

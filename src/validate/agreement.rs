@@ -79,13 +79,13 @@ impl NameIndex {
         let words: BTreeSet<String> = name_tokens(text).into_iter().collect();
         (0..self.names.len())
             .map(|i| (i, self.score(i, &words)))
-            .filter(|&(_, s)| s >= MATCH_THRESHOLD)
+            .filter(|&(_, s)| s > MATCH_THRESHOLD)
             .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
             .map(|(i, _)| i)
     }
 }
 
-/// Half of a name's distinctive weight must be present for two names to be the same
+/// More than half of a name's distinctive weight must be present for two names to be the same
 /// organisation: "Caisse nationale de l'assurance maladie (Cnam)" matches "Caisse nationale
 /// d'assurance maladie Bourgogne – Franche-Comté", "la fondation OVE" does not match
 /// "Fondation Partage et Vie".

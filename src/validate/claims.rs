@@ -90,7 +90,7 @@ fn money_claims(s: &Statement, t: &Target<'_>, v: &mut Validation) {
             if by_name {
                 let words = located_words(claim);
                 let mut c: Vec<(usize, bool)> = (0..t.facts.len())
-                    .filter(|&i| t.index.score(i, &words) >= MATCH_THRESHOLD)
+                    .filter(|&i| t.index.score(i, &words) > MATCH_THRESHOLD)
                     .map(|i| {
                         (
                             i,
@@ -258,7 +258,7 @@ fn aggregate_claim(
             let facts: Vec<&&Fact> = t.facts.iter().filter(|f| f.region == Some(r)).collect();
             (
                 format!("subtotal of {}", r.name()),
-                format!("le sous-total {} ({} ligne(s))", r.name(), facts.len()),
+                format!("au sous-total {} ({} ligne(s))", r.name(), facts.len()),
                 sums.get(&r).copied(),
                 facts.iter().map(|f| f.amount.half_unit()).sum(),
                 facts.iter().map(|f| f.location.clone()).collect(),
@@ -274,7 +274,7 @@ fn aggregate_claim(
             ),
             None if !t.facts.is_empty() => (
                 "sum of the lines".into(),
-                "la somme des lignes".into(),
+                "à la somme des lignes".into(),
                 Some(t.facts.iter().map(|f| f.amount.value).sum()),
                 t.facts.iter().map(|f| f.amount.half_unit()).sum(),
                 Vec::new(),
@@ -287,7 +287,7 @@ fn aggregate_claim(
             FindingBuilder::new("claim.unmatched", env, &s.publication_id, amount.raw.clone())
                 .messages(
                     format!("\"{}\" in {} matches no line and no {what_en}", amount.raw, s.publication_id),
-                    format!("« {} » ({}) ne correspond à aucune ligne ni à {what_fr} de la publication de référence {}.", amount.raw, s.publication_id, t.primary.publication_id),
+                    format!("« {} » ({}) ne correspond à aucune ligne ni {what_fr} de la publication de référence {}.", amount.raw, s.publication_id, t.primary.publication_id),
                 )
                 .at(&amount.location)
                 .build(),
@@ -309,7 +309,7 @@ fn aggregate_claim(
             amount.raw, s.publication_id, t.primary.publication_id
         ),
         format!(
-            "« {} » ({}) ne correspond pas à {what_fr} : {} dans {} ; écart {}.",
+            "« {} » ({}) ne correspond pas {what_fr} : {} dans {} ; écart {}.",
             amount.raw,
             s.publication_id,
             format_eur(reference),
@@ -372,11 +372,11 @@ fn count_claims(s: &Statement, t: &Target<'_>, v: &mut Validation) {
         .messages(
             format!("{} claims {count} projects {scope_en}; {} lists {actual}", s.publication_id, t.primary.publication_id),
             format!(
-                "{} annonce {count} projet(s) {scope_fr} (« {} ») ; la publication de référence {} en compte {actual} : {}.",
+                "{} annonce {count} projet(s) {scope_fr} (« {} ») ; la publication de référence {} en compte {actual}{}.",
                 s.publication_id,
                 claim.context.text.trim(),
                 t.primary.publication_id,
-                names.join(", ")
+                if names.is_empty() { String::new() } else { format!(" : {}", names.join(", ")) }
             ),
         )
         .at(&claim.context.location);

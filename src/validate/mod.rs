@@ -96,6 +96,10 @@ pub struct Reconciliation {
     pub tolerance: Option<Decimal>,
     /// Sub-envelopes counted in this one that no line of its own stands for.
     pub children: Vec<ChildPart>,
+    /// Lines of this statement that stand for a sub-envelope ("67 M€ destinés aux ARS" for
+    /// the regional split): the sub-envelope's lines detail them, so they are not counted
+    /// in the dataset's totals.
+    pub detailed_by: Vec<ChildPart>,
     /// A remainder the source names but does not state, derived here.
     pub remainder: Option<DerivedRemainder>,
 }
@@ -291,10 +295,10 @@ fn region_findings(s: &Statement, out: &mut Vec<Finding>) {
                     .messages(
                         format!("'{}' is not a region; closest: {}", label.text, names.join(", ")),
                         format!(
-                            "« {} » n'est pas une région connue{}.",
+                            "« {} » n'est pas une région connue{}",
                             label.text,
                             if names.is_empty() {
-                                String::new()
+                                ".".to_string()
                             } else {
                                 format!(" ; vouliez-vous dire : {} ?", names.join(", "))
                             }

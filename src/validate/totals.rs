@@ -92,6 +92,7 @@ fn reconcile(s: &Statement, all: &[Statement], v: &mut Validation) {
     let mut computed: Decimal = facts.iter().map(|f| f.amount.value).sum();
     let mut extra = half_units(facts.iter().copied());
     let mut children = Vec::new();
+    let mut detailed_by = Vec::new();
 
     // Sub-envelopes, level by level: a line of this statement may stand for a child
     // ("67 M€ destinés aux ARS" is the 67 M€ regional split); otherwise the child's total
@@ -104,10 +105,19 @@ fn reconcile(s: &Statement, all: &[Statement], v: &mut Validation) {
             let Some((amount, child_half, location)) = child_amount(child) else {
                 continue;
             };
-            let stands_for_child = facts
-                .iter()
-                .any(|f| (f.amount.value - amount).abs() <= f.amount.half_unit() + child_half);
-            if !stands_for_child {
+            let stands_for_child = facts.iter().find(|f| {
+                (f.amount.value - amount).abs() <= f.amount.half_unit() + child_half
+                    && !detailed_by
+                        .iter()
+                        .any(|d: &ChildPart| d.location == f.location)
+            });
+            if let Some(line) = stands_for_child {
+                detailed_by.push(ChildPart {
+                    envelope_id: child.spec.id.clone(),
+                    amount: line.amount.value,
+                    location: line.location.clone(),
+                });
+            } else {
                 computed += amount;
                 extra += child_half;
                 children.push(ChildPart {
@@ -231,6 +241,7 @@ fn reconcile(s: &Statement, all: &[Statement], v: &mut Validation) {
         difference,
         tolerance,
         children,
+        detailed_by,
         remainder,
     });
 }
@@ -293,7 +304,10 @@ fn revision(s: &Statement, v: &mut Validation) {
         .filter(|r| !named.contains(r))
         .collect();
 
-    for f in &new {
+    // A full table restates unchanged regions as a matter of course; a list of changes
+    // that gives a region the same amount before and after is odd.
+    let list_of_changes = !unnamed.is_empty();
+    for f in new.iter().filter(|_| list_of_changes) {
         if let Some(prev) = old
             .iter()
             .find(|o| o.location.line() == f.location.line() && o.region == f.region)
@@ -424,6 +438,7 @@ fn push_revision_reconciliation(
         difference: declared.map(|d| new_sum - d.amount.value),
         tolerance: declared.map(|d| d.amount.half_unit() + half_units(s.current())),
         children: Vec::new(),
+        detailed_by: Vec::new(),
         remainder: None,
     });
 }

@@ -1,0 +1,40 @@
+//! Writes the shipped spreadsheet annexes into a folder (default `inputs/`):
+//!
+//! ```text
+//! cargo run --example gen_annexes -- inputs/
+//! ```
+//!
+//! - `2023-annexe-repartition-regionale.xlsx`: annexe 2 of instruction n° DGCS/DNS/CNSA/
+//!   2023/13, the regional split of the 67 M€;
+//! - `2021-annexe-appel-national.ods`: the annex of décision n° 2021-37 of the CNSA, the
+//!   ten projects of the 2021 national call.
+//!
+//! Their descriptions (`*.toml` beside them) are written by hand, like every description.
+//! The workbooks are built by `tests/common/sheets.rs`, which the gallery test also uses
+//! to check that the shipped files hold exactly what it builds.
+
+#[path = "../tests/common/sheets.rs"]
+mod sheets;
+
+use std::path::PathBuf;
+
+fn main() -> Result<(), sheets::BoxError> {
+    let dir = std::env::args_os()
+        .nth(1)
+        .map_or_else(|| PathBuf::from("inputs"), PathBuf::from);
+    std::fs::create_dir_all(&dir)?;
+    let files = [
+        (
+            "2023-annexe-repartition-regionale.xlsx",
+            sheets::annexe_2023_xlsx()?,
+        ),
+        ("2021-annexe-appel-national.ods", sheets::annexe_2021_ods()?),
+    ];
+    for (name, bytes) in files {
+        let path = dir.join(name);
+        std::fs::write(&path, &bytes)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        eprintln!("wrote {} ({} bytes)", path.display(), bytes.len());
+    }
+    Ok(())
+}
