@@ -84,6 +84,9 @@ pub enum ItemLayout {
     Inline,
     /// Prose: every figure of every sentence of the section is an item.
     Sentences,
+    /// A table re-typed as text: a header row (columns separated by tabs, "|" or two
+    /// spaces) names the label and amount columns, and may give the unit ("en k€").
+    Table,
 }
 
 /// The scale of bare numbers in a spreadsheet column when its header does not say.

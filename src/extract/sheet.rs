@@ -49,16 +49,22 @@ pub fn extract_sheet(
         Some(anchor) => {
             let sheet = workbook.find_sheet(&anchor.sheet)?;
             let grid = workbook.grid(&sheet)?;
-            let bounds = match anchor.range {
-                Some(range) => Some(range),
-                None => grid.used_bounds(),
+            // A range is clipped to the cells in use: "A1:XFD1048576" must not mean a
+            // billion empty cells to walk.
+            let bounds = match (anchor.range, grid.used_bounds()) {
+                (Some(range), Some(used)) => range.intersect(used),
+                (None, used) => used,
+                (Some(_), None) => None,
             };
             let Some(bounds) = bounds else {
+                let place = match anchor.range {
+                    Some(range) => format!("range {} of sheet '{}'", range.a1(), grid.name),
+                    None => format!("sheet '{}'", grid.name),
+                };
                 return Err(Error::extraction(
                     sheet_location(source_name, &grid.name),
                     format!(
-                        "sheet '{}' named by the anchor is empty: point `anchor` at the sheet that holds the table",
-                        grid.name
+                        "{place} named by the anchor is empty: point `anchor` at the sheet or range that holds the table"
                     ),
                 ));
             };
@@ -205,9 +211,9 @@ fn guarded<T>(location: &str, read: impl FnOnce() -> Result<T, Error>) -> Result
 }
 
 /// The first visible worksheet holding a table of the envelope's breakdown.
-fn discover<'w>(
+fn discover(
     source_name: &str,
-    workbook: &mut Workbook<'w>,
+    workbook: &mut Workbook<'_>,
     spec: &EnvelopeSpec,
 ) -> Result<(Grid, Bounds, Layout), Error> {
     let mut searched = Vec::new();
@@ -229,9 +235,9 @@ fn discover<'w>(
         }
     }
     let mut message = format!(
-        "no table found: looked in the first {HEADER_SCAN_ROWS} rows of sheets {} for {}",
+        "no table found: looked in the first {HEADER_SCAN_ROWS} rows of the visible sheets ({}) for {}",
         if searched.is_empty() {
-            "(none visible)".to_string()
+            "none".to_string()
         } else {
             searched.join(", ")
         },
@@ -301,6 +307,16 @@ impl Bounds {
     }
     fn columns(&self) -> std::ops::RangeInclusive<u32> {
         self.first_col..=self.last_col
+    }
+    fn intersect(&self, other: Bounds) -> Option<Bounds> {
+        let bounds = Bounds {
+            first_row: self.first_row.max(other.first_row),
+            first_col: self.first_col.max(other.first_col),
+            last_row: self.last_row.min(other.last_row),
+            last_col: self.last_col.min(other.last_col),
+        };
+        (bounds.first_row <= bounds.last_row && bounds.first_col <= bounds.last_col)
+            .then_some(bounds)
     }
 }
 
@@ -482,7 +498,7 @@ fn parse_column_letters(text: &str) -> Option<u32> {
 }
 
 fn column_letters(col: u32) -> String {
-    let mut n = col + 1;
+    let mut n = u64::from(col) + 1;
     let mut letters = Vec::new();
     while n > 0 {
         let rem = (n - 1) % 26;
@@ -825,10 +841,16 @@ fn find_layout(
 
 /// The header text of each column of `row` (and `lower`, joined column-wise).
 fn header_cells(grid: &Grid, bounds: Bounds, row: u32, lower: Option<u32>) -> HeaderCells {
+    // A figure is never header text: "ARS Bretagne | 2 636 303 €" is a row of data even
+    // though "ARS" and "€" are header words.
+    let header_text = |row: u32, col: u32| match grid.merged_text(row, col) {
+        (Some(text), origin) if !looks_like_number(&text) => Some((text, origin)),
+        _ => None,
+    };
     let mut upper: BTreeMap<u32, (String, (u32, u32))> = BTreeMap::new();
     for col in bounds.columns() {
-        if let (Some(text), origin) = grid.merged_text(row, col) {
-            upper.insert(col, (text, origin));
+        if let Some(entry) = header_text(row, col) {
+            upper.insert(col, entry);
         }
     }
     let mut cells = HeaderCells::new();
@@ -848,8 +870,8 @@ fn header_cells(grid: &Grid, bounds: Bounds, row: u32, lower: Option<u32>) -> He
     };
     let mut lower_cells: BTreeMap<u32, (String, (u32, u32))> = BTreeMap::new();
     for col in bounds.columns() {
-        if let (Some(text), origin) = grid.merged_text(lower_row, col) {
-            lower_cells.insert(col, (text, origin));
+        if let Some(entry) = header_text(lower_row, col) {
+            lower_cells.insert(col, entry);
         }
     }
     if grid.merges.is_none() {
@@ -1287,7 +1309,7 @@ fn read_amount(
                 Ok(value) => (value, text.clone(), false),
                 Err(e) => {
                     return Err(fail(format!(
-                        "'{text}' is not an amount ({e}); write it as a number or in French format (\"8 348 102\", \"8.348.102,00 €\")"
+                        "cannot read the amount: {e}; write it as a number or in French format (\"8 348 102\", \"8.348.102,00 €\")"
                     )));
                 }
             }
@@ -1473,7 +1495,7 @@ fn read_rows(
     let mut rows_since_subtotal = 0usize;
     let mut after_blank = false;
     let mut after_total = false;
-    for row in layout.header_rows.1 + 1..=bounds.last_row {
+    for row in layout.header_rows.1.saturating_add(1)..=bounds.last_row {
         if grid.is_blank_row(row, bounds) {
             after_blank = true;
             continue;

@@ -12,12 +12,15 @@
 //! (";" before "," before " et "), so that a label may hold commas or "et" as long as a
 //! stronger separator ends it, and labels may stand before or after their figure.
 
-use crate::amount::{AmountMatch, find_amounts, parse_amount};
+use crate::amount::{
+    Amount, AmountMatch, Precision, Qualifier, find_amounts, parse_amount, parse_number,
+};
 use crate::error::Error;
 use crate::extract::Extraction;
 use crate::model::{Claim, ClaimKind, Located, Location, RawItem, StatedAmount};
 use crate::region::find_regions;
-use crate::sources::{Breakdown, EnvelopeSpec, ItemLayout};
+use crate::sources::{Breakdown, EnvelopeSpec, ItemLayout, Unit};
+use rust_decimal::{Decimal, RoundingStrategy};
 use std::path::Path;
 use unicode_normalization::UnicodeNormalization;
 
@@ -166,10 +169,6 @@ impl<'a> Doc<'a> {
             location: self.location(line, start, end),
         }
     }
-
-    fn is_blank(&self, line: usize) -> bool {
-        self.lines[line].iter().all(|c| c.is_whitespace())
-    }
 }
 
 /// The char index after a bullet marker ("•", "-", "1.", "a)") and its spaces, if the line
@@ -241,7 +240,10 @@ pub fn extract_text(
         extraction.claims = claims_from_phrases(&doc, spec, description)?;
         return Ok(extraction);
     };
-    let segments = section(&doc, anchor_end, spec, description)?;
+    let (segments, list) = section(&doc, anchor_end, spec, description)?;
+    if let Some(list) = list {
+        read_lines(&doc, anchor_end.0, list, spec, &mut extraction)?;
+    }
     let prose = spec.items == ItemLayout::Sentences;
     for seg in &segments {
         let pieces = if prose {
@@ -351,7 +353,7 @@ fn section(
     (line, col): (usize, usize),
     spec: &EnvelopeSpec,
     description: &DescriptionRef<'_>,
-) -> Result<Vec<Segment>, Error> {
+) -> Result<(Vec<Segment>, Option<ListBounds>), Error> {
     let until = match &spec.until {
         Some(until) => {
             let found = doc.find_all(until);
@@ -387,9 +389,16 @@ fn section(
         other => other,
     };
     match (layout, until) {
-        (ItemLayout::Bullets, _) => Ok(bullet_segments(doc, line + 1, until)),
+        (ItemLayout::Bullets | ItemLayout::Table, _) => Ok((
+            Vec::new(),
+            Some(ListBounds {
+                first: line + 1,
+                until,
+                table: layout == ItemLayout::Table,
+            }),
+        )),
         // Inline lists and prose run to the end of the anchor's paragraph, or to `until`.
-        (_, None) => Ok(vec![rest_of_line]),
+        (_, None) => Ok((vec![rest_of_line], None)),
         (_, Some((until_line, until_col))) => {
             let mut segs = vec![rest_of_line];
             for l in line + 1..=until_line.min(doc.lines.len().saturating_sub(1)) {
@@ -404,36 +413,394 @@ fn section(
                     end,
                 });
             }
-            Ok(segs)
+            Ok((segs, None))
         }
     }
 }
 
-/// Bullet lines from `first`: with `until`, every bullet before it (lines between groups,
-/// such as "Régions dont la dotation diminue :", are headings); without, the first run of
-/// bullets, blank lines allowed.
-fn bullet_segments(doc: &Doc<'_>, first: usize, until: Option<(usize, usize)>) -> Vec<Segment> {
-    let mut segs = Vec::new();
-    for l in first..doc.lines.len() {
-        let end = match until {
+/// Where a list of lines starts and may end.
+#[derive(Debug, Clone, Copy)]
+struct ListBounds {
+    first: usize,
+    until: Option<(usize, usize)>,
+    /// The description says the lines are a table with a header row.
+    table: bool,
+}
+
+/// A list keeps the style of its first item: once bullets start, a line without a bullet
+/// ends the list (or is a heading between groups, when `until` bounds the section).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ListStyle {
+    Bullets,
+    Plain,
+}
+
+/// What each column of a text table holds, read from its header row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Columns {
+    count: usize,
+    label: usize,
+    region: Option<usize>,
+    amount: usize,
+    previous: Option<usize>,
+    identifier: Option<usize>,
+    scale: Option<Decimal>,
+}
+
+fn folded_string(text: &str) -> String {
+    fold_phrase(text).into_iter().collect()
+}
+
+/// The scale a heading or header states: "(en euros)", "en k€", "en millions d'euros".
+fn scale_in(folded: &str) -> Option<Decimal> {
+    const THOUSANDS: [&str; 4] = ["k€", "keur", "milliers d'euros", "millier d'euros"];
+    const MILLIONS: [&str; 4] = ["m€", "meur", "millions d'euros", "million d'euros"];
+    const EUROS: [&str; 5] = ["en euros", "en €", "(€)", "(euros)", "montant €"];
+    if THOUSANDS.iter().any(|w| folded.contains(w)) {
+        Some(Decimal::ONE_THOUSAND)
+    } else if MILLIONS.iter().any(|w| folded.contains(w)) {
+        Some(Decimal::from(1_000_000))
+    } else if EUROS.iter().any(|w| folded.contains(w)) {
+        Some(Decimal::ONE)
+    } else {
+        None
+    }
+}
+
+fn unit_scale(unit: Unit) -> Decimal {
+    match unit {
+        Unit::Euro => Decimal::ONE,
+        Unit::Thousand => Decimal::ONE_THOUSAND,
+        Unit::Million => Decimal::from(1_000_000),
+    }
+}
+
+/// Cells of a table line: separated by tabs, "|" or runs of two spaces or more (single
+/// spaces, and the no-break spaces inside numbers, belong to the cell).
+fn cells(line: &[char], start: usize, end: usize) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut cell_start = start;
+    let mut i = start;
+    let push = |s: usize, e: usize, out: &mut Vec<(usize, usize)>| {
+        let (mut s, mut e) = (s, e);
+        while s < e && line[s].is_whitespace() {
+            s += 1;
+        }
+        while e > s && line[e - 1].is_whitespace() {
+            e -= 1;
+        }
+        if s < e {
+            out.push((s, e));
+        }
+    };
+    while i < end {
+        let run = if matches!(line[i], '\t' | '|') {
+            1
+        } else if line[i] == ' ' {
+            line[i..end].iter().take_while(|c| **c == ' ').count()
+        } else {
+            0
+        };
+        if run == 1 && line[i] == ' ' || run == 0 {
+            i += 1;
+            continue;
+        }
+        push(cell_start, i, &mut out);
+        i += run;
+        cell_start = i;
+    }
+    push(cell_start, end, &mut out);
+    out
+}
+
+/// Reads a header row: which column holds the label, the region, the amount (and the old
+/// amount of a revision), an identifier. Percentage and comment columns are ignored.
+fn header_columns(texts: &[String], breakdown: Breakdown) -> Option<Columns> {
+    const IGNORED: [&str; 6] = [
+        "%",
+        "part ",
+        "taux",
+        "commentaire",
+        "observation",
+        "remarque",
+    ];
+    const AMOUNT: [&str; 10] = [
+        "montant",
+        "credit",
+        "dotation",
+        "enveloppe",
+        "subvention",
+        "allocation",
+        "somme",
+        "€",
+        "euro",
+        "financement",
+    ];
+    const PREVIOUS: [&str; 4] = ["avant", "initial", "ancien", "precedent"];
+    const REGION: [&str; 4] = ["region", "ars", "territoire", "agence"];
+    const BENEFICIARY: [&str; 8] = [
+        "organisme",
+        "beneficiaire",
+        "porteur",
+        "gestionnaire",
+        "structure",
+        "etablissement",
+        "raison sociale",
+        "projet",
+    ];
+    const IDENTIFIER: [&str; 3] = ["finess", "siren", "siret"];
+    let has = |t: &str, words: &[&str]| words.iter().any(|w| t.contains(w));
+    let kept: Vec<usize> = (0..texts.len())
+        .filter(|&i| !has(&texts[i], &IGNORED))
+        .collect();
+    let amounts: Vec<usize> = kept
+        .iter()
+        .copied()
+        .filter(|&i| has(&texts[i], &AMOUNT) && !has(&texts[i], &IDENTIFIER))
+        .collect();
+    let previous = amounts.iter().copied().find(|&i| has(&texts[i], &PREVIOUS));
+    let amount = if breakdown == Breakdown::Revision {
+        amounts
+            .iter()
+            .copied()
+            .rev()
+            .find(|&i| Some(i) != previous)?
+    } else {
+        *amounts.last()?
+    };
+    let find = |words: &[&str]| {
+        kept.iter()
+            .copied()
+            .find(|&i| i != amount && Some(i) != previous && has(&texts[i], words))
+    };
+    let region = find(&REGION);
+    let identifier = find(&IDENTIFIER);
+    let first_text = kept
+        .iter()
+        .copied()
+        .find(|&i| i != amount && Some(i) != previous && Some(i) != identifier);
+    let label = match breakdown {
+        Breakdown::Region | Breakdown::Revision => region.or(first_text)?,
+        Breakdown::Beneficiary => find(&BENEFICIARY).or(first_text)?,
+        Breakdown::BudgetLine => first_text?,
+    };
+    Some(Columns {
+        count: texts.len(),
+        label,
+        region: region.filter(|&r| r != label),
+        amount,
+        previous: if breakdown == Breakdown::Revision {
+            previous
+        } else {
+            None
+        },
+        identifier,
+        scale: scale_in(&texts[amount]).or_else(|| texts.iter().find_map(|t| scale_in(t))),
+    })
+}
+
+/// A number standing alone at the end of a line ("Bretagne    2 636 303"), for tables
+/// whose header or description gives the unit.
+fn trailing_number(chars: &[char]) -> Option<(usize, usize, Decimal)> {
+    let mut end = chars.len();
+    while end > 0 && (chars[end - 1].is_whitespace() || chars[end - 1] == '|') {
+        end -= 1;
+    }
+    if end == 0 || !chars[end - 1].is_ascii_digit() {
+        return None;
+    }
+    let mut start = end;
+    while start > 0
+        && (chars[start - 1].is_ascii_digit()
+            || matches!(chars[start - 1], ' ' | '\u{a0}' | '\u{202f}' | '.' | ','))
+    {
+        start -= 1;
+    }
+    // The longest tail that parses as one French number wins: "84  8 348 102" is the code
+    // then the amount, and "84 8 348 102" does not group as one number.
+    (start..end)
+        .filter(|&s| chars[s].is_ascii_digit() && (s == 0 || !chars[s - 1].is_alphanumeric()))
+        .find_map(|s| {
+            let text: String = chars[s..end].iter().collect();
+            parse_number(&text).ok().map(|n| (s, end, n))
+        })
+}
+
+/// A bare number in a column or table of known scale: exact in euros, rounded to its last
+/// digit when the table counts in thousands or millions.
+fn scaled_amount(number: Decimal, scale: Decimal) -> Amount {
+    if scale == Decimal::ONE {
+        return Amount {
+            value: number.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero),
+            precision: Precision::Exact,
+            qualifier: Qualifier::Equal,
+        };
+    }
+    Amount {
+        value: (number * scale).round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero),
+        precision: Precision::Rounded {
+            unit: scale / Decimal::from(10u64.pow(number.scale().min(18))),
+        },
+        qualifier: Qualifier::Equal,
+    }
+}
+
+fn match_of(chars: &[char], start: usize, end: usize, amount: Amount) -> AmountMatch {
+    AmountMatch {
+        start,
+        end,
+        raw: chars[start..end].iter().collect(),
+        amount,
+    }
+}
+
+/// Lines after the anchor: bullets, table rows, "Label : amount" lines. Header rows before
+/// the first item give the columns and the unit; a "Total" line gives the total row and
+/// ends the list; "Sous-total" lines are skipped.
+fn read_lines(
+    doc: &Doc<'_>,
+    anchor_line: usize,
+    bounds: ListBounds,
+    spec: &EnvelopeSpec,
+    extraction: &mut Extraction,
+) -> Result<(), Error> {
+    let anchor_text: String = doc.lines[anchor_line].iter().collect();
+    let mut scale = spec
+        .unit
+        .map(unit_scale)
+        .or_else(|| scale_in(&folded_string(&anchor_text)));
+    let mut columns: Option<Columns> = None;
+    let mut style: Option<ListStyle> = None;
+    for l in bounds.first..doc.lines.len() {
+        let end = match bounds.until {
             Some((ul, uc)) if ul == l => uc,
             Some((ul, _)) if l > ul => break,
             _ => doc.lines[l].len(),
         };
-        if doc.is_blank(l) {
+        let line = &doc.lines[l][..end];
+        let Some(first) = line.iter().position(|c| !c.is_whitespace()) else {
+            continue;
+        };
+        let bullet = bullet_body(line);
+        if style == Some(ListStyle::Bullets) && bullet.is_none() {
+            if bounds.until.is_some() {
+                continue;
+            }
+            break;
+        }
+        let seg = Segment {
+            line: l,
+            start: bullet.unwrap_or(first),
+            end,
+        };
+        let chars = &line[seg.start..end];
+        let text: String = chars.iter().collect();
+        let folded = folded_string(&text);
+        let lead = folded.trim_start_matches(|c: char| !c.is_alphanumeric());
+        if lead.starts_with("sous-total") || lead.starts_with("sous total") {
             continue;
         }
-        match bullet_body(&doc.lines[l][..end]) {
-            Some(start) => segs.push(Segment {
-                line: l,
-                start,
-                end,
-            }),
-            None if until.is_some() => continue,
-            None => break,
+        let row_cells = cells(&doc.lines[l], seg.start, end);
+        if let Some(cols) = columns.as_ref().filter(|c| c.count == row_cells.len()) {
+            let item = table_item(doc, l, &row_cells, cols, scale, spec)?;
+            if lead.starts_with("total") {
+                extraction.total_row = Some(item.amount);
+                if bounds.until.is_none() {
+                    break;
+                }
+                continue;
+            }
+            style.get_or_insert(ListStyle::Plain);
+            extraction.items.push(item);
+            continue;
         }
+        let mut matches = find_amounts(&text);
+        if matches.is_empty()
+            && let Some(scale) = scale.or(columns.as_ref().and_then(|c| c.scale))
+            && let Some((s, e, n)) = trailing_number(chars)
+        {
+            matches.push(match_of(chars, s, e, scaled_amount(n, scale)));
+        }
+        if matches.is_empty() {
+            if style.is_none() {
+                // A heading or header row before the first item.
+                if row_cells.len() >= 2 || bounds.table {
+                    let texts: Vec<String> = row_cells
+                        .iter()
+                        .map(|&(s, e)| {
+                            folded_string(&doc.lines[l][s..e].iter().collect::<String>())
+                        })
+                        .collect();
+                    columns = header_columns(&texts, spec.breakdown).or(columns);
+                }
+                scale = scale.or_else(|| scale_in(&folded));
+                continue;
+            }
+            if bounds.until.is_some() {
+                continue;
+            }
+            break;
+        }
+        if lead.starts_with("total") {
+            let m = &matches[matches.len() - 1];
+            extraction.total_row = Some(StatedAmount {
+                amount: m.amount,
+                raw: m.raw.clone(),
+                location: doc.location(l, seg.start + m.start, seg.start + m.end),
+            });
+            if bounds.until.is_none() {
+                break;
+            }
+            continue;
+        }
+        style.get_or_insert(if bullet.is_some() {
+            ListStyle::Bullets
+        } else {
+            ListStyle::Plain
+        });
+        read_figures(doc, seg, matches, spec, false, extraction)?;
     }
-    segs
+    Ok(())
+}
+
+/// One row of a text table with a header.
+fn table_item(
+    doc: &Doc<'_>,
+    line: usize,
+    row: &[(usize, usize)],
+    cols: &Columns,
+    scale: Option<Decimal>,
+    spec: &EnvelopeSpec,
+) -> Result<RawItem, Error> {
+    let at = |i: usize| doc.located(line, row[i].0, row[i].1);
+    let amount_in = |i: usize| -> Result<StatedAmount, Error> {
+        let cell = at(i);
+        let amount = match parse_amount(&cell.text) {
+            Ok(a) => a,
+            Err(_) => {
+                let number =
+                    parse_number(cell.text.trim_end_matches(['€', ' ']).trim()).map_err(|e| {
+                        Error::extraction(
+                            &cell.location,
+                            format!("amount of envelope '{}' in column {}: {e}", spec.id, i + 1),
+                        )
+                    })?;
+                scaled_amount(number, cols.scale.or(scale).unwrap_or(Decimal::ONE))
+            }
+        };
+        Ok(StatedAmount {
+            amount,
+            raw: cell.text,
+            location: cell.location,
+        })
+    };
+    Ok(RawItem {
+        label: at(cols.label),
+        region_hint: cols.region.map(at),
+        identifier: cols.identifier.map(at),
+        amount: amount_in(cols.amount)?,
+        previous: cols.previous.map(amount_in).transpose()?,
+    })
 }
 
 /// Splits a segment into sentences: at ".", "!", "?" followed by a space or the end, but
@@ -497,6 +864,20 @@ fn read_piece(
     let chars = &doc.lines[piece.line][piece.start..piece.end];
     let text: String = chars.iter().collect();
     let matches = find_amounts(&text);
+    read_figures(doc, piece, matches, spec, prose, extraction)
+}
+
+/// Reads a piece whose figures are already found.
+fn read_figures(
+    doc: &Doc<'_>,
+    piece: Segment,
+    matches: Vec<AmountMatch>,
+    spec: &EnvelopeSpec,
+    prose: bool,
+    extraction: &mut Extraction,
+) -> Result<(), Error> {
+    let chars = &doc.lines[piece.line][piece.start..piece.end];
+    let text: String = chars.iter().collect();
     let per_item = if spec.breakdown == Breakdown::Revision {
         2
     } else {
@@ -521,7 +902,7 @@ fn read_piece(
         }
         return Ok(());
     }
-    if matches.len() % per_item != 0 {
+    if !matches.len().is_multiple_of(per_item) {
         return Err(Error::extraction(
             doc.location(piece.line, piece.start, piece.end),
             format!(
