@@ -189,4 +189,7 @@ pub struct Claim {
     pub region: Option<Located>,
     /// The words around the claim (the clause), for matching beneficiaries and for reports.
     pub context: Located,
+    /// The words say the figure sums several lines ("au total", "la répartition des …"):
+    /// it is checked against a subtotal or the total, never against one line.
+    pub aggregate: bool,
 }

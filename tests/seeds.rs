@@ -2,12 +2,16 @@
 //! and the facts extracted from each are snapshotted.
 
 use esms_ledger::amount::find_amounts;
-use esms_ledger::model::{ClaimKind, FactRole, Location};
+use esms_ledger::model::{ClaimKind, Location};
 use esms_ledger::normalise::Statement;
 use esms_ledger::run::analyse;
 use rust_decimal::Decimal;
 use std::collections::BTreeSet;
 use std::path::Path;
+
+#[path = "support/describe.rs"]
+mod describe;
+use describe::describe;
 
 fn inputs() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/inputs"))
@@ -134,60 +138,6 @@ fn temps1_revision_keeps_old_and_new_amounts() {
     assert_eq!(old, Decimal::from(22_288_612));
     assert_eq!(current_sum(s), Decimal::from(22_100_000));
     assert!(s.facts.iter().all(|f| f.region.is_some()));
-}
-
-/// One readable line per figure: what a reviewer checks against the source by eye.
-fn describe(s: &Statement) -> Vec<String> {
-    let mut lines = Vec::new();
-    if let Some(d) = &s.declared_total {
-        lines.push(format!(
-            "declared {} = {} [{}] @ {}",
-            d.raw,
-            d.amount.value,
-            d.amount.kind(),
-            d.location
-        ));
-    }
-    if let Some(r) = &s.remainder {
-        lines.push(format!("remainder \"{}\" @ {}", r.text, r.location));
-    }
-    for f in &s.facts {
-        let role = match f.role {
-            FactRole::Component => "component",
-            FactRole::Superseded => "superseded",
-            FactRole::Remainder => "remainder",
-            FactRole::Restatement => "restatement",
-        };
-        lines.push(format!(
-            "{role} {} | {} | {} = {} [{}] @ {}",
-            f.region.map_or("--", |r| r.code()),
-            f.beneficiary.as_deref().unwrap_or(&f.raw_label),
-            f.raw_amount,
-            f.amount.value,
-            f.amount.kind(),
-            f.location
-        ));
-    }
-    for c in &s.claims {
-        let region = c
-            .region
-            .as_ref()
-            .map_or("--".to_string(), |r| r.text.clone());
-        match &c.kind {
-            ClaimKind::Money { amount } => lines.push(format!(
-                "claim {region} | {} = {} [{}] @ {}",
-                amount.raw,
-                amount.amount.value,
-                amount.amount.kind(),
-                amount.location
-            )),
-            ClaimKind::Count { count } => lines.push(format!(
-                "count {region} | {count} projects @ {}",
-                c.context.location
-            )),
-        }
-    }
-    lines
 }
 
 #[test]

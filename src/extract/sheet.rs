@@ -999,7 +999,7 @@ fn assign(
     let columns = spec.columns.clone().unwrap_or_default();
     let overridden = |wanted: &Option<String>| wanted.as_deref().map(|w| resolve_column(cells, w));
 
-    let usable = |_: &u32, cell: &HeaderCell| !cell.traits.ignored && !cell.traits.identifier;
+    let usable = |cell: &HeaderCell| !cell.traits.ignored && !cell.traits.identifier;
 
     let label = match overridden(&columns.label) {
         Some(Some(col)) => col,
@@ -1007,7 +1007,7 @@ fn assign(
         None => {
             let candidates: Vec<u32> = cells
                 .iter()
-                .filter(|(col, cell)| usable(col, cell) && cell.traits.labels(spec.breakdown))
+                .filter(|(_, cell)| usable(cell) && cell.traits.labels(spec.breakdown))
                 .map(|(col, _)| *col)
                 .collect();
             // A header such as "Montant par région" is an amount first.
@@ -1028,7 +1028,7 @@ fn assign(
         None if spec.breakdown == Breakdown::Beneficiary => cells
             .iter()
             .find(|(col, cell)| {
-                **col != label && usable(col, cell) && cell.traits.region && !cell.traits.amount
+                **col != label && usable(cell) && cell.traits.region && !cell.traits.amount
             })
             .map(|(col, _)| *col),
         None => None,
@@ -1046,7 +1046,7 @@ fn assign(
     let taken = |col: u32| col == label || Some(col) == region || Some(col) == identifier;
     let amount_candidates: Vec<u32> = cells
         .iter()
-        .filter(|(col, cell)| usable(col, cell) && cell.traits.amount && !taken(**col))
+        .filter(|(col, cell)| usable(cell) && cell.traits.amount && !taken(**col))
         .map(|(col, _)| *col)
         .collect();
 
@@ -1262,7 +1262,10 @@ fn strip_currency(text: &str) -> String {
 /// The first text of a row, where a "Total" or a note is written.
 fn first_text(grid: &Grid, bounds: Bounds, row: u32) -> Option<String> {
     bounds.columns().find_map(|col| match grid.value(row, col) {
-        Data::String(s) => cell_text(&Data::String(s.clone())),
+        Data::String(s) => {
+            let text = s.trim_matches(is_space);
+            (!text.is_empty()).then(|| text.to_string())
+        }
         _ => None,
     })
 }
@@ -1341,8 +1344,10 @@ fn read_amount(
             location: location.clone(),
         })
     } else if !from_float && !dropped.is_zero() {
+        // Typed text with a third decimal: the same rule (a cell's amount beyond the cent,
+        // validate/rules.rs), with a message that quotes the text.
         Some(Note {
-            rule: "sheet.sub_cent".to_string(),
+            rule: "sheet.float_noise".to_string(),
             severity: Severity::Warning,
             message: format!("'{raw}' is {scaled} €, beyond the cent; read as {rounded} €"),
             location: location.clone(),

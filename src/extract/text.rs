@@ -697,7 +697,8 @@ fn read_lines(
         let text: String = chars.iter().collect();
         let folded = folded_string(&text);
         let lead = folded.trim_start_matches(|c: char| !c.is_alphanumeric());
-        if lead.starts_with("sous-total") || lead.starts_with("sous total") {
+        // Rules of a table ("|---|---|") and sub-totals are not items.
+        if lead.is_empty() || lead.starts_with("sous-total") || lead.starts_with("sous total") {
             continue;
         }
         let row_cells = cells(&doc.lines[l], seg.start, end);
@@ -886,7 +887,14 @@ fn read_figures(
     // Prose about a region or beneficiary breakdown restates figures: claims, not items.
     let claims_only = prose && spec.breakdown != Breakdown::BudgetLine;
     if claims_only {
-        read_prose_claims(doc, piece, chars, &matches, extraction);
+        read_prose_claims(
+            doc,
+            piece,
+            chars,
+            &matches,
+            spec.breakdown == Breakdown::Region,
+            extraction,
+        );
         return Ok(());
     }
     if matches.is_empty() {
@@ -1095,6 +1103,7 @@ fn read_prose_claims(
     piece: Segment,
     chars: &[char],
     matches: &[AmountMatch],
+    region_items: bool,
     extraction: &mut Extraction,
 ) {
     let text: String = chars.iter().collect();
@@ -1114,16 +1123,33 @@ fn read_prose_claims(
         let from = if k == 0 { 0 } else { matches[k - 1].end };
         let to = matches.get(k + 1).map_or(chars.len(), |n| n.start);
         let (s, e) = trim_label(chars, from, to);
+        let amount = StatedAmount {
+            amount: m.amount,
+            raw: m.raw.clone(),
+            location: doc.location(piece.line, piece.start + m.start, piece.start + m.end),
+        };
+        let region = region_near(m.start);
+        let aggregate = is_aggregate(chars, m);
+        // A regional split told in prose ("L'ARS Bretagne reçoit 500 000 €.") gives items:
+        // the region named is the label. Beneficiaries cannot be told apart from prose,
+        // so their figures stay claims, checked against a list.
+        if region_items && !aggregate {
+            if let Some(label) = region {
+                extraction.items.push(RawItem {
+                    label,
+                    region_hint: None,
+                    identifier: None,
+                    amount,
+                    previous: None,
+                });
+                continue;
+            }
+        }
         extraction.claims.push(Claim {
-            kind: ClaimKind::Money {
-                amount: StatedAmount {
-                    amount: m.amount,
-                    raw: m.raw.clone(),
-                    location: doc.location(piece.line, piece.start + m.start, piece.start + m.end),
-                },
-            },
-            region: region_near(m.start),
+            kind: ClaimKind::Money { amount },
+            region,
             context: at(s, e),
+            aggregate,
         });
     }
     for (s, e, count) in find_counts(chars) {
@@ -1137,8 +1163,30 @@ fn read_prose_claims(
             kind: ClaimKind::Count { count },
             region: adjective_region.or_else(|| region_near(s)),
             context: at(0, chars.len()),
+            aggregate: true,
         });
     }
+}
+
+/// Words right after a figure, or right before it, that make it an aggregate rather than
+/// one line: "5,3 millions d'euros au total", "la répartition des 12,2 millions d'euros".
+fn is_aggregate(chars: &[char], m: &AmountMatch) -> bool {
+    let after: String = chars[m.end.min(chars.len())..]
+        .iter()
+        .take(24)
+        .collect::<String>()
+        .to_lowercase();
+    let before: String = chars[..m.start.min(chars.len())]
+        .iter()
+        .collect::<String>()
+        .to_lowercase();
+    let before = before.trim_end();
+    after.contains("total")
+        || after.contains("en tout")
+        || before.ends_with(" des")
+        || before.ends_with(" les")
+        || before.ends_with("total de")
+        || before.ends_with("total,")
 }
 
 /// "un projet" is an article more often than a count: counting starts at two.
@@ -1230,7 +1278,8 @@ fn claims_from_phrases(
         let chars = &doc.lines[line][sentence.start..sentence.end];
         let text: String = chars.iter().collect();
         let matches = find_amounts(&text);
-        read_prose_claims(doc, sentence, chars, &matches, &mut extraction);
+        // Phrases named as claims stay claims, whatever the breakdown.
+        read_prose_claims(doc, sentence, chars, &matches, false, &mut extraction);
     }
     Ok(extraction.claims)
 }

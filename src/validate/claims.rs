@@ -14,29 +14,6 @@ use crate::sources::Breakdown;
 use rust_decimal::Decimal;
 use std::collections::BTreeSet;
 
-/// Words right after a figure, or right before it, that make it an aggregate ("5,3 millions
-/// d'euros au total", "la répartition des 12,2 millions d'euros").
-fn is_aggregate(claim: &Claim, amount: &StatedAmount) -> bool {
-    let (Some((cs, _)), Some((as_, ae))) = (claim.context.location.span(), amount.location.span())
-    else {
-        return false;
-    };
-    let chars: Vec<char> = claim.context.text.chars().collect();
-    let rel = |x: u32| (x.saturating_sub(cs) as usize).min(chars.len());
-    let after: String = chars[rel(ae)..]
-        .iter()
-        .take(24)
-        .collect::<String>()
-        .to_lowercase();
-    let before: String = chars[..rel(as_)].iter().collect::<String>().to_lowercase();
-    let before = before.trim_end();
-    after.contains("total")
-        || after.contains("en tout")
-        || before.ends_with(" des")
-        || before.ends_with(" les")
-        || before.ends_with("total de")
-}
-
 fn located_words(claim: &Claim) -> BTreeSet<String> {
     name_tokens(&claim.context.text).into_iter().collect()
 }
@@ -84,7 +61,7 @@ fn money_claims(s: &Statement, t: &Target<'_>, v: &mut Validation) {
     let candidates: Vec<Vec<usize>> = money
         .iter()
         .map(|(claim, amount)| {
-            if is_aggregate(claim, amount) {
+            if claim.aggregate {
                 return Vec::new();
             }
             if by_name {
