@@ -120,6 +120,9 @@ pub fn xlsx(sheets: &[SheetSpec]) -> Result<Vec<u8>, BoxError> {
     for spec in sheets {
         let sheet = workbook.add_worksheet();
         sheet.set_name(&spec.name)?;
+        // rust_xlsxwriter stores 0 as the value of a formula given no result; an empty
+        // default makes it write `<v></v>`, what a file saved without computing holds.
+        sheet.set_formula_result_default("");
         for (r, row) in spec.rows.iter().enumerate() {
             let r = u32::try_from(r)?;
             for (c, cell) in row.iter().enumerate() {
@@ -152,12 +155,9 @@ pub fn xlsx(sheets: &[SheetSpec]) -> Result<Vec<u8>, BoxError> {
                     }
                     Cell::Formula { formula, cached } => {
                         let formula = Formula::new(format!("={formula}"));
-                        // Without a result rust_xlsxwriter would store 0 as the cached
-                        // value; an empty result is what a file saved without computing
-                        // holds (`<v></v>`).
                         let formula = match cached {
                             Some(value) => formula.set_result(format!("{value}")),
-                            None => formula.set_result(""),
+                            None => formula,
                         };
                         sheet.write_formula(r, c, formula)?;
                     }
@@ -248,8 +248,19 @@ fn ods_content(sheets: &[SheetSpec]) -> String {
         ));
         for (r, row) in spec.rows.iter().enumerate() {
             let r = u32::try_from(r).unwrap_or(u32::MAX);
+            // A row holds at least one cell, and every cell a span covers, even past the
+            // cells the row spells out (ODF 1.2, 9.1.3).
+            let spanned = spec
+                .merges
+                .iter()
+                .filter(|m| (m.first_row..=m.last_row).contains(&r))
+                .map(|m| usize::from(m.last_col) + 1)
+                .max()
+                .unwrap_or(0);
+            let width = row.len().max(spanned).max(1);
             xml.push_str("<table:table-row>");
-            for (c, cell) in row.iter().enumerate() {
+            for c in 0..width {
+                let cell = row.get(c).unwrap_or(&Cell::Empty);
                 let c = u16::try_from(c).unwrap_or(u16::MAX);
                 if spec.covered(r, c) {
                     xml.push_str("<table:covered-table-cell/>");
