@@ -105,7 +105,8 @@ pub fn build(
                 phase: meta.phase.clone(),
                 channel: meta.channel.clone(),
                 breakdown: meta.breakdown.as_str().to_string(),
-                parent: meta.parent.clone(),
+                // Any publication may place the envelope inside another.
+                parent: of_id.iter().find_map(|s| s.spec.parent.clone()),
                 statements: of_id
                     .iter()
                     .map(|s| StatementEntry {

@@ -318,6 +318,25 @@ fn load_publication(inputs: &Path, path: &Path) -> Result<Publication, Error> {
             "neither a spreadsheet (xlsx, xls, xlsb, ods) nor UTF-8 text".to_string(),
         )
     })?;
+    // A spreadsheet's table is found without an anchor; a text needs one to say where its
+    // figures stand, unless it only restates a total.
+    if format == SourceFormat::Text
+        && let Some(envelope) = description
+            .envelopes
+            .iter()
+            .find(|e| e.anchor.is_none() && e.declared_total.is_none())
+    {
+        let line = text.find(&envelope.id).map(|o| line_of_offset(&text, o));
+        return Err(config_error_at(
+            path,
+            line,
+            Some("envelopes.anchor".to_string()),
+            format!(
+                "envelope '{}' of a text source has neither an anchor nor a declared_total: it states nothing",
+                envelope.id
+            ),
+        ));
+    }
     let source_name = source_path
         .strip_prefix(inputs)
         .unwrap_or(&source_path)
@@ -373,16 +392,6 @@ fn check_description(path: &Path, text: &str, d: &Description) -> Result<(), Err
                 &envelope.id,
                 "envelopes.parent",
                 format!("envelope '{}' cannot be its own parent", envelope.id),
-            ));
-        }
-        if envelope.anchor.is_none() && envelope.declared_total.is_none() {
-            return Err(err(
-                &envelope.id,
-                "envelopes.anchor",
-                format!(
-                    "envelope '{}' has neither an anchor nor a declared_total: it states nothing",
-                    envelope.id
-                ),
             ));
         }
         if !(2000..=2100).contains(&envelope.exercise) {

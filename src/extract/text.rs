@@ -418,6 +418,51 @@ fn section(
     }
 }
 
+/// A number written right before a currency unit that `find_amounts` could not read
+/// ("2.636.30 euros"): reported, never skipped.
+fn malformed_figure(chars: &[char], found: &[AmountMatch]) -> Option<(usize, usize)> {
+    const UNITS: [&str; 7] = ["€", "eur", "m€", "k€", "million", "milliard", "md€"];
+    let mut i = 0;
+    while i < chars.len() {
+        if !chars[i].is_ascii_digit() || (i > 0 && chars[i - 1].is_alphanumeric()) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < chars.len()
+            && (chars[i].is_ascii_digit()
+                || matches!(chars[i], ' ' | '\u{a0}' | '\u{202f}' | '.' | ','))
+        {
+            i += 1;
+        }
+        let after: String = chars[i..].iter().take(9).collect::<String>().to_lowercase();
+        let unit_follows = UNITS.iter().any(|u| after.starts_with(u));
+        let covered = found.iter().any(|m| m.start <= start && start < m.end);
+        if unit_follows && !covered {
+            return Some((start, i));
+        }
+    }
+    None
+}
+
+fn malformed_error(
+    doc: &Doc<'_>,
+    seg: Segment,
+    chars: &[char],
+    span: (usize, usize),
+    spec: &EnvelopeSpec,
+) -> Error {
+    let raw: String = chars[span.0..].iter().take(span.1 - span.0 + 9).collect();
+    let why = match parse_amount(raw.trim()) {
+        Err(e) => e.to_string(),
+        Ok(_) => "not a figure French texts write".to_string(),
+    };
+    Error::extraction(
+        doc.location(seg.line, seg.start + span.0, seg.start + span.1),
+        format!("figure of envelope '{}' cannot be read: {why}", spec.id),
+    )
+}
+
 /// Where a list of lines starts and may end.
 #[derive(Debug, Clone, Copy)]
 struct ListBounds {
@@ -723,6 +768,24 @@ fn read_lines(
             matches.push(match_of(chars, s, e, scaled_amount(n, scale)));
         }
         if matches.is_empty() {
+            if let Some(span) = malformed_figure(chars, &matches) {
+                return Err(malformed_error(doc, seg, chars, span, spec));
+            }
+            // A bullet without a figure inside a list of figures is an item that lost its
+            // amount, not the end of the list.
+            if style == Some(ListStyle::Bullets)
+                && bounds.until.is_none()
+                && later_bullet_has_figure(doc, l + 1)
+            {
+                return Err(Error::extraction(
+                    doc.location(l, seg.start, end),
+                    format!(
+                        "bullet without a figure in the list of envelope '{}': \"{}\" (set `until` to end the list before it)",
+                        spec.id,
+                        text.trim()
+                    ),
+                ));
+            }
             if style.is_none() {
                 // A heading or header row before the first item.
                 if row_cells.len() >= 2 || bounds.table {
@@ -762,6 +825,23 @@ fn read_lines(
         read_figures(doc, seg, matches, spec, false, extraction)?;
     }
     Ok(())
+}
+
+/// Whether a bullet with a figure follows in the same run of bullets.
+fn later_bullet_has_figure(doc: &Doc<'_>, from: usize) -> bool {
+    for line in &doc.lines[from.min(doc.lines.len())..] {
+        if line.iter().all(|c| c.is_whitespace()) {
+            continue;
+        }
+        let Some(body) = bullet_body(line) else {
+            return false;
+        };
+        let text: String = line[body..].iter().collect();
+        if !find_amounts(&text).is_empty() {
+            return true;
+        }
+    }
+    false
 }
 
 /// One row of a text table with a header.
@@ -879,6 +959,9 @@ fn read_figures(
 ) -> Result<(), Error> {
     let chars = &doc.lines[piece.line][piece.start..piece.end];
     let text: String = chars.iter().collect();
+    if let Some(span) = malformed_figure(chars, &matches) {
+        return Err(malformed_error(doc, piece, chars, span, spec));
+    }
     let per_item = if spec.breakdown == Breakdown::Revision {
         2
     } else {
@@ -1133,17 +1216,18 @@ fn read_prose_claims(
         // A regional split told in prose ("L'ARS Bretagne reçoit 500 000 €.") gives items:
         // the region named is the label. Beneficiaries cannot be told apart from prose,
         // so their figures stay claims, checked against a list.
-        if region_items && !aggregate {
-            if let Some(label) = region {
-                extraction.items.push(RawItem {
-                    label,
-                    region_hint: None,
-                    identifier: None,
-                    amount,
-                    previous: None,
-                });
-                continue;
-            }
+        if region_items
+            && !aggregate
+            && let Some(label) = region
+        {
+            extraction.items.push(RawItem {
+                label,
+                region_hint: None,
+                identifier: None,
+                amount,
+                previous: None,
+            });
+            continue;
         }
         extraction.claims.push(Claim {
             kind: ClaimKind::Money { amount },

@@ -98,9 +98,16 @@ fn reconcile(s: &Statement, all: &[Statement], v: &mut Validation) {
     // ("67 M€ destinés aux ARS" is the 67 M€ regional split); otherwise the child's total
     // adds to this envelope's.
     if s.primary {
+        // A sub-envelope may be described as such by any of its publications (the press
+        // article nests the 67 M€; the annex that states it best need not).
+        let child_ids: BTreeSet<&str> = all
+            .iter()
+            .filter(|c| c.spec.parent.as_deref() == Some(env))
+            .map(|c| c.spec.id.as_str())
+            .collect();
         for child in all
             .iter()
-            .filter(|c| c.primary && c.spec.parent.as_deref() == Some(env))
+            .filter(|c| c.primary && child_ids.contains(c.spec.id.as_str()))
         {
             let Some((amount, child_half, location)) = child_amount(child) else {
                 continue;
