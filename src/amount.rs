@@ -571,6 +571,9 @@ const WORD_NUMBERS: &[(&str, u32)] = &[
     ("quatorze", 14),
     ("quinze", 15),
     ("seize", 16),
+    ("dix-sept", 17),
+    ("dix-huit", 18),
+    ("dix-neuf", 19),
     ("vingt", 20),
     ("trente", 30),
     ("quarante", 40),
@@ -579,6 +582,14 @@ const WORD_NUMBERS: &[(&str, u32)] = &[
     ("cent", 100),
 ];
 
+/// The value of a French number word ("trois" → 3, "dix-huit" → 18), lower-case.
+pub fn number_word(word: &str) -> Option<u32> {
+    WORD_NUMBERS
+        .iter()
+        .find(|(spelled, _)| *spelled == word)
+        .map(|&(_, value)| value)
+}
+
 /// A number word at `start` that is followed by a blank and a spelled-out scale.
 fn word_number_at(folded: &[char], start: usize) -> Option<(u32, usize)> {
     let end = word_end(folded, start);
@@ -586,10 +597,7 @@ fn word_number_at(folded: &[char], start: usize) -> Option<(u32, usize)> {
         return None;
     }
     let word: String = folded[start..end].iter().collect();
-    let value = WORD_NUMBERS
-        .iter()
-        .find(|(spelled, _)| *spelled == word)
-        .map(|&(_, value)| value)?;
+    let value = number_word(&word)?;
     if !folded.get(end).is_some_and(|&c| is_blank(c)) {
         return None;
     }

@@ -101,6 +101,17 @@ pub enum Unit {
     Million,
 }
 
+impl Unit {
+    /// Euros per unit.
+    pub fn scale(self) -> rust_decimal::Decimal {
+        match self {
+            Unit::Euro => rust_decimal::Decimal::ONE,
+            Unit::Thousand => rust_decimal::Decimal::ONE_THOUSAND,
+            Unit::Million => rust_decimal::Decimal::from(1_000_000),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PublicationMeta {

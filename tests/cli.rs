@@ -332,8 +332,13 @@ fn region_command_prints_code_name_and_rule() {
 
 #[test]
 fn readme_lists_every_rule() {
-    let readme = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let readme =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
     for rule in esms_ledger::validate::RULES {
-        assert!(readme.contains(&format!("| `{}` |", rule.id)), "README does not list {}", rule.id);
+        assert!(
+            readme.contains(&format!("| `{}` |", rule.id)),
+            "README does not list {}",
+            rule.id
+        );
     }
 }

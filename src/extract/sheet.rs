@@ -676,14 +676,6 @@ fn header_scale(words: &str) -> Option<Decimal> {
     }
 }
 
-fn unit_scale(unit: Unit) -> Decimal {
-    match unit {
-        Unit::Euro => Decimal::ONE,
-        Unit::Thousand => Decimal::from(1_000),
-        Unit::Million => Decimal::from(1_000_000),
-    }
-}
-
 /// What a column's header says it holds.
 #[derive(Debug, Clone, Default)]
 struct Traits {
@@ -1054,7 +1046,7 @@ fn assign(
         cells
             .get(&col)
             .and_then(|c| c.traits.scale)
-            .or_else(|| spec.unit.map(unit_scale))
+            .or_else(|| spec.unit.map(Unit::scale))
             .unwrap_or(Decimal::ONE)
     };
     let ambiguous = |cols: &[u32], key: &str, what: &str| {

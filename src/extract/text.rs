@@ -12,6 +12,7 @@
 //! (";" before "," before " et "), so that a label may hold commas or "et" as long as a
 //! stronger separator ends it, and labels may stand before or after their figure.
 
+use crate::amount::number_word;
 use crate::amount::{
     Amount, AmountMatch, Precision, Qualifier, find_amounts, parse_amount, parse_number,
 };
@@ -512,14 +513,6 @@ fn scale_in(folded: &str) -> Option<Decimal> {
     }
 }
 
-fn unit_scale(unit: Unit) -> Decimal {
-    match unit {
-        Unit::Euro => Decimal::ONE,
-        Unit::Thousand => Decimal::ONE_THOUSAND,
-        Unit::Million => Decimal::from(1_000_000),
-    }
-}
-
 /// Cells of a table line: separated by tabs, "|" or runs of two spaces or more (single
 /// spaces, and the no-break spaces inside numbers, belong to the cell).
 fn cells(line: &[char], start: usize, end: usize) -> Vec<(usize, usize)> {
@@ -712,7 +705,7 @@ fn read_lines(
     let anchor_text: String = doc.lines[anchor_line].iter().collect();
     let mut scale = spec
         .unit
-        .map(unit_scale)
+        .map(Unit::scale)
         .or_else(|| scale_in(&folded_string(&anchor_text)));
     let mut columns: Option<Columns> = None;
     let mut style: Option<ListStyle> = None;
@@ -1273,28 +1266,6 @@ fn is_aggregate(chars: &[char], m: &AmountMatch) -> bool {
         || before.ends_with("total,")
 }
 
-/// "un projet" is an article more often than a count: counting starts at two.
-const NUMBER_WORDS: [(&str, u32); 18] = [
-    ("deux", 2),
-    ("trois", 3),
-    ("quatre", 4),
-    ("cinq", 5),
-    ("six", 6),
-    ("sept", 7),
-    ("huit", 8),
-    ("neuf", 9),
-    ("dix", 10),
-    ("onze", 11),
-    ("douze", 12),
-    ("treize", 13),
-    ("quatorze", 14),
-    ("quinze", 15),
-    ("seize", 16),
-    ("dix-sept", 17),
-    ("dix-huit", 18),
-    ("vingt", 20),
-];
-
 /// Counts of projects: "10 projets", "trois projets", "Trois projets franciliens".
 /// Returns (start, end of the word "projets", count).
 fn find_counts(chars: &[char]) -> Vec<(usize, usize, u32)> {
@@ -1319,12 +1290,11 @@ fn find_counts(chars: &[char]) -> Vec<(usize, usize, u32)> {
             continue;
         }
         let first = word(pair[0]);
-        let count = first.parse::<u32>().ok().or_else(|| {
-            NUMBER_WORDS
-                .iter()
-                .find(|(w, _)| *w == first)
-                .map(|&(_, n)| n)
-        });
+        // "un projet" is an article more often than a count: counting starts at two.
+        let count = first
+            .parse::<u32>()
+            .ok()
+            .or_else(|| number_word(&first).filter(|&n| n >= 2));
         if let Some(count) = count {
             out.push((pair[0].0, pair[1].1, count));
         }
