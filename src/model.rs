@@ -63,6 +63,8 @@ impl Location {
 impl std::fmt::Display for Location {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            // A line with no span is a whole line (a key of a description).
+            Location::Line { file, line, span } if span.1 == 0 => write!(f, "{file}:{line}"),
             Location::Line { file, line, span } => {
                 write!(f, "{file}:{line}:{}-{}", span.0 + 1, span.1)
             }

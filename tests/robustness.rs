@@ -10,7 +10,10 @@ fn damaged_texts_give_results_or_errors_never_panics() {
     let inputs = Path::new(env!("CARGO_MANIFEST_DIR")).join("inputs");
     let publications = load_publications(&inputs).expect("shipped inputs");
     let mut runs = 0;
-    for p in publications.iter().filter(|p| p.format == SourceFormat::Text) {
+    for p in publications
+        .iter()
+        .filter(|p| p.format == SourceFormat::Text)
+    {
         let text = std::str::from_utf8(&p.bytes).expect("utf-8");
         let chars: Vec<char> = text.chars().collect();
         let description = DescriptionRef {
@@ -19,12 +22,23 @@ fn damaged_texts_give_results_or_errors_never_panics() {
         };
         for k in (0..chars.len()).step_by(41) {
             let truncated: String = chars[..k].iter().collect();
-            let without: String = chars.iter().enumerate().filter(|(i, _)| *i != k).map(|(_, c)| c).collect();
+            let without: String = chars
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != k)
+                .map(|(_, c)| c)
+                .collect();
             // Digits and separators swapped for their neighbours' look-alikes.
             let garbled: String = chars
                 .iter()
                 .enumerate()
-                .map(|(i, &c)| if i % 11 == k % 11 && c.is_ascii_digit() { '.' } else { c })
+                .map(|(i, &c)| {
+                    if i % 11 == k % 11 && c.is_ascii_digit() {
+                        '.'
+                    } else {
+                        c
+                    }
+                })
                 .collect();
             for variant in [truncated, without, garbled] {
                 for spec in &p.envelopes {

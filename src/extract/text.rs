@@ -18,7 +18,7 @@ use crate::amount::{
 };
 use crate::error::Error;
 use crate::extract::Extraction;
-use crate::model::{Claim, ClaimKind, Located, Location, RawItem, StatedAmount};
+use crate::model::{Claim, ClaimKind, Located, Location, Note, RawItem, Severity, StatedAmount};
 use crate::region::find_regions;
 use crate::sources::{Breakdown, EnvelopeSpec, ItemLayout, Unit};
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -228,13 +228,9 @@ pub fn extract_text(
     };
 
     if let Some(declared) = &spec.declared_total {
-        extraction.declared_total = Some(locate_declared(
-            &doc,
-            declared,
-            anchor_end,
-            spec,
-            description,
-        )?);
+        let (stated, note) = locate_declared(&doc, declared, anchor_end, spec, description)?;
+        extraction.declared_total = Some(stated);
+        extraction.notes.extend(note);
     }
 
     let Some(anchor_end) = anchor_end else {
@@ -279,42 +275,103 @@ fn locate_declared(
     anchor_end: Option<(usize, usize)>,
     spec: &EnvelopeSpec,
     description: &DescriptionRef<'_>,
-) -> Result<StatedAmount, Error> {
+) -> Result<(StatedAmount, Option<Note>), Error> {
     let amount = parse_amount(declared).map_err(|e| {
         Error::extraction(
             description.at(declared),
             format!("declared_total of envelope '{}': {e}", spec.id),
         )
     })?;
-    let found = doc.find_all(declared);
-    let pick = match anchor_end {
-        Some((anchor_line, _)) => found
-            .iter()
-            .find(|(s, _)| s.0 == anchor_line)
-            .or_else(|| found.iter().rev().find(|(s, _)| s.0 < anchor_line))
-            .or(found.first()),
-        None => found.first(),
-    };
-    let Some(&((line, start), (end_line, end))) = pick else {
-        return Err(Error::extraction(
-            description.at(declared),
-            format!(
-                "declared_total \"{declared}\" of envelope '{}' is not in {}: write it as the source does",
-                spec.id, doc.file
-            ),
+    let pick =
+        |found: &[((usize, usize), (usize, usize))]| -> Option<((usize, usize), (usize, usize))> {
+            match anchor_end {
+                Some((anchor_line, _)) => found
+                    .iter()
+                    .find(|(s, _)| s.0 == anchor_line)
+                    .or_else(|| found.iter().rev().find(|(s, _)| s.0 < anchor_line))
+                    .or(found.first())
+                    .copied(),
+                None => found.first().copied(),
+            }
+        };
+    if let Some(((line, start), (end_line, end))) = pick(&doc.find_all(declared)) {
+        let end = if end_line == line {
+            end
+        } else {
+            doc.lines[line].len()
+        };
+        let located = doc.located(line, start, end);
+        return Ok((
+            StatedAmount {
+                amount,
+                raw: located.text,
+                location: located.location,
+            },
+            None,
         ));
+    }
+    // Written another way in the source ("75 M€" for "75 millions d'euros"): the figure of
+    // the same value, as the source states it.
+    let same_value: Vec<((usize, usize), (usize, usize), Amount)> = doc
+        .lines
+        .iter()
+        .enumerate()
+        .flat_map(|(l, chars)| {
+            let text: String = chars.iter().collect();
+            find_amounts(&text)
+                .into_iter()
+                .filter(|m| m.amount.value == amount.value)
+                .map(move |m| ((l, m.start), (l, m.end), m.amount))
+        })
+        .collect();
+    let spans: Vec<((usize, usize), (usize, usize))> =
+        same_value.iter().map(|&(s, e, _)| (s, e)).collect();
+    if let Some(((line, start), (_, end))) = pick(&spans) {
+        let stated = same_value
+            .iter()
+            .find(|(s, _, _)| *s == (line, start))
+            .map_or(amount, |&(_, _, a)| a);
+        let located = doc.located(line, start, end);
+        return Ok((
+            StatedAmount {
+                amount: stated,
+                raw: located.text,
+                location: located.location,
+            },
+            None,
+        ));
+    }
+    // Not in the source at all (a total known from another text): kept, located in the
+    // description, and said.
+    let line = description
+        .text
+        .find(declared)
+        .map_or(0, |o| description.text[..o].matches('\n').count() + 1);
+    let location = Location::Line {
+        file: description
+            .path
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+        line: u32::try_from(line).unwrap_or(u32::MAX),
+        span: (0, 0),
     };
-    let end = if end_line == line {
-        end
-    } else {
-        doc.lines[line].len()
+    let note = Note {
+        rule: "declared.not_in_source".to_string(),
+        severity: Severity::Warning,
+        message: format!(
+            "declared_total \"{declared}\" of envelope '{}' is not in {}: taken from the description",
+            spec.id, doc.file
+        ),
+        location: location.clone(),
     };
-    let located = doc.located(line, start, end);
-    Ok(StatedAmount {
-        amount,
-        raw: located.text,
-        location: located.location,
-    })
+    Ok((
+        StatedAmount {
+            amount,
+            raw: declared.to_string(),
+            location,
+        },
+        Some(note),
+    ))
 }
 
 fn locate_remainder(

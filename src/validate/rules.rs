@@ -204,6 +204,12 @@ pub const RULES: &[RuleInfo] = &[
         "FINESS or SIREN identifier whose check digit fails.",
     ),
     rule(
+        "declared.not_in_source",
+        Warning,
+        "Le total déclaré dans la description ne figure pas dans la source ; il est rattaché à la description.",
+        "The declared total is not in the source; it is located in the description.",
+    ),
+    rule(
         "extraction.note",
         Warning,
         "Remarque de l'extraction.",
