@@ -55,6 +55,11 @@ struct Doc<'a> {
     origin: Vec<(usize, usize)>,
 }
 
+/// (line index, char index in that line).
+type Pos = (usize, usize);
+/// Start and end (exclusive) of a phrase found in a document.
+type Found = (Pos, Pos);
+
 /// A char range of one line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Segment {
@@ -133,7 +138,7 @@ impl<'a> Doc<'a> {
     }
 
     /// Every occurrence of `phrase` as (start, end) positions in the source, end exclusive.
-    fn find_all(&self, phrase: &str) -> Vec<((usize, usize), (usize, usize))> {
+    fn find_all(&self, phrase: &str) -> Vec<Found> {
         let needle = fold_phrase(phrase);
         if needle.is_empty() || needle.len() > self.folded.len() {
             return Vec::new();
@@ -282,18 +287,17 @@ fn locate_declared(
             format!("declared_total of envelope '{}': {e}", spec.id),
         )
     })?;
-    let pick =
-        |found: &[((usize, usize), (usize, usize))]| -> Option<((usize, usize), (usize, usize))> {
-            match anchor_end {
-                Some((anchor_line, _)) => found
-                    .iter()
-                    .find(|(s, _)| s.0 == anchor_line)
-                    .or_else(|| found.iter().rev().find(|(s, _)| s.0 < anchor_line))
-                    .or(found.first())
-                    .copied(),
-                None => found.first().copied(),
-            }
-        };
+    let pick = |found: &[Found]| -> Option<Found> {
+        match anchor_end {
+            Some((anchor_line, _)) => found
+                .iter()
+                .find(|(s, _)| s.0 == anchor_line)
+                .or_else(|| found.iter().rev().find(|(s, _)| s.0 < anchor_line))
+                .or(found.first())
+                .copied(),
+            None => found.first().copied(),
+        }
+    };
     if let Some(((line, start), (end_line, end))) = pick(&doc.find_all(declared)) {
         let end = if end_line == line {
             end
@@ -312,7 +316,7 @@ fn locate_declared(
     }
     // Written another way in the source ("75 M€" for "75 millions d'euros"): the figure of
     // the same value, as the source states it.
-    let same_value: Vec<((usize, usize), (usize, usize), Amount)> = doc
+    let same_value: Vec<(Pos, Pos, Amount)> = doc
         .lines
         .iter()
         .enumerate()
