@@ -3,6 +3,7 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use esms_ledger::error::{Error, exit};
+use esms_ledger::model::Severity;
 use esms_ledger::region::{RegionError, normalise_region};
 use esms_ledger::run::{RunOptions, RunStatus, run};
 use std::io::IsTerminal;
@@ -64,6 +65,17 @@ enum Command {
         /// Publish even if the inputs are unchanged since the last publication.
         #[arg(long)]
         force: bool,
+    },
+    /// Read and validate the inputs, print every finding; write nothing. Exit 65 on
+    /// unacknowledged errors (or warnings with --strict), as `run` would.
+    #[command(after_help = EXIT_CODES)]
+    Check {
+        /// Folder of sources and their TOML descriptions.
+        #[arg(long, default_value = "inputs")]
+        inputs: PathBuf,
+        /// Fail on unacknowledged warnings too.
+        #[arg(long)]
+        strict: bool,
     },
     /// Print the INSEE code, official name and matching rule for a region name.
     Region {
@@ -167,6 +179,46 @@ fn execute(command: &Command) -> Result<(), Error> {
                 s.infos,
                 s.acknowledged
             );
+            Ok(())
+        }
+        Command::Check { inputs, strict } => {
+            if !inputs.is_dir() {
+                return Err(Error::input(inputs, "inputs folder not found".to_string()));
+            }
+            let (publications, statements, validation, _) = esms_ledger::run::analyse(inputs)?;
+            for f in &validation.findings {
+                let place = f
+                    .locations
+                    .first()
+                    .map(ToString::to_string)
+                    .unwrap_or_default();
+                let ack = if f.acknowledged.is_some() {
+                    " (acknowledged)"
+                } else {
+                    ""
+                };
+                println!(
+                    "{}	{}	{}	{}{ack}	{}",
+                    f.severity.as_str(),
+                    f.rule,
+                    f.fingerprint,
+                    place,
+                    f.message
+                );
+            }
+            let errors = validation.count(Severity::Error, false);
+            let warnings = validation.count(Severity::Warning, false);
+            println!(
+                "checked: {} publications, {} envelope statements; {errors} errors, {warnings} warnings unacknowledged",
+                publications.len(),
+                statements.len()
+            );
+            if errors > 0 || (*strict && warnings > 0) {
+                return Err(Error::Rejected {
+                    errors: errors + if *strict { warnings } else { 0 },
+                    report_dir: "(check: nothing written)".to_string(),
+                });
+            }
             Ok(())
         }
         Command::Region { name } => match normalise_region(name) {

@@ -48,6 +48,31 @@ const MONEY_SCALE: u32 = 2;
 /// connectors that skip hidden entries never see them.
 const STAGING_PREFIX: &str = ".staging-";
 
+/// Removes staging folders that a killed run left in `out_dir`. Call it only while holding
+/// the run lock: another run's staging folder is then impossible.
+pub fn remove_stale_staging(out_dir: &Path) {
+    let Ok(entries) = fs::read_dir(out_dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let stale = entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with(STAGING_PREFIX)
+            && entry.file_type().is_ok_and(|t| t.is_dir());
+        if stale {
+            match fs::remove_dir_all(entry.path()) {
+                Ok(()) => {
+                    tracing::info!(path = %entry.path().display(), "removed a staging folder left by an interrupted run")
+                }
+                Err(error) => {
+                    tracing::warn!(path = %entry.path().display(), %error, "cannot remove a stale staging folder")
+                }
+            }
+        }
+    }
+}
+
 /// Build the five frames (file name, DataFrame) from a Dataset, in publication order; the
 /// columns are the row structs' fields, in field order, with their contract types.
 pub fn frames(dataset: &Dataset) -> Result<Vec<(&'static str, DataFrame)>, Error> {

@@ -261,6 +261,11 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, Error> {
         ));
     }
     let _lock = lock(&opts.out)?;
+    let span =
+        tracing::info_span!("run", inputs = %opts.inputs.display(), out = %opts.out.display());
+    let _entered = span.enter();
+    publish::remove_stale_staging(&opts.out);
+    publish::remove_stale_staging(&opts.out.join(REJECTED_DIR));
     let (publications, statements, validation, fingerprint) = analyse(&opts.inputs)?;
     let dataset = crate::tables::build(&publications, &statements, &validation);
 

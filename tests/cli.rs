@@ -342,3 +342,52 @@ fn readme_lists_every_rule() {
         );
     }
 }
+
+#[test]
+fn a_staging_folder_left_by_a_killed_run_is_removed() {
+    let out = tempfile::tempdir().unwrap();
+    let stale = out.path().join(".staging-killed");
+    fs::create_dir_all(&stale).unwrap();
+    fs::write(stale.join("0000.staged"), b"half a file").unwrap();
+    assert_eq!(code(&run(&shipped(), out.path(), &[])), 0);
+    assert!(!stale.exists());
+}
+
+#[test]
+fn check_prints_findings_and_writes_nothing() {
+    let o = bin()
+        .arg("check")
+        .arg("--inputs")
+        .arg(shipped())
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("error\ttotal.sum_mismatch\t283ddc4966d86a10"),
+        "{text}"
+    );
+    assert!(text.contains("(acknowledged)"));
+    assert!(
+        text.lines()
+            .last()
+            .unwrap()
+            .starts_with("checked: 7 publications")
+    );
+
+    let inputs = inputs_copy();
+    fs::remove_file(inputs.path().join("acknowledged.toml")).unwrap();
+    let o = bin()
+        .arg("check")
+        .arg("--inputs")
+        .arg(inputs.path())
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 65);
+    assert!(fs::read_dir(inputs.path()).unwrap().all(|e| {
+        e.unwrap()
+            .path()
+            .extension()
+            .is_some_and(|x| x != "parquet")
+    }));
+}
