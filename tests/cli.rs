@@ -391,3 +391,35 @@ fn check_prints_findings_and_writes_nothing() {
             .is_some_and(|x| x != "parquet")
     }));
 }
+
+/// report.json and report.html are guarded on a small case whose every line can be read.
+#[test]
+fn report_json_and_html_of_a_rejected_run() {
+    let case =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/rules/revision.unnamed_changed/trigger");
+    let out = tempfile::tempdir().unwrap();
+    let o = run(&case, out.path(), &[]);
+    assert_eq!(code(&o), 65, "{}", stderr(&o));
+    let dir = out.path().join("rejected");
+    let json = fs::read_to_string(dir.join("report.json")).unwrap();
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(report["report_version"], "1.0.0");
+    assert_eq!(report["status"], "rejected");
+    let fingerprint = report["input_fingerprint"].as_str().unwrap().to_string();
+    let redact = |s: String| {
+        s.replace(&fingerprint, "[fingerprint]")
+            .replace(env!("CARGO_PKG_VERSION"), "[version]")
+    };
+    let mut shown: serde_json::Value = serde_json::from_str(&redact(json)).unwrap();
+    // The rule catalogue is guarded by the README test and report.md's snapshot.
+    shown.as_object_mut().unwrap().remove("rules");
+    insta::with_settings!({
+        snapshot_path => "../snapshots",
+        prepend_module_to_snapshot => false,
+        omit_expression => true,
+        description => "report.json of tests/rules/revision.unnamed_changed/trigger (rules omitted)",
+    }, {
+        insta::assert_json_snapshot!("report_json_rejected_revision", shown);
+        insta::assert_snapshot!("report_html_rejected_revision", redact(fs::read_to_string(dir.join("report.html")).unwrap()));
+    });
+}
