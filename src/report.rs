@@ -11,6 +11,10 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use std::fmt::Write as _;
 
+/// Lines of one table, or sources of one finding, shown to people; report.json and the
+/// Parquet tables hold them all.
+const MAX_TABLE_ROWS: usize = 200;
+
 /// Version of report.json's schema.
 pub const REPORT_VERSION: &str = "1.0.0";
 
@@ -267,7 +271,18 @@ fn finding_line(out: &mut String, f: &Finding) {
         Some(a) => format!(" — *acquitté par {} le {} : {}*", a.by, a.on, a.reason),
         None => String::new(),
     };
-    let where_: Vec<String> = f.locations.iter().map(|l| format!("`{l}`")).collect();
+    let mut where_: Vec<String> = f
+        .locations
+        .iter()
+        .take(MAX_TABLE_ROWS)
+        .map(|l| format!("`{l}`"))
+        .collect();
+    if f.locations.len() > MAX_TABLE_ROWS {
+        where_.push(format!(
+            "… et {} autres (report.json)",
+            f.locations.len() - MAX_TABLE_ROWS
+        ));
+    }
     let _ = writeln!(
         out,
         "- **{}** `{}` — {}{}",
@@ -421,7 +436,7 @@ pub fn to_markdown(r: &Report) -> String {
                     "| Libellé | Région | Bénéficiaire | Montant | Nature | Rôle | Source |"
                 );
                 let _ = writeln!(out, "|---|---|---|---:|---|---|---|");
-                for a in &st.components {
+                for a in st.components.iter().take(MAX_TABLE_ROWS) {
                     let _ = writeln!(
                         out,
                         "| {} | {} | {} | {} | {} | {} | `{}` |",
@@ -437,6 +452,13 @@ pub fn to_markdown(r: &Report) -> String {
                         kind_fr(&a.amount_kind),
                         role_fr(&a.role),
                         source_of(a)
+                    );
+                }
+                if st.components.len() > MAX_TABLE_ROWS {
+                    let _ = writeln!(
+                        out,
+                        "\n… et {} autres lignes, dans allocations.parquet.",
+                        st.components.len() - MAX_TABLE_ROWS
                     );
                 }
                 out.push('\n');
