@@ -539,9 +539,14 @@ fn completeness(s: &Statement, v: &mut Validation) {
             let mut seen: BTreeMap<String, Vec<&Fact>> = BTreeMap::new();
             for f in &facts {
                 if let Some(b) = &f.beneficiary {
-                    seen.entry(super::agreement::name_key(b))
-                        .or_default()
-                        .push(f);
+                    // Two lines with different FINESS/SIREN are two establishments of one
+                    // organisation, not a duplicate.
+                    let key = format!(
+                        "{}|{}",
+                        super::agreement::name_key(b),
+                        f.identifier.as_deref().unwrap_or("")
+                    );
+                    seen.entry(key).or_default().push(f);
                 }
             }
             let mut ok = true;
