@@ -85,6 +85,15 @@ fn resolve(label: &Located, issues: &mut Vec<RegionIssue>) -> Option<RegionCode>
             Some(m.code)
         }
         Err(RegionError::Unknown { suggestions, .. }) => {
+            // "ARS Bretagne (35 ESSMS, 4 projets)", "pour la région Corse, un montant de":
+            // a label that names one region, in full, among other words.
+            let named: std::collections::BTreeSet<RegionCode> = find_regions(&label.text)
+                .into_iter()
+                .map(|(_, _, code)| code)
+                .collect();
+            if let [code] = named.into_iter().collect::<Vec<_>>()[..] {
+                return Some(code);
+            }
             issues.push(RegionIssue::Unknown {
                 label: label.clone(),
                 suggestions,

@@ -11,7 +11,7 @@
 //! a "Source : …" note below, amounts as numbers or as French text, scaled by the header
 //! ("en k€", "en M€").
 
-use crate::amount::{Amount, parse_amount, parse_number};
+use crate::amount::{Amount, Precision, Qualifier, parse_amount, parse_number};
 use crate::error::Error;
 use crate::extract::Extraction;
 use crate::model::{Located, Location, Note, RawItem, Severity, StatedAmount};
@@ -93,6 +93,15 @@ pub fn extract_sheet(
         header = %a1(layout.header_rows.1, layout.label),
         "spreadsheet table found"
     );
+    let mut layout = layout;
+    if !layout.scale_stated
+        && let Some(scale) = unit_in_notes(&grid)
+    {
+        // "Annexe – Délégation de crédits 2025 (en milliers d'euros)" above the table, or a
+        // note below it, gives the unit the header does not.
+        layout.amount_scale = scale;
+        layout.previous = layout.previous.map(|(col, _)| (col, scale));
+    }
     let mut extraction = read_rows(source_name, &grid, bounds, &layout)?;
     extraction.declared_total = match &spec.declared_total {
         Some(text) => Some(declared_total(source_name, &grid, text, declared_fallback)?),
@@ -577,8 +586,16 @@ const IGNORED: &[&str] = &[
     "observations",
     "remarque",
     "remarques",
+    // The differences of a revision table are not its amounts.
+    "ecart",
+    "ecarts",
+    "variation",
+    "variations",
+    "evolution",
+    "difference",
+    "delta",
 ];
-const IDENTIFIER: &[&str] = &["finess", "siren"];
+const IDENTIFIER: &[&str] = &["finess", "siren", "siret"];
 const REGION: &[&str] = &[
     "region",
     "regions",
@@ -644,6 +661,10 @@ const NEW: &[&str] = &[
     "revisee",
     "definitif",
     "definitive",
+    "rectifie",
+    "rectifiee",
+    "corrige",
+    "corrigee",
 ];
 const MILLION: &[&str] = &[
     "m€",
@@ -652,6 +673,7 @@ const MILLION: &[&str] = &[
     "million d euros",
     "millions €",
     "en millions",
+    "m euros",
 ];
 const THOUSAND: &[&str] = &[
     "k€",
@@ -660,6 +682,7 @@ const THOUSAND: &[&str] = &[
     "millier d euros",
     "milliers €",
     "en milliers",
+    "k euros",
 ];
 const EURO: &[&str] = &["€", "eur", "euro", "euros"];
 
@@ -696,7 +719,8 @@ impl Traits {
         Traits {
             ignored: has_any(words, IGNORED),
             identifier: has_any(words, IDENTIFIER),
-            region: has_any(words, REGION),
+            // "Code région" beside the region's name: the name is the label.
+            region: has_any(words, REGION) && !has_any(words, &["code"]),
             beneficiary: has_any(words, BENEFICIARY),
             budget_line: has_any(words, BUDGET_LINE),
             amount: has_any(words, AMOUNT) || scale.is_some(),
@@ -754,6 +778,8 @@ struct Layout {
     identifier: Option<u32>,
     amount: u32,
     amount_scale: Decimal,
+    /// Whether the header or the description gives the amounts' unit.
+    scale_stated: bool,
     previous: Option<(u32, Decimal)>,
 }
 
@@ -1155,6 +1181,8 @@ fn assign(
         identifier,
         amount,
         amount_scale: scale_of(amount),
+        scale_stated: spec.unit.is_some()
+            || cells.get(&amount).is_some_and(|c| c.traits.scale.is_some()),
         previous,
     })
 }
@@ -1347,14 +1375,59 @@ fn read_amount(
     } else {
         None
     };
+    // A table in k€ or M€ shows figures rounded to their last digit (8 412 k€ is 8 412 000
+    // € give or take 500 €): the same half-unit rule as the texts.
+    let amount = if scale > Decimal::ONE {
+        Amount {
+            value: rounded,
+            precision: Precision::Rounded {
+                unit: scale / Decimal::from(10u64.pow(value.normalize().scale().min(18))),
+            },
+            qualifier: Qualifier::Equal,
+        }
+    } else {
+        Amount::exact(rounded)
+    };
     Ok(Some(ReadAmount {
         stated: StatedAmount {
-            amount: Amount::exact(rounded),
+            amount,
             raw,
             location,
         },
         note,
     }))
+}
+
+/// The unit a title or note cell of the sheet states explicitly ("en milliers d'euros",
+/// "(en M€)"): only "en …" forms, which no figure of a title takes.
+fn unit_in_notes(grid: &Grid) -> Option<Decimal> {
+    const THOUSANDS: &[&str] = &[
+        "en milliers d euros",
+        "en k€",
+        "en keur",
+        "en milliers",
+        "en k euros",
+    ];
+    const MILLIONS: &[&str] = &[
+        "en millions d euros",
+        "en m€",
+        "en meur",
+        "en millions",
+        "en m euros",
+    ];
+    grid.values.used_cells().find_map(|(_, _, data)| {
+        let Data::String(text) = data else {
+            return None;
+        };
+        let w = words(text);
+        if has_any(&w, THOUSANDS) {
+            Some(Decimal::ONE_THOUSAND)
+        } else if has_any(&w, MILLIONS) {
+            Some(Decimal::from(1_000_000))
+        } else {
+            None
+        }
+    })
 }
 
 /// A FINESS or SIREN kept as its 9 characters (french-reference-data.md §3.4).

@@ -60,12 +60,54 @@ type Pos = (usize, usize);
 /// Start and end (exclusive) of a phrase found in a document.
 type Found = (Pos, Pos);
 
-/// A char range of one line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Segment {
-    line: usize,
-    start: usize,
-    end: usize,
+/// Text cut from the document, over one line or several lines joined by a space (a
+/// bullet or a paragraph wrapped by a PDF export), with where each char comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Piece {
+    chars: Vec<char>,
+    origin: Vec<Pos>,
+}
+
+impl Piece {
+    fn of_line(doc: &Doc<'_>, line: usize, start: usize, end: usize) -> Piece {
+        let end = end.min(doc.lines[line].len());
+        let start = start.min(end);
+        Piece {
+            chars: doc.lines[line][start..end].to_vec(),
+            origin: (start..end).map(|c| (line, c)).collect(),
+        }
+    }
+
+    /// Parts joined by one space, which stands where the earlier part ends.
+    fn join(parts: Vec<Piece>) -> Piece {
+        let mut out = Piece {
+            chars: Vec::new(),
+            origin: Vec::new(),
+        };
+        for part in parts {
+            if part.chars.is_empty() {
+                continue;
+            }
+            if let Some(&(line, col)) = out.origin.last() {
+                out.chars.push(' ');
+                out.origin.push((line, col + 1));
+            }
+            out.chars.extend(part.chars);
+            out.origin.extend(part.origin);
+        }
+        out
+    }
+
+    fn slice(&self, start: usize, end: usize) -> Piece {
+        Piece {
+            chars: self.chars[start..end].to_vec(),
+            origin: self.origin[start..end].to_vec(),
+        }
+    }
+
+    fn text(&self) -> String {
+        self.chars.iter().collect()
+    }
 }
 
 fn fold_char(c: char, out: &mut Vec<char>) {
@@ -119,15 +161,18 @@ impl<'a> Doc<'a> {
                 buf.clear();
                 fold_char(c, &mut buf);
                 for &f in &buf {
-                    if f == ' ' && folded.last().is_some_and(|&p| p == ' ' || p == '\n') {
+                    if f == ' ' && folded.last() == Some(&' ') {
                         continue;
                     }
                     folded.push(f);
                     origin.push((li, ci));
                 }
             }
-            folded.push('\n');
-            origin.push((li, line.len()));
+            // A line break is a space: phrases wrap in PDF exports.
+            if folded.last() != Some(&' ') {
+                folded.push(' ');
+                origin.push((li, line.len()));
+            }
         }
         Doc {
             file,
@@ -154,8 +199,30 @@ impl<'a> Doc<'a> {
         found
     }
 
-    fn text(&self, seg: Segment) -> String {
-        self.lines[seg.line][seg.start..seg.end].iter().collect()
+    /// Where chars `start..end` of a piece stand: the line of the first char, up to the end
+    /// of that line when the range runs over a line break.
+    fn loc(&self, piece: &Piece, start: usize, end: usize) -> Location {
+        let Some(&(line, first)) = piece.origin.get(start).or(piece.origin.last()) else {
+            return self.location(0, 0, 0);
+        };
+        let last = if end > start {
+            piece.origin.get(end - 1).copied()
+        } else {
+            None
+        };
+        let end_col = match last {
+            Some((l, c)) if l == line => c + 1,
+            Some(_) => self.lines[line].len(),
+            None => first,
+        };
+        self.location(line, first, end_col)
+    }
+
+    fn lcd(&self, piece: &Piece, start: usize, end: usize) -> Located {
+        Located {
+            text: piece.chars[start.min(end)..end].iter().collect(),
+            location: self.loc(piece, start, end),
+        }
     }
 
     fn location(&self, line: usize, start: usize, end: usize) -> Location {
@@ -247,13 +314,13 @@ pub fn extract_text(
         read_lines(&doc, anchor_end.0, list, spec, &mut extraction)?;
     }
     let prose = spec.items == ItemLayout::Sentences;
-    for seg in &segments {
+    for paragraph in &segments {
         let pieces = if prose {
-            sentences(&doc, *seg)
+            sentences(paragraph)
         } else {
-            vec![*seg]
+            vec![paragraph.clone()]
         };
-        for piece in pieces {
+        for piece in &pieces {
             read_piece(&doc, piece, spec, prose, &mut extraction)?;
         }
     }
@@ -415,7 +482,7 @@ fn section(
     (line, col): (usize, usize),
     spec: &EnvelopeSpec,
     description: &DescriptionRef<'_>,
-) -> Result<(Vec<Segment>, Option<ListBounds>), Error> {
+) -> Result<(Vec<Piece>, Option<ListBounds>), Error> {
     let until = match &spec.until {
         Some(until) => {
             let found = doc.find_all(until);
@@ -432,52 +499,108 @@ fn section(
         }
         None => None,
     };
-    let rest_of_line = Segment {
-        line,
-        start: col,
-        end: match until {
-            Some((l, c)) if l == line => c,
-            _ => doc.lines[line].len(),
-        },
+    let end_of = |l: usize| match until {
+        Some((ul, uc)) if ul == l => uc,
+        _ => doc.lines[l].len(),
     };
+    let rest_of_line = Piece::of_line(doc, line, col, end_of(line));
     let layout = match spec.items {
+        // Inline when the anchor's sentence goes on with figures, even wrapped onto the next
+        // lines ("… entre les régions : Auvergne-Rhône-Alpes (1 200" / "000 euros), …").
         ItemLayout::Auto => {
-            if find_amounts(&doc.text(rest_of_line)).is_empty() {
-                ItemLayout::Bullets
-            } else {
+            let goes_on = rest_of_line.chars.iter().any(|c| c.is_alphanumeric());
+            // (wrapped_lines only follows a line that breaks off mid-sentence)
+            let paragraph = Piece::join(
+                std::iter::once(rest_of_line.clone())
+                    .chain(wrapped_lines(doc, &rest_of_line, line + 1, until))
+                    .collect(),
+            );
+            if goes_on && !find_amounts(&paragraph.text()).is_empty() {
                 ItemLayout::Inline
+            } else {
+                ItemLayout::Bullets
             }
         }
         other => other,
     };
-    match (layout, until) {
-        (ItemLayout::Bullets | ItemLayout::Table, _) => Ok((
+    if matches!(layout, ItemLayout::Bullets | ItemLayout::Table) {
+        return Ok((
             Vec::new(),
             Some(ListBounds {
                 first: line + 1,
                 until,
                 table: layout == ItemLayout::Table,
             }),
-        )),
-        // Inline lists and prose run to the end of the anchor's paragraph, or to `until`.
-        (_, None) => Ok((vec![rest_of_line], None)),
-        (_, Some((until_line, until_col))) => {
-            let mut segs = vec![rest_of_line];
-            for l in line + 1..=until_line.min(doc.lines.len().saturating_sub(1)) {
-                let end = if l == until_line {
-                    until_col
-                } else {
-                    doc.lines[l].len()
-                };
-                segs.push(Segment {
-                    line: l,
-                    start: 0,
-                    end,
-                });
-            }
-            Ok((segs, None))
-        }
+        ));
     }
+    // Inline lists and prose: paragraphs from the anchor. With `until`, every line up to
+    // it, blank lines separating paragraphs; without, the anchor's paragraph, wrapped
+    // lines included, up to the line that ends its sentence.
+    let last = match until {
+        Some((ul, _)) => ul.min(doc.lines.len().saturating_sub(1)),
+        None => doc.lines.len().saturating_sub(1),
+    };
+    if until.is_none() {
+        let mut parts = vec![rest_of_line.clone()];
+        parts.extend(wrapped_lines(doc, &rest_of_line, line + 1, None));
+        return Ok((vec![Piece::join(parts)], None));
+    }
+    let mut paragraphs = Vec::new();
+    let mut current = vec![rest_of_line];
+    for l in line + 1..=last {
+        if doc.lines[l].iter().all(|c| c.is_whitespace()) {
+            paragraphs.push(Piece::join(std::mem::take(&mut current)));
+            continue;
+        }
+        current.push(Piece::of_line(doc, l, 0, end_of(l)));
+    }
+    paragraphs.push(Piece::join(current));
+    paragraphs.retain(|p| !p.chars.is_empty());
+    Ok((paragraphs, None))
+}
+
+/// Whether a line ending with `last` breaks off mid-sentence (a PDF wrap): after a comma,
+/// a digit or a lower-case word, yes; after ":", ")", a full stop or a heading in capitals,
+/// no.
+fn is_open(last: Option<char>) -> bool {
+    last.is_some_and(|c| {
+        matches!(c, ',' | ';' | '(' | '–' | '-') || c.is_ascii_digit() || c.is_lowercase()
+    })
+}
+
+/// The lines after `first` that continue its sentence (a paragraph wrapped by a PDF export):
+/// up to the line that ends the sentence, a blank line or a bullet.
+fn wrapped_lines(doc: &Doc<'_>, first: &Piece, from: usize, until: Option<Pos>) -> Vec<Piece> {
+    let mut out = Vec::new();
+    let mut last_char = first
+        .chars
+        .iter()
+        .rev()
+        .find(|c| !c.is_whitespace())
+        .copied();
+    for l in from..doc.lines.len() {
+        if until.is_some_and(|(ul, _)| l > ul) {
+            break;
+        }
+        let line = &doc.lines[l];
+        let blank = line.iter().all(|c| c.is_whitespace());
+        if !is_open(last_char) || blank || bullet_body(line).is_some() {
+            break;
+        }
+        let end = match until {
+            Some((ul, uc)) if ul == l => uc,
+            _ => line.len(),
+        };
+        let piece = Piece::of_line(doc, l, 0, end);
+        last_char = piece
+            .chars
+            .iter()
+            .rev()
+            .find(|c| !c.is_whitespace())
+            .copied();
+        out.push(piece);
+    }
+    out
 }
 
 /// A number written right before a currency unit that `find_amounts` could not read
@@ -509,18 +632,20 @@ fn malformed_figure(chars: &[char], found: &[AmountMatch]) -> Option<(usize, usi
 
 fn malformed_error(
     doc: &Doc<'_>,
-    seg: Segment,
-    chars: &[char],
+    piece: &Piece,
     span: (usize, usize),
     spec: &EnvelopeSpec,
 ) -> Error {
-    let raw: String = chars[span.0..].iter().take(span.1 - span.0 + 9).collect();
+    let raw: String = piece.chars[span.0..]
+        .iter()
+        .take(span.1 - span.0 + 9)
+        .collect();
     let why = match parse_amount(raw.trim()) {
         Err(e) => e.to_string(),
         Ok(_) => "not a figure French texts write".to_string(),
     };
     Error::extraction(
-        doc.location(seg.line, seg.start + span.0, seg.start + span.1),
+        doc.loc(piece, span.0, span.1),
         format!("figure of envelope '{}' cannot be read: {why}", spec.id),
     )
 }
@@ -615,13 +740,28 @@ fn cells(line: &[char], start: usize, end: usize) -> Vec<(usize, usize)> {
 /// Reads a header row: which column holds the label, the region, the amount (and the old
 /// amount of a revision), an identifier. Percentage and comment columns are ignored.
 fn header_columns(texts: &[String], breakdown: Breakdown) -> Option<Columns> {
-    const IGNORED: [&str; 6] = [
+    // Shares, comments, and the differences of a revision table are not amounts.
+    const IGNORED: [&str; 11] = [
         "%",
         "part ",
         "taux",
         "commentaire",
         "observation",
         "remarque",
+        "ecart",
+        "variation",
+        "evolution",
+        "difference",
+        "delta",
+    ];
+    const NEW: [&str; 7] = [
+        "apres",
+        "modifi",
+        "nouveau",
+        "revis",
+        "definitif",
+        "rectifi",
+        "corrig",
     ];
     const AMOUNT: [&str; 10] = [
         "montant",
@@ -662,8 +802,8 @@ fn header_columns(texts: &[String], breakdown: Breakdown) -> Option<Columns> {
         amounts
             .iter()
             .copied()
-            .rev()
-            .find(|&i| Some(i) != previous)?
+            .find(|&i| Some(i) != previous && has(&texts[i], &NEW))
+            .or_else(|| amounts.iter().copied().rev().find(|&i| Some(i) != previous))?
     } else {
         *amounts.last()?
     };
@@ -672,7 +812,18 @@ fn header_columns(texts: &[String], breakdown: Breakdown) -> Option<Columns> {
             .copied()
             .find(|&i| i != amount && Some(i) != previous && has(&texts[i], words))
     };
-    let region = find(&REGION);
+    // A "Code région" column beside the region's name: the name is the label (codes are
+    // the first thing mistyped, and the name is what a reader checks).
+    let region = kept
+        .iter()
+        .copied()
+        .find(|&i| {
+            i != amount
+                && Some(i) != previous
+                && has(&texts[i], &REGION)
+                && !texts[i].contains("code")
+        })
+        .or_else(|| find(&REGION));
     let identifier = find(&IDENTIFIER);
     let first_text = kept
         .iter()
@@ -736,7 +887,9 @@ fn scaled_amount(number: Decimal, scale: Decimal) -> Amount {
         };
     }
     Amount {
-        value: (number * scale).round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero),
+        value: (number * scale)
+            .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+            .normalize(),
         precision: Precision::Rounded {
             unit: scale / Decimal::from(10u64.pow(number.scale().min(18))),
         },
@@ -767,16 +920,25 @@ fn read_lines(
     let mut scale = spec
         .unit
         .map(Unit::scale)
-        .or_else(|| scale_in(&folded_string(&anchor_text)));
+        .or_else(|| scale_in(&folded_string(&anchor_text)))
+        .or_else(|| stated_unit_near(doc, bounds));
     let mut columns: Option<Columns> = None;
     let mut style: Option<ListStyle> = None;
-    for l in bounds.first..doc.lines.len() {
-        let end = match bounds.until {
-            Some((ul, uc)) if ul == l => uc,
-            Some((ul, _)) if l > ul => break,
-            _ => doc.lines[l].len(),
-        };
+    let mut subtotal = Subtotal::default();
+    let last = match bounds.until {
+        Some((ul, _)) => ul.min(doc.lines.len().saturating_sub(1)),
+        None => doc.lines.len().saturating_sub(1),
+    };
+    let end_of = |l: usize| match bounds.until {
+        Some((ul, uc)) if ul == l => uc,
+        _ => doc.lines[l].len(),
+    };
+    let mut l = bounds.first;
+    while l <= last && l < doc.lines.len() {
+        let end = end_of(l);
         let line = &doc.lines[l][..end];
+        let this = l;
+        l += 1;
         let Some(first) = line.iter().position(|c| !c.is_whitespace()) else {
             continue;
         };
@@ -787,52 +949,80 @@ fn read_lines(
             }
             break;
         }
-        let seg = Segment {
-            line: l,
-            start: bullet.unwrap_or(first),
-            end,
-        };
-        let chars = &line[seg.start..end];
-        let text: String = chars.iter().collect();
+        // A bullet wrapped over several lines: the next lines belong to it while they are
+        // indented, or while it has not ended with ";" or "." and they start in lower case.
+        let mut parts = vec![Piece::of_line(doc, this, bullet.unwrap_or(first), end)];
+        if bullet.is_some() {
+            while l <= last && l < doc.lines.len() && is_continuation(doc, &parts, l) {
+                let next_end = end_of(l);
+                let indent = doc.lines[l]
+                    .iter()
+                    .take_while(|c| c.is_whitespace())
+                    .count();
+                parts.push(Piece::of_line(doc, l, indent, next_end));
+                l += 1;
+            }
+        }
+        let piece = Piece::join(parts);
+        let chars = &piece.chars;
+        let text = piece.text();
         let folded = folded_string(&text);
         let lead = folded.trim_start_matches(|c: char| !c.is_alphanumeric());
-        // Rules of a table ("|---|---|") and sub-totals are not items.
-        if lead.is_empty() || lead.starts_with("sous-total") || lead.starts_with("sous total") {
+        let label_words: String = lead.chars().take_while(|c| !c.is_ascii_digit()).collect();
+        let label_words = label_words.trim_end_matches(|c: char| !c.is_alphanumeric());
+        // Rules of a table ("|---|---|") are not items.
+        if lead.is_empty() {
             continue;
         }
-        let row_cells = cells(&doc.lines[l], seg.start, end);
+        let total = total_kind(label_words);
+        let row_cells = cells(&doc.lines[this], piece.origin[0].1, end);
         if let Some(cols) = columns.as_ref().filter(|c| c.count == row_cells.len()) {
-            let item = table_item(doc, l, &row_cells, cols, scale, spec)?;
-            if lead.starts_with("total") {
-                extraction.total_row = Some(item.amount);
-                if bounds.until.is_none() {
-                    break;
+            let item = table_item(doc, this, &row_cells, cols, scale, spec)?;
+            match total {
+                Some(TotalKind::Grand) => {
+                    extraction.total_row = Some(item.amount);
+                    if bounds.until.is_none() {
+                        break;
+                    }
                 }
-                continue;
+                Some(TotalKind::Sub) => subtotal.check(&item.amount, extraction),
+                None => {
+                    style.get_or_insert(ListStyle::Plain);
+                    subtotal.add(item.amount.amount.value);
+                    extraction.items.push(item);
+                }
             }
-            style.get_or_insert(ListStyle::Plain);
-            extraction.items.push(item);
             continue;
         }
         let mut matches = find_amounts(&text);
         if matches.is_empty()
-            && let Some(scale) = scale.or(columns.as_ref().and_then(|c| c.scale))
             && let Some((s, e, n)) = trailing_number(chars)
         {
-            matches.push(match_of(chars, s, e, scaled_amount(n, scale)));
+            match scale.or(columns.as_ref().and_then(|c| c.scale)) {
+                Some(scale) => matches.push(match_of(chars, s, e, scaled_amount(n, scale))),
+                // A bare number where figures are expected, and nothing says in what unit.
+                None if bullet.is_some() || style.is_some() => {
+                    return Err(Error::extraction(
+                        doc.loc(&piece, s, e),
+                        format!(
+                            "figure without a unit in envelope '{}': \"{}\"; write the unit in the description (unit = \"€\", \"k€\" or \"M€\")",
+                            spec.id,
+                            text.trim()
+                        ),
+                    ));
+                }
+                None => {}
+            }
         }
         if matches.is_empty() {
             if let Some(span) = malformed_figure(chars, &matches) {
-                return Err(malformed_error(doc, seg, chars, span, spec));
+                return Err(malformed_error(doc, &piece, span, spec));
             }
             // A bullet without a figure inside a list of figures is an item that lost its
-            // amount, not the end of the list.
-            if style == Some(ListStyle::Bullets)
-                && bounds.until.is_none()
-                && later_bullet_has_figure(doc, l + 1)
-            {
+            // amount, not the end of the list nor a heading.
+            if bullet.is_some() && bounds.until.is_none() && later_bullet_has_figure(doc, l) {
                 return Err(Error::extraction(
-                    doc.location(l, seg.start, end),
+                    doc.loc(&piece, 0, chars.len()),
                     format!(
                         "bullet without a figure in the list of envelope '{}': \"{}\" (set `until` to end the list before it)",
                         spec.id,
@@ -846,7 +1036,7 @@ fn read_lines(
                     let texts: Vec<String> = row_cells
                         .iter()
                         .map(|&(s, e)| {
-                            folded_string(&doc.lines[l][s..e].iter().collect::<String>())
+                            folded_string(&doc.lines[this][s..e].iter().collect::<String>())
                         })
                         .collect();
                     columns = header_columns(&texts, spec.breakdown).or(columns);
@@ -859,15 +1049,21 @@ fn read_lines(
             }
             break;
         }
-        if lead.starts_with("total") {
+        if let Some(kind) = total {
             let m = &matches[matches.len() - 1];
-            extraction.total_row = Some(StatedAmount {
+            let stated = StatedAmount {
                 amount: m.amount,
                 raw: m.raw.clone(),
-                location: doc.location(l, seg.start + m.start, seg.start + m.end),
-            });
-            if bounds.until.is_none() {
-                break;
+                location: doc.loc(&piece, m.start, m.end),
+            };
+            match kind {
+                TotalKind::Grand => {
+                    extraction.total_row = Some(stated);
+                    if bounds.until.is_none() {
+                        break;
+                    }
+                }
+                TotalKind::Sub => subtotal.check(&stated, extraction),
             }
             continue;
         }
@@ -876,9 +1072,146 @@ fn read_lines(
         } else {
             ListStyle::Plain
         });
-        read_figures(doc, seg, matches, spec, false, extraction)?;
+        let before = extraction.items.len();
+        read_figures(doc, &piece, matches, spec, false, extraction)?;
+        for item in &extraction.items[before..] {
+            subtotal.add(item.amount.amount.value);
+        }
     }
     Ok(())
+}
+
+/// Whether line `l` goes on with the bullet in `parts` (a line wrapped by a PDF export).
+fn is_continuation(doc: &Doc<'_>, parts: &[Piece], l: usize) -> bool {
+    let line = &doc.lines[l];
+    let Some(first) = line.iter().position(|c| !c.is_whitespace()) else {
+        return false;
+    };
+    if bullet_body(line).is_some() {
+        return false;
+    }
+    let indented = first > 0;
+    let previous_end = parts
+        .last()
+        .and_then(|p| p.chars.iter().rev().find(|c| !c.is_whitespace()).copied());
+    let open = !matches!(previous_end, Some(';' | '.' | '!' | '?'));
+    let starts_low = line[first].is_lowercase() || matches!(line[first], '(' | ',');
+    indented || (open && starts_low)
+}
+
+/// Whether a "Total …" line closes the table or a part of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TotalKind {
+    Grand,
+    Sub,
+}
+
+/// "Total", "TOTAL GÉNÉRAL", "Total national", "France entière", "Ensemble" close the
+/// table; "Total Métropole", "Total Outre-mer", "Sous-total …" close a part of it.
+fn total_kind(label: &str) -> Option<TotalKind> {
+    const GRAND: [&str; 12] = [
+        "general",
+        "national",
+        "france",
+        "france entiere",
+        "des credits",
+        "de l'enveloppe",
+        "global",
+        "generale",
+        "ensemble",
+        "toutes regions",
+        "toutes regions confondues",
+        "national et regional",
+    ];
+    let label = label.trim();
+    if label.starts_with("sous-total") || label.starts_with("sous total") {
+        return Some(TotalKind::Sub);
+    }
+    if [
+        "ensemble",
+        "france entiere",
+        "montant total",
+        "total general",
+    ]
+    .contains(&label)
+    {
+        return Some(TotalKind::Grand);
+    }
+    let rest = label.strip_prefix("total")?;
+    if !rest.is_empty() && !rest.starts_with([' ', ':', '-']) {
+        return None;
+    }
+    let rest = rest.trim_matches(|c: char| !c.is_alphanumeric());
+    if rest.is_empty() || GRAND.contains(&rest) {
+        Some(TotalKind::Grand)
+    } else {
+        Some(TotalKind::Sub)
+    }
+}
+
+/// Sums the lines since the last sub-total, to check the next one.
+#[derive(Debug, Default)]
+struct Subtotal {
+    running: Decimal,
+}
+
+impl Subtotal {
+    fn add(&mut self, value: Decimal) {
+        self.running += value;
+    }
+
+    fn check(&mut self, stated: &StatedAmount, extraction: &mut Extraction) {
+        if !stated.amount.admits(self.running, Decimal::ZERO) {
+            extraction.notes.push(Note {
+                rule: "sheet.subtotal_mismatch".to_string(),
+                severity: Severity::Error,
+                message: format!(
+                    "sub-total {} (\"{}\") but its lines sum to {}: difference {}",
+                    stated.amount.value,
+                    stated.raw,
+                    self.running,
+                    self.running - stated.amount.value
+                ),
+                location: stated.location.clone(),
+            });
+        }
+        self.running = Decimal::ZERO;
+    }
+}
+
+/// A unit stated in a note near the list ("Montants en millions d'euros", "(en k€)"): only
+/// the explicit "en …" forms, never a figure of the prose.
+fn stated_unit_near(doc: &Doc<'_>, bounds: ListBounds) -> Option<Decimal> {
+    const THOUSANDS: [&str; 4] = [
+        "en k€",
+        "en keur",
+        "en milliers d'euros",
+        "en millier d'euros",
+    ];
+    const MILLIONS: [&str; 4] = [
+        "en m€",
+        "en meur",
+        "en millions d'euros",
+        "en million d'euros",
+    ];
+    let last = match bounds.until {
+        Some((ul, _)) => ul,
+        None => (bounds.first + 80).min(doc.lines.len().saturating_sub(1)),
+    };
+    (bounds.first..=last.min(doc.lines.len().saturating_sub(1))).find_map(|l| {
+        let text: String = doc.lines[l].iter().collect();
+        if !find_amounts(&text).is_empty() {
+            return None;
+        }
+        let folded = folded_string(&text);
+        if THOUSANDS.iter().any(|w| folded.contains(w)) {
+            Some(Decimal::ONE_THOUSAND)
+        } else if MILLIONS.iter().any(|w| folded.contains(w)) {
+            Some(Decimal::from(1_000_000))
+        } else {
+            None
+        }
+    })
 }
 
 /// Whether a bullet with a figure follows in the same run of bullets.
@@ -940,30 +1273,19 @@ fn table_item(
 
 /// Splits a segment into sentences: at ".", "!", "?" followed by a space or the end, but
 /// not inside numbers ("8.348.102") nor after a one-letter abbreviation.
-fn sentences(doc: &Doc<'_>, seg: Segment) -> Vec<Segment> {
-    let line = &doc.lines[seg.line];
+fn sentences(piece: &Piece) -> Vec<Piece> {
+    let chars = &piece.chars;
     let mut out = Vec::new();
-    let mut start = seg.start;
-    let mut i = seg.start;
-    while i < seg.end {
-        let c = line[i];
-        let next_is_space = i + 1 >= seg.end || line[i + 1].is_whitespace();
-        if matches!(c, '.' | '!' | '?') && next_is_space {
-            out.push(Segment {
-                line: seg.line,
-                start,
-                end: i + 1,
-            });
+    let mut start = 0;
+    for i in 0..chars.len() {
+        let next_is_space = i + 1 >= chars.len() || chars[i + 1].is_whitespace();
+        if matches!(chars[i], '.' | '!' | '?') && next_is_space {
+            out.push(piece.slice(start, i + 1));
             start = i + 1;
         }
-        i += 1;
     }
-    if line[start..seg.end].iter().any(|c| c.is_alphanumeric()) {
-        out.push(Segment {
-            line: seg.line,
-            start,
-            end: seg.end,
-        });
+    if chars[start..].iter().any(|c| c.is_alphanumeric()) {
+        out.push(piece.slice(start, chars.len()));
     }
     out
 }
@@ -991,30 +1313,39 @@ fn split_point(between: &[char]) -> Option<usize> {
 /// Reads one piece (a bullet, an inline list, a sentence) into items or claims.
 fn read_piece(
     doc: &Doc<'_>,
-    piece: Segment,
+    piece: &Piece,
     spec: &EnvelopeSpec,
     prose: bool,
     extraction: &mut Extraction,
 ) -> Result<(), Error> {
-    let chars = &doc.lines[piece.line][piece.start..piece.end];
-    let text: String = chars.iter().collect();
-    let matches = find_amounts(&text);
+    let matches = find_amounts(&piece.text());
     read_figures(doc, piece, matches, spec, prose, extraction)
+}
+
+/// A figure introduced by "dont" details the one before it ("3 521 700 €, dont 500 000 €
+/// au titre de …"): it is not another line.
+fn is_detail(chars: &[char], m: &AmountMatch) -> bool {
+    let before: String = chars[..m.start.min(chars.len())]
+        .iter()
+        .collect::<String>()
+        .to_lowercase();
+    let before = before.trim_end();
+    before.ends_with("dont") || before.ends_with("dont notamment") || before.ends_with("y compris")
 }
 
 /// Reads a piece whose figures are already found.
 fn read_figures(
     doc: &Doc<'_>,
-    piece: Segment,
+    piece: &Piece,
     matches: Vec<AmountMatch>,
     spec: &EnvelopeSpec,
     prose: bool,
     extraction: &mut Extraction,
 ) -> Result<(), Error> {
-    let chars = &doc.lines[piece.line][piece.start..piece.end];
-    let text: String = chars.iter().collect();
+    let chars = &piece.chars;
+    let text = piece.text();
     if let Some(span) = malformed_figure(chars, &matches) {
-        return Err(malformed_error(doc, piece, chars, span, spec));
+        return Err(malformed_error(doc, piece, span, spec));
     }
     let per_item = if spec.breakdown == Breakdown::Revision {
         2
@@ -1027,17 +1358,29 @@ fn read_figures(
         read_prose_claims(
             doc,
             piece,
-            chars,
             &matches,
             spec.breakdown == Breakdown::Region,
             extraction,
         );
         return Ok(());
     }
+    let (details, matches): (Vec<AmountMatch>, Vec<AmountMatch>) =
+        matches.into_iter().partition(|m| is_detail(chars, m));
+    for d in &details {
+        extraction.notes.push(Note {
+            rule: "extraction.detail".to_string(),
+            severity: Severity::Info,
+            message: format!(
+                "\"{}\" details the figure before it (\"dont\"): not counted as a line",
+                d.raw
+            ),
+            location: doc.loc(piece, d.start, d.end),
+        });
+    }
     if matches.is_empty() {
         if !prose {
             return Err(Error::extraction(
-                doc.location(piece.line, piece.start, piece.end),
+                doc.loc(piece, 0, chars.len()),
                 format!(
                     "no figure in this item of envelope '{}': \"{}\"",
                     spec.id,
@@ -1049,7 +1392,7 @@ fn read_figures(
     }
     if !matches.len().is_multiple_of(per_item) {
         return Err(Error::extraction(
-            doc.location(piece.line, piece.start, piece.end),
+            doc.loc(piece, 0, chars.len()),
             format!(
                 "a revision item needs two figures (\"de X à Y\"), found {}: \"{}\"",
                 matches.len(),
@@ -1106,6 +1449,13 @@ fn trim_label(chars: &[char], mut start: usize, mut end: usize) -> (usize, usize
             start += 1;
         }
         while end > start && is_label_noise(chars[end - 1]) {
+            // "Groupement … (GNCHR)": a parenthesis closed inside the label belongs to it.
+            let balanced = chars[end - 1] == ')'
+                && chars[start..end].iter().filter(|&&c| c == '(').count()
+                    >= chars[start..end].iter().filter(|&&c| c == ')').count();
+            if balanced {
+                break;
+            }
             end -= 1;
         }
         let text: String = chars[start..end].iter().collect();
@@ -1149,25 +1499,42 @@ fn enclosing_parens(
     Some((open, close + 1))
 }
 
+/// Words between the two figures of a revision that put the new amount first:
+/// "3 087 450 € (au lieu de 2 987 450 €)", "412 300 € contre 512 300 € précédemment".
+const NEW_FIRST: [&str; 5] = [
+    "au lieu de",
+    "contre",
+    "precedemment",
+    "auparavant",
+    "initialement",
+];
+
 fn build_item(
     doc: &Doc<'_>,
-    piece: Segment,
+    piece: &Piece,
     start: usize,
     end: usize,
     group: &[AmountMatch],
     breakdown: Breakdown,
 ) -> RawItem {
-    let chars = &doc.lines[piece.line][piece.start..piece.end];
-    let at = |s: usize, e: usize| doc.located(piece.line, piece.start + s, piece.start + e);
+    let chars = &piece.chars;
+    let at = |s: usize, e: usize| doc.lcd(piece, s, e);
     let stated = |m: &AmountMatch| StatedAmount {
         amount: m.amount,
         raw: m.raw.clone(),
-        location: doc.location(piece.line, piece.start + m.start, piece.start + m.end),
+        location: doc.loc(piece, m.start, m.end),
     };
     let first = &group[0];
     let last = &group[group.len() - 1];
     let (amount, previous) = match group {
-        [old, new] => (stated(new), Some(stated(old))),
+        [a, b] => {
+            let between = folded_string(&chars[a.end..b.start].iter().collect::<String>());
+            if NEW_FIRST.iter().any(|w| between.contains(w)) {
+                (stated(a), Some(stated(b)))
+            } else {
+                (stated(b), Some(stated(a)))
+            }
+        }
         _ => (stated(first), None),
     };
 
@@ -1237,15 +1604,14 @@ fn split_top_level(chars: &[char], lo: usize, hi: usize) -> Vec<(usize, usize)> 
 /// of projects.
 fn read_prose_claims(
     doc: &Doc<'_>,
-    piece: Segment,
-    chars: &[char],
+    piece: &Piece,
     matches: &[AmountMatch],
     region_items: bool,
     extraction: &mut Extraction,
 ) {
-    let text: String = chars.iter().collect();
-    let regions = find_regions(&text);
-    let at = |s: usize, e: usize| doc.located(piece.line, piece.start + s, piece.start + e);
+    let chars = &piece.chars;
+    let regions = find_regions(&piece.text());
+    let at = |s: usize, e: usize| doc.lcd(piece, s, e);
     let region_near = |pos: usize| {
         regions
             .iter()
@@ -1263,7 +1629,7 @@ fn read_prose_claims(
         let amount = StatedAmount {
             amount: m.amount,
             raw: m.raw.clone(),
-            location: doc.location(piece.line, piece.start + m.start, piece.start + m.end),
+            location: doc.loc(piece, m.start, m.end),
         };
         let region = region_near(m.start);
         let aggregate = is_aggregate(chars, m);
@@ -1381,22 +1747,48 @@ fn claims_from_phrases(
                 ),
             ));
         };
-        let whole = Segment {
-            line,
-            start: 0,
-            end: doc.lines[line].len(),
-        };
-        let sentence = sentences(doc, whole)
+        // The sentence holding the phrase, within its paragraph (wrapped lines included).
+        let paragraph = paragraph_around(doc, line);
+        let position = paragraph
+            .origin
+            .iter()
+            .position(|&o| o >= (line, col))
+            .unwrap_or(0);
+        let sentence = sentences(&paragraph)
             .into_iter()
-            .find(|s| s.start <= col && col < s.end)
-            .unwrap_or(whole);
-        let chars = &doc.lines[line][sentence.start..sentence.end];
-        let text: String = chars.iter().collect();
-        let matches = find_amounts(&text);
+            .find(|s| {
+                s.origin
+                    .last()
+                    .is_some_and(|&o| o >= paragraph.origin[position])
+            })
+            .unwrap_or(paragraph);
+        let matches = find_amounts(&sentence.text());
         // Phrases named as claims stay claims, whatever the breakdown.
-        read_prose_claims(doc, sentence, chars, &matches, false, &mut extraction);
+        read_prose_claims(doc, &sentence, &matches, false, &mut extraction);
     }
     Ok(extraction.claims)
+}
+
+/// The paragraph holding `line`: the lines around it up to blank lines, or up to short
+/// lines standing alone (a date, a title), which no PDF wrapping produces.
+fn paragraph_around(doc: &Doc<'_>, line: usize) -> Piece {
+    let blank = |l: usize| {
+        let text = &doc.lines[l];
+        text.iter().all(|c| c.is_whitespace()) || (l != line && text.len() < 25)
+    };
+    let mut first = line;
+    while first > 0 && !blank(first - 1) {
+        first -= 1;
+    }
+    let mut last = line;
+    while last + 1 < doc.lines.len() && !blank(last + 1) {
+        last += 1;
+    }
+    Piece::join(
+        (first..=last)
+            .map(|l| Piece::of_line(doc, l, 0, doc.lines[l].len()))
+            .collect(),
+    )
 }
 
 #[cfg(test)]

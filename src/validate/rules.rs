@@ -210,6 +210,12 @@ pub const RULES: &[RuleInfo] = &[
         "The declared total is not in the source; it is located in the description.",
     ),
     rule(
+        "extraction.detail",
+        Info,
+        "Un montant introduit par « dont » détaille le précédent : il n'est pas compté comme une ligne.",
+        "A figure introduced by \"dont\" details the one before it: not counted as a line.",
+    ),
+    rule(
         "extraction.note",
         Warning,
         "Remarque de l'extraction.",
