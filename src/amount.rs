@@ -105,6 +105,22 @@ impl Amount {
         }
     }
 
+    /// The margin `admits` grants before any extra tolerance: half a unit, or for
+    /// "près de"/"environ" the larger of half a unit and 5 % of the figure. Shown to
+    /// analysts as the tolerance of a check.
+    pub fn tolerance(&self) -> Decimal {
+        let half_unit = self.half_unit();
+        match self.qualifier {
+            Qualifier::About => half_unit.max(
+                self.value
+                    .abs()
+                    .checked_mul(Decimal::new(5, 2))
+                    .unwrap_or(Decimal::MAX),
+            ),
+            _ => half_unit,
+        }
+    }
+
     /// Whether a true value `actual` (say, the sum of exact table rows) is compatible with
     /// this statement, allowing `extra_tolerance` euros on top (a negative one counts as 0):
     ///

@@ -26,7 +26,7 @@ pub mod exit {
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A TOML description or the acknowledgement file is invalid.
-    #[error("{file}{}: invalid description{}: {message}", line.map(|l| format!(":{l}")).unwrap_or_default(), key.as_ref().map(|k| format!(" (key `{k}`)")).unwrap_or_default())]
+    #[error("{file}{}: invalid TOML{}: {message}", line.map(|l| format!(":{l}")).unwrap_or_default(), key.as_ref().map(|k| format!(" (key `{k}`)")).unwrap_or_default())]
     Config {
         file: String,
         line: Option<u32>,

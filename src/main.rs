@@ -4,7 +4,7 @@
 use clap::{Parser, Subcommand, ValueEnum};
 use esms_ledger::error::{Error, exit};
 use esms_ledger::model::Severity;
-use esms_ledger::region::{RegionError, normalise_region};
+use esms_ledger::region::normalise_region;
 use esms_ledger::run::{RunOptions, RunStatus, run};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -235,23 +235,10 @@ fn execute(command: &Command) -> Result<(), Error> {
                 }
                 Ok(())
             }
-            Err(e) => {
-                let hint = match &e {
-                    RegionError::Unknown { suggestions, .. } if !suggestions.is_empty() => format!(
-                        "; did you mean: {}?",
-                        suggestions
-                            .iter()
-                            .map(|r| r.name())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                    _ => String::new(),
-                };
-                Err(Error::Extraction {
-                    location: "argument".to_string(),
-                    message: format!("{e}{hint}"),
-                })
-            }
+            Err(e) => Err(Error::Extraction {
+                location: "argument".to_string(),
+                message: e.to_string(),
+            }),
         },
         Command::Rules => {
             for r in esms_ledger::validate::RULES {

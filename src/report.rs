@@ -138,7 +138,11 @@ pub fn build(
         .collect();
 
     let counted: Vec<&AllocationRow> = dataset.allocations.iter().filter(|a| a.counted).collect();
-    let euros_covered = counted.iter().map(|a| a.amount_eur).sum();
+    let euros_covered = counted
+        .iter()
+        .map(|a| a.amount_eur)
+        .sum::<Decimal>()
+        .normalize();
     let count = |sev: Severity| {
         validation
             .findings

@@ -185,6 +185,34 @@ fn extract(p: &Publication, spec: &sources::EnvelopeSpec) -> Result<Extraction, 
     }
 }
 
+/// Money is published as DECIMAL(18,2): 16 digits before the comma at most. A figure
+/// beyond is a typing error in the source, reported where it stands.
+fn check_magnitudes(extraction: &Extraction) -> Result<(), Error> {
+    let limit = rust_decimal::Decimal::from(10_000_000_000_000_000i64);
+    let stated = extraction
+        .items
+        .iter()
+        .flat_map(|i| std::iter::once(&i.amount).chain(i.previous.as_ref()))
+        .chain(extraction.declared_total.as_ref())
+        .chain(extraction.total_row.as_ref())
+        .chain(extraction.claims.iter().filter_map(|c| match &c.kind {
+            crate::model::ClaimKind::Money { amount } => Some(amount),
+            crate::model::ClaimKind::Count { .. } => None,
+        }));
+    for s in stated {
+        if s.amount.value.abs() >= limit {
+            return Err(Error::extraction(
+                &s.location,
+                format!(
+                    "\"{}\" is {} €, more than the 16 digits before the comma that the published DECIMAL(18,2) holds: a typing error?",
+                    s.raw, s.amount.value
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Reads, extracts, normalises and validates; publishes nothing.
 pub fn analyse(
     inputs: &Path,
@@ -195,6 +223,7 @@ pub fn analyse(
     for p in &publications {
         for spec in &p.envelopes {
             let extraction = extract(p, spec)?;
+            check_magnitudes(&extraction)?;
             tracing::debug!(publication = %p.meta.id, envelope = %spec.id, items = extraction.items.len(), claims = extraction.claims.len(), "extracted");
             statements.push(normalise(p, spec, extraction));
         }
@@ -297,7 +326,12 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, Error> {
         });
     }
 
+    // A report of an earlier rejected run no longer describes what is published.
+    let stale_rejection = opts.out.join(REJECTED_DIR);
     if !opts.force && unchanged(&opts.out, &fingerprint) {
+        if stale_rejection.is_dir() {
+            let _ = std::fs::remove_dir_all(&stale_rejection);
+        }
         tracing::info!(fingerprint = %fingerprint, "inputs unchanged since the last publication; nothing written");
         return Ok(RunOutcome {
             status: RunStatus::Unchanged,

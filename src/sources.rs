@@ -335,7 +335,7 @@ fn load_publication(inputs: &Path, path: &Path) -> Result<Publication, Error> {
         && let Some(envelope) = description
             .envelopes
             .iter()
-            .find(|e| e.anchor.is_none() && e.declared_total.is_none())
+            .find(|e| e.anchor.is_none() && e.declared_total.is_none() && e.claims.is_empty())
     {
         let line = text.find(&envelope.id).map(|o| line_of_offset(&text, o));
         return Err(config_error_at(
@@ -343,7 +343,7 @@ fn load_publication(inputs: &Path, path: &Path) -> Result<Publication, Error> {
             line,
             Some("envelopes.anchor".to_string()),
             format!(
-                "envelope '{}' of a text source has neither an anchor nor a declared_total: it states nothing",
+                "envelope '{}' of a text source has no anchor, declared_total or claims: it states nothing",
                 envelope.id
             ),
         ));

@@ -140,7 +140,7 @@ fn reconcile(s: &Statement, all: &[Statement], v: &mut Validation) {
     let declared = s.declared();
     let mut remainder = None;
     if let (Some(label), Some(d)) = (&s.remainder, declared) {
-        let tolerance = d.amount.half_unit() + extra;
+        let tolerance = d.amount.tolerance() + extra;
         let left = d.amount.value - computed;
         if left < -tolerance {
             v.findings.push(
@@ -194,7 +194,7 @@ fn reconcile(s: &Statement, all: &[Statement], v: &mut Validation) {
     let mut tolerance = None;
     match declared {
         Some(d) if components > 0 || remainder.is_some() => {
-            let tol = d.amount.half_unit() + extra;
+            let tol = d.amount.tolerance() + extra;
             difference = Some(computed - d.amount.value);
             tolerance = Some(tol);
             let ok = d.amount.admits(computed, extra);
@@ -359,7 +359,7 @@ fn revision(s: &Statement, v: &mut Validation) {
             let ok = d.amount.admits(sum, extra);
             record(v, "revision.total", s, ok);
             if !ok {
-                let tol = d.amount.half_unit() + extra;
+                let tol = d.amount.tolerance() + extra;
                 let mut f = FindingBuilder::new("revision.total", env, &s.publication_id, list)
                     .messages(
                         format!("the list {list} the revision sums to {sum}, declared {declared}"),
@@ -541,10 +541,12 @@ fn completeness(s: &Statement, v: &mut Validation) {
                 if let Some(b) = &f.beneficiary {
                     // Two lines with different FINESS/SIREN are two establishments of one
                     // organisation, not a duplicate.
+                    // …and one organisation's projects in two regions are two lines.
                     let key = format!(
-                        "{}|{}",
+                        "{}|{}|{}",
                         super::agreement::name_key(b),
-                        f.identifier.as_deref().unwrap_or("")
+                        f.identifier.as_deref().unwrap_or(""),
+                        f.region.map_or("", |r| r.code())
                     );
                     seen.entry(key).or_default().push(f);
                 }
