@@ -65,6 +65,12 @@ impl Statement {
     pub fn superseded(&self) -> impl Iterator<Item = &Fact> {
         self.facts.iter().filter(|f| f.role == FactRole::Superseded)
     }
+    /// A restatement in prose names the lines it wants to quote, not all of them: it is
+    /// checked line by line against the reference, never for completeness.
+    pub fn is_partial(&self) -> bool {
+        !self.primary && self.spec.items == crate::sources::ItemLayout::Sentences
+    }
+
     /// The total this statement declares: the description's, else the table's Total row.
     pub fn declared(&self) -> Option<&StatedAmount> {
         self.declared_total.as_ref().or(self.total_row.as_ref())

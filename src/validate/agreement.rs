@@ -320,7 +320,7 @@ fn lines(s: &Statement, p: &Statement, v: &mut Validation) {
         }
     }
     for (i, f) in primary.iter().enumerate() {
-        if !matched_primary.contains(&i) {
+        if !matched_primary.contains(&i) && !s.is_partial() {
             ok = false;
             v.findings.push(
                 FindingBuilder::new(

@@ -193,7 +193,7 @@ fn reconcile(s: &Statement, all: &[Statement], v: &mut Validation) {
     let mut difference = None;
     let mut tolerance = None;
     match declared {
-        Some(d) if components > 0 || remainder.is_some() => {
+        Some(d) if (components > 0 || remainder.is_some()) && !s.is_partial() => {
             let tol = d.amount.tolerance() + extra;
             difference = Some(computed - d.amount.value);
             tolerance = Some(tol);
@@ -494,7 +494,7 @@ fn completeness(s: &Statement, v: &mut Validation) {
             record(v, "completeness.region_duplicate", s, dup_ok);
             // A revision names only the regions that change: the revision rule accounts for
             // the others.
-            if s.spec.breakdown == Breakdown::Region {
+            if s.spec.breakdown == Breakdown::Region && !s.is_partial() {
                 let missing: Vec<RegionCode> = RegionCode::ALL
                     .iter()
                     .copied()
