@@ -739,7 +739,7 @@ fn cells(line: &[char], start: usize, end: usize) -> Vec<(usize, usize)> {
 
 /// Reads a header row: which column holds the label, the region, the amount (and the old
 /// amount of a revision), an identifier. Percentage and comment columns are ignored.
-fn header_columns(texts: &[String], breakdown: Breakdown) -> Option<Columns> {
+fn header_columns(texts: &[String], breakdown: Breakdown, exercise: i32) -> Option<Columns> {
     // Shares, comments, and the differences of a revision table are not amounts.
     const IGNORED: [&str; 11] = [
         "%",
@@ -792,11 +792,16 @@ fn header_columns(texts: &[String], breakdown: Breakdown) -> Option<Columns> {
     let kept: Vec<usize> = (0..texts.len())
         .filter(|&i| !has(&texts[i], &IGNORED))
         .collect();
+    // "Région | 2023 | 2024": a column named by the envelope's exercise holds its amounts.
+    let year = exercise.to_string();
     let amounts: Vec<usize> = kept
         .iter()
         .copied()
-        .filter(|&i| has(&texts[i], &AMOUNT) && !has(&texts[i], &IDENTIFIER))
+        .filter(|&i| {
+            (has(&texts[i], &AMOUNT) || texts[i].contains(&year)) && !has(&texts[i], &IDENTIFIER)
+        })
         .collect();
+    let of_exercise = amounts.iter().copied().find(|&i| texts[i].contains(&year));
     let previous = amounts.iter().copied().find(|&i| has(&texts[i], &PREVIOUS));
     let amount = if breakdown == Breakdown::Revision {
         amounts
@@ -805,7 +810,7 @@ fn header_columns(texts: &[String], breakdown: Breakdown) -> Option<Columns> {
             .find(|&i| Some(i) != previous && has(&texts[i], &NEW))
             .or_else(|| amounts.iter().copied().rev().find(|&i| Some(i) != previous))?
     } else {
-        *amounts.last()?
+        of_exercise.or_else(|| amounts.last().copied())?
     };
     let find = |words: &[&str]| {
         kept.iter()
@@ -995,6 +1000,19 @@ fn read_lines(
             continue;
         }
         let mut matches = find_amounts(&text);
+        // A header row may hold numbers ("Région | 2023 | 2024"): it is read as one before
+        // any figure is looked for.
+        if style.is_none() && matches.is_empty() && row_cells.len() >= 2 {
+            let texts: Vec<String> = row_cells
+                .iter()
+                .map(|&(s, e)| folded_string(&doc.lines[this][s..e].iter().collect::<String>()))
+                .collect();
+            if let Some(found) = header_columns(&texts, spec.breakdown, spec.exercise) {
+                scale = scale.or(found.scale);
+                columns = Some(found);
+                continue;
+            }
+        }
         if matches.is_empty()
             && let Some((s, e, n)) = trailing_number(chars)
         {
@@ -1039,7 +1057,7 @@ fn read_lines(
                             folded_string(&doc.lines[this][s..e].iter().collect::<String>())
                         })
                         .collect();
-                    columns = header_columns(&texts, spec.breakdown).or(columns);
+                    columns = header_columns(&texts, spec.breakdown, spec.exercise).or(columns);
                 }
                 scale = scale.or_else(|| scale_in(&folded));
                 continue;
