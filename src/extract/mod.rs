@@ -4,7 +4,7 @@
 pub mod sheet;
 pub mod text;
 
-use crate::model::{Claim, Located, Note, RawItem, StatedAmount};
+use crate::model::{Claim, Located, Location, Note, RawItem, Severity, StatedAmount};
 use serde::Serialize;
 
 /// What one source says of one envelope, before normalisation.
@@ -21,4 +21,34 @@ pub struct Extraction {
     /// Counts and figures stated in prose about the envelope.
     pub claims: Vec<Claim>,
     pub notes: Vec<Note>,
+}
+
+/// The Luhn check of a 9-digit FINESS or SIREN (french-reference-data.md §3.4).
+pub(crate) fn luhn_valid(digits: &str) -> bool {
+    let mut sum = 0u32;
+    for (i, c) in digits.chars().rev().enumerate() {
+        let Some(mut d) = c.to_digit(10) else {
+            return false;
+        };
+        if i % 2 == 1 {
+            d *= 2;
+            if d > 9 {
+                d -= 9;
+            }
+        }
+        sum += d;
+    }
+    sum.is_multiple_of(10)
+}
+
+/// The FINESS check digit is not published; Luhn held on every real number sampled, so a
+/// failure is a warning, never a rejection. Corsican numbers (2A, 2B) follow an unknown rule.
+pub(crate) fn identifier_note(identifier: &str, location: &Location) -> Option<Note> {
+    let corsican = identifier.starts_with("2A") || identifier.starts_with("2B");
+    (!corsican && !luhn_valid(identifier)).then(|| Note {
+        rule: "identifier.checksum".to_string(),
+        severity: Severity::Warning,
+        message: format!("identifier {identifier} fails its check digit (Luhn)"),
+        location: location.clone(),
+    })
 }

@@ -1479,12 +1479,7 @@ fn read_identifier(
     }
     // The FINESS check digit is not published; Luhn held on every real number sampled, so
     // a failure is a warning, never a rejection. Corsican numbers follow an unknown rule.
-    let note = (!corsican && !luhn_valid(&identifier)).then(|| Note {
-        rule: "identifier.checksum".to_string(),
-        severity: Severity::Warning,
-        message: format!("identifier {identifier} fails its check digit (Luhn)"),
-        location: location.clone(),
-    });
+    let note = super::identifier_note(&identifier, &location);
     Ok(Some((
         Located {
             text: identifier,
@@ -1507,23 +1502,6 @@ fn is_scientific(text: &str) -> bool {
             .all(|c| c.is_ascii_digit() || c == ',' || c == '.')
         && !exponent.is_empty()
         && exponent.chars().all(|c| c.is_ascii_digit())
-}
-
-fn luhn_valid(digits: &str) -> bool {
-    let mut sum = 0u32;
-    for (i, c) in digits.chars().rev().enumerate() {
-        let Some(mut d) = c.to_digit(10) else {
-            return false;
-        };
-        if i % 2 == 1 {
-            d *= 2;
-            if d > 9 {
-                d -= 9;
-            }
-        }
-        sum += d;
-    }
-    sum.is_multiple_of(10)
 }
 
 /// A label-ish cell as written, located at the cell that holds the text (the top-left of a
@@ -1812,8 +1790,8 @@ mod tests {
     #[test]
     fn luhn_and_scientific_notation() {
         // 732829320 is a real SIREN (it opens the SIRET 732 829 320 00074).
-        assert!(luhn_valid("732829320"));
-        assert!(!luhn_valid("732829321"));
+        assert!(super::luhn_valid("732829320"));
+        assert!(!super::luhn_valid("732829321"));
         assert!(is_scientific("2,601E+13"));
         assert!(is_scientific("2.601e13"));
         assert!(!is_scientific("010002345"));

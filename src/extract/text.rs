@@ -19,7 +19,7 @@ use crate::amount::{
 use crate::error::Error;
 use crate::extract::Extraction;
 use crate::model::{Claim, ClaimKind, Located, Location, Note, RawItem, Severity, StatedAmount};
-use crate::region::find_regions;
+use crate::region::{find_regions, normalise_region};
 use crate::sources::{Breakdown, EnvelopeSpec, ItemLayout, Unit};
 use rust_decimal::{Decimal, RoundingStrategy};
 use std::path::Path;
@@ -983,6 +983,11 @@ fn read_lines(
         let row_cells = cells(&doc.lines[this], piece.origin[0].1, end);
         if let Some(cols) = columns.as_ref().filter(|c| c.count == row_cells.len()) {
             let item = table_item(doc, this, &row_cells, cols, scale, spec)?;
+            if let Some(id) = &item.identifier {
+                extraction
+                    .notes
+                    .extend(super::identifier_note(&id.text, &id.location));
+            }
             match total {
                 Some(TotalKind::Grand) => {
                     extraction.total_row = Some(item.amount);
@@ -1280,10 +1285,15 @@ fn table_item(
             location: cell.location,
         })
     };
+    // Identifiers are kept as their 9 characters: "690 793 310" is 690793310.
+    let identifier = cols.identifier.map(at).map(|mut id| {
+        id.text.retain(|c| c.is_ascii_alphanumeric());
+        id
+    });
     Ok(RawItem {
         label: at(cols.label),
         region_hint: cols.region.map(at),
-        identifier: cols.identifier.map(at),
+        identifier,
         amount: amount_in(cols.amount)?,
         previous: cols.previous.map(amount_in).transpose()?,
     })
@@ -1422,6 +1432,11 @@ fn read_figures(
     let bounds = item_bounds(chars, &groups);
     for (group, (start, end)) in groups.iter().zip(bounds) {
         let item = build_item(doc, piece, start, end, group, spec.breakdown);
+        if let Some(id) = &item.identifier {
+            extraction
+                .notes
+                .extend(super::identifier_note(&id.text, &id.location));
+        }
         extraction.items.push(item);
     }
     Ok(())
@@ -1574,22 +1589,123 @@ fn build_item(
         None => (first.start, last.end),
     };
 
+    // "ADAPEI 69 (FINESS EJ 690793310), Auvergne-Rhône-Alpes : 873 200 €": the identifier
+    // is kept apart, the name before it is the label, a region after it is the hint.
+    let found_id = find_identifier(chars, start, cut_start);
+    let identifier = found_id.as_ref().map(|id| Located {
+        text: id.value.clone(),
+        location: doc.loc(piece, id.digits.0, id.digits.1),
+    });
     let label = if breakdown == Breakdown::BudgetLine {
         let (s, e) = trim_label(chars, start, end);
         at(s, e)
     } else {
         // The label is what stands outside the figure, before it if anything does.
-        let (bs, be) = trim_label(chars, start, cut_start);
+        let label_end = found_id.as_ref().map_or(cut_start, |id| id.group.0);
+        let (bs, mut be) = trim_label(chars, start, label_end);
+        if breakdown == Breakdown::Beneficiary && region_hint.is_none() {
+            let tail = match &found_id {
+                Some(id) => Some(trim_label(chars, id.group.1, cut_start)),
+                // "Fondation Alpha, Bretagne : 300 000 €"
+                None => split_top_level(chars, bs, be)
+                    .last()
+                    .filter(|&&(s, _)| s > bs)
+                    .map(|&(s, e)| trim_label(chars, s, e)),
+            };
+            if let Some((ts, te)) = tail.filter(|(ts, te)| ts < te)
+                && normalise_region(&chars[ts..te].iter().collect::<String>()).is_ok()
+            {
+                region_hint = Some(at(ts, te));
+                if found_id.is_none() {
+                    be = trim_label(chars, bs, ts).1;
+                }
+            }
+        }
         let (as_, ae) = trim_label(chars, cut_end, end);
         if bs < be { at(bs, be) } else { at(as_, ae) }
     };
     RawItem {
         label,
         region_hint,
-        identifier: None,
+        identifier,
         amount,
         previous,
     }
+}
+
+/// A FINESS or SIREN number written in a label.
+struct FoundIdentifier {
+    /// The 9 characters, spaces removed.
+    value: String,
+    /// Where the digits stand.
+    digits: (usize, usize),
+    /// The words and parentheses around them, to cut from the label.
+    group: (usize, usize),
+}
+
+/// "(FINESS EJ 690793310)", "FINESS : 75 000 001 2", "SIREN 775 672 272".
+fn find_identifier(chars: &[char], start: usize, end: usize) -> Option<FoundIdentifier> {
+    let lower: Vec<char> = chars[..end]
+        .iter()
+        .map(|c| c.to_lowercase().next().unwrap_or(*c))
+        .collect();
+    for keyword in ["finess", "siren", "siret"] {
+        let k: Vec<char> = keyword.chars().collect();
+        let Some(at) =
+            (start..end.saturating_sub(k.len() - 1)).find(|&i| lower[i..].starts_with(&k))
+        else {
+            continue;
+        };
+        // Skip "EJ", "ET", "n°", ":" between the word and the digits.
+        let mut i = at + k.len();
+        while i < end && !lower[i].is_ascii_digit() {
+            let word: String = lower[i..end.min(i + 2)].iter().collect();
+            if lower[i].is_whitespace() || matches!(lower[i], ':' | '°' | '.' | '-') {
+                i += 1;
+            } else if ["ej", "et", "n°", "no"].contains(&word.as_str()) {
+                i += 2;
+            } else {
+                break;
+            }
+        }
+        let digits_start = i;
+        let mut value = String::new();
+        while i < end && value.len() < 9 {
+            let c = chars[i];
+            let corsican = value.len() == 1 && value == "2" && matches!(c, 'A' | 'B' | 'a' | 'b');
+            if c.is_ascii_digit() || corsican {
+                value.push(c.to_ascii_uppercase());
+            } else if !matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '.') {
+                break;
+            }
+            i += 1;
+        }
+        if value.len() != 9 {
+            continue;
+        }
+        // A SIRET goes on with its 5-digit establishment number: the SIREN is kept.
+        while i < end && (chars[i].is_ascii_digit() || chars[i] == ' ') && keyword == "siret" {
+            i += 1;
+        }
+        let digits = (digits_start, i);
+        let before_open = chars[start..at]
+            .iter()
+            .rposition(|c| !c.is_whitespace())
+            .map(|p| start + p);
+        let group = match before_open {
+            Some(p) if chars[p] == '(' => {
+                let close = (i..end).find(|&j| chars[j] == ')').map_or(i, |j| j + 1);
+                (p, close)
+            }
+            _ => (at, i),
+        };
+        return Some(FoundIdentifier {
+            value,
+            digits,
+            group,
+        });
+    }
+    None
 }
 
 /// Comma-separated parts of `[lo, hi)` at parenthesis depth 0, keeping decimal commas.
