@@ -1790,8 +1790,8 @@ mod tests {
     #[test]
     fn luhn_and_scientific_notation() {
         // 732829320 is a real SIREN (it opens the SIRET 732 829 320 00074).
-        assert!(super::luhn_valid("732829320"));
-        assert!(!super::luhn_valid("732829321"));
+        assert!(crate::extract::luhn_valid("732829320"));
+        assert!(!crate::extract::luhn_valid("732829321"));
         assert!(is_scientific("2,601E+13"));
         assert!(is_scientific("2.601e13"));
         assert!(!is_scientific("010002345"));
