@@ -70,7 +70,7 @@ pub struct AllocationRow {
     /// Characters of the figure within its line, 1-based inclusive: "35-52".
     pub source_span: Option<String>,
     // --- additive columns beyond the first contract ---
-    /// component | superseded | remainder | restatement | detailed (a line whose
+    /// component | superseded | amended | remainder | restatement | detailed (a line whose
     /// sub-envelope's lines are counted instead)
     pub role: String,
     /// Whether the figure counts in the dataset's totals (false for superseded amounts and

@@ -117,6 +117,9 @@ pub enum FactRole {
     Remainder,
     /// A figure restating another publication's envelope: checked against it, not counted.
     Restatement,
+    /// A line of the reference publication that a later revision changed: kept in its
+    /// statement (which still reconciles as published), not counted.
+    Amended,
 }
 
 /// A normalised figure with its provenance: one row of allocations.parquet.

@@ -47,7 +47,11 @@ pub struct Statement {
     pub spec: EnvelopeSpec,
     /// Whether this statement is the envelope's reference (its facts are counted).
     pub primary: bool,
+    /// For a revision of the reference statement: the reference's publication.
+    pub amends: Option<String>,
     pub declared_total: Option<StatedAmount>,
+    /// A revision that changes the total too: the total before it.
+    pub declared_before: Option<StatedAmount>,
     pub total_row: Option<StatedAmount>,
     pub remainder: Option<Located>,
     pub facts: Vec<Fact>,
@@ -202,7 +206,9 @@ pub fn normalise(
         source_name: publication.source_name.clone(),
         spec: spec.clone(),
         primary: false,
+        amends: None,
         declared_total: extraction.declared_total,
+        declared_before: extraction.declared_before,
         total_row: extraction.total_row,
         remainder: extraction.remainder,
         facts,
@@ -221,20 +227,33 @@ pub fn rank_statements(statements: &mut [Statement]) {
     ids.sort();
     ids.dedup();
     for id in ids {
-        let best = statements
+        let rank = |s: &Statement| {
+            let exact = s.current().filter(|f| f.amount.kind() == "exact").count();
+            (
+                s.publication_kind.authority_rank(),
+                std::cmp::Reverse(exact),
+                s.published_on.clone(),
+                s.publication_id.clone(),
+            )
+        };
+        let is_revision = |s: &Statement| s.spec.breakdown == Breakdown::Revision;
+        // The reference is a full statement of the envelope; a revision is the reference
+        // only when no publication states the envelope in full.
+        let full = statements
             .iter()
             .enumerate()
-            .filter(|(_, s)| s.spec.id == id && !s.facts.is_empty())
-            .min_by_key(|(_, s)| {
-                let exact = s.current().filter(|f| f.amount.kind() == "exact").count();
-                (
-                    s.publication_kind.authority_rank(),
-                    std::cmp::Reverse(exact),
-                    s.published_on.clone(),
-                    s.publication_id.clone(),
-                )
+            .filter(|(_, s)| s.spec.id == id && !s.facts.is_empty() && !is_revision(s))
+            .min_by_key(|(_, s)| rank(s))
+            .map(|(i, _)| i);
+        let best = full
+            .or_else(|| {
+                statements
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, s)| s.spec.id == id && !s.facts.is_empty())
+                    .min_by_key(|(_, s)| rank(s))
+                    .map(|(i, _)| i)
             })
-            .map(|(i, _)| i)
             // An envelope only ever restated (no components anywhere): its earliest
             // statement is the reference for its declared total.
             .or_else(|| {
@@ -251,17 +270,68 @@ pub fn rank_statements(statements: &mut [Statement]) {
                     })
                     .map(|(i, _)| i)
             });
+        let base = full.map(|i| statements[i].publication_id.clone());
         for (i, statement) in statements.iter_mut().enumerate() {
             if statement.spec.id != id {
                 continue;
             }
             statement.primary = Some(i) == best;
+            // A later revision of the reference amends it: its new amounts count.
+            if !statement.primary && is_revision(statement) && base.is_some() {
+                statement.amends.clone_from(&base);
+                continue;
+            }
             if !statement.primary {
                 for fact in &mut statement.facts {
                     if fact.role == FactRole::Component {
                         fact.role = FactRole::Restatement;
                     }
                 }
+            }
+        }
+        if let Some(base) = full {
+            apply_revisions(statements, base);
+        }
+    }
+}
+
+/// Revisions of the reference, oldest first: each line they change stops counting (role
+/// `Amended`) and their new amount counts instead.
+fn apply_revisions(statements: &mut [Statement], base: usize) {
+    let id = statements[base].spec.id.clone();
+    let mut revisions: Vec<usize> = (0..statements.len())
+        .filter(|&i| statements[i].spec.id == id && statements[i].amends.is_some())
+        .collect();
+    revisions.sort_by_key(|&i| {
+        (
+            statements[i].published_on.clone(),
+            statements[i].publication_id.clone(),
+        )
+    });
+    // Which statement and fact currently counts for each region (or beneficiary).
+    let key = |f: &Fact| {
+        f.region
+            .map(|r| r.code().to_string())
+            .or_else(|| f.beneficiary.as_deref().map(crate::validate::name_key))
+    };
+    let mut holder: std::collections::BTreeMap<String, (usize, usize)> = statements[base]
+        .facts
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.role == FactRole::Component)
+        .filter_map(|(k, f)| key(f).map(|key| (key, (base, k))))
+        .collect();
+    for r in revisions {
+        let changes: Vec<(String, usize)> = statements[r]
+            .facts
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.role == FactRole::Component)
+            .filter_map(|(k, f)| key(f).map(|key| (key, k)))
+            .collect();
+        for (key, k) in changes {
+            if let Some((s, f)) = holder.insert(key, (r, k)) {
+                statements[s].facts[f].role = FactRole::Amended;
             }
         }
     }

@@ -225,6 +225,7 @@ fn role_fr(role: &str) -> &'static str {
         "remainder" => "reliquat",
         "restatement" => "reprise",
         "detailed" => "détaillée par une sous-enveloppe",
+        "amended" => "modifié par une révision",
         _ => "?",
     }
 }

@@ -22,6 +22,7 @@ fn role_name(role: FactRole) -> &'static str {
         FactRole::Superseded => "superseded",
         FactRole::Remainder => "remainder",
         FactRole::Restatement => "restatement",
+        FactRole::Amended => "amended",
     }
 }
 
@@ -73,7 +74,7 @@ pub fn build(
                 beneficiary: f.beneficiary.clone(),
                 amount_eur: f.amount.value,
                 amount_kind: f.amount.kind().to_string(),
-                superseded: f.role == FactRole::Superseded,
+                superseded: matches!(f.role, FactRole::Superseded | FactRole::Amended),
                 raw_label: f.raw_label.clone(),
                 raw_amount: f.raw_amount.clone(),
                 source_file: f.location.file().to_string(),

@@ -276,3 +276,42 @@ fn a_spreadsheet_cell_and_a_text_line_that_disagree_are_reported_with_both_locat
         ]
     );
 }
+
+#[test]
+fn a_later_decision_amends_the_lines_it_names_and_counts_once() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/rules/revision.total/quiet-amending-new-total");
+    let (publications, statements, validation, _) =
+        esms_ledger::run::analyse(&dir).expect("analyse");
+    let dataset = esms_ledger::tables::build(&publications, &statements, &validation);
+    let counted: Decimal = dataset
+        .allocations
+        .iter()
+        .filter(|a| a.counted)
+        .map(|a| a.amount_eur)
+        .sum();
+    // 9 800 000 € decided, Bretagne +100 000 €, Corse −50 000 €: the new total.
+    assert_eq!(counted, Decimal::from(9_850_000));
+    let bretagne: Vec<(&str, &str, Decimal, bool)> = dataset
+        .allocations
+        .iter()
+        .filter(|a| a.region_code.as_deref() == Some("53"))
+        .map(|a| {
+            (
+                a.publication_id.as_str(),
+                a.role.as_str(),
+                a.amount_eur,
+                a.counted,
+            )
+        })
+        .collect();
+    assert_eq!(
+        bretagne,
+        [
+            ("decision", "amended", Decimal::from(500_000), false),
+            ("modificative", "superseded", Decimal::from(500_000), false),
+            ("modificative", "component", Decimal::from(600_000), true),
+        ]
+    );
+    assert!(validation.findings.is_empty(), "{:#?}", validation.findings);
+}

@@ -14,6 +14,9 @@ pub struct Extraction {
     pub items: Vec<RawItem>,
     /// The description's `declared_total`, parsed and located in the source.
     pub declared_total: Option<StatedAmount>,
+    /// For a revision that changes the total too ("porté de 66 400 000 € à 66 500 000 €"):
+    /// the total before it.
+    pub declared_before: Option<StatedAmount>,
     /// A "Total" line or row of the source's table.
     pub total_row: Option<StatedAmount>,
     /// Where the source names an unstated remainder ("le reliquat"), if it does.

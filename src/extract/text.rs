@@ -300,7 +300,21 @@ pub fn extract_text(
     };
 
     if let Some(declared) = &spec.declared_total {
-        let (stated, note) = locate_declared(&doc, declared, anchor_end, spec, description)?;
+        // "de 66 400 000 € à 66 500 000 €": a revision that changes the total as well.
+        let pair = find_amounts(declared);
+        let changed_total = parse_amount(declared).is_err() && pair.len() == 2;
+        if changed_total {
+            let (before, note) =
+                locate_declared(&doc, &pair[0].raw, anchor_end, spec, description)?;
+            extraction.declared_before = Some(before);
+            extraction.notes.extend(note);
+        }
+        let after = if changed_total {
+            pair[1].raw.as_str()
+        } else {
+            declared.as_str()
+        };
+        let (stated, note) = locate_declared(&doc, after, anchor_end, spec, description)?;
         extraction.declared_total = Some(stated);
         extraction.notes.extend(note);
     }

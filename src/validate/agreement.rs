@@ -32,7 +32,7 @@ pub(crate) fn name_tokens(text: &str) -> Vec<String> {
 
 /// A key under which two spellings of one name collide ("Groupe SOS Solidarités" and
 /// "groupe sos solidarites").
-pub(crate) fn name_key(text: &str) -> String {
+pub fn name_key(text: &str) -> String {
     name_tokens(text).join(" ")
 }
 
@@ -96,7 +96,8 @@ fn primary_of<'a>(all: &'a [Statement], id: &str) -> Option<&'a Statement> {
 }
 
 pub fn check(all: &[Statement], v: &mut Validation) {
-    for s in all.iter().filter(|s| !s.primary) {
+    // A revision amending the reference is checked by the revision rules, not as a copy.
+    for s in all.iter().filter(|s| !s.primary && s.amends.is_none()) {
         let Some(p) = primary_of(all, &s.spec.id) else {
             continue;
         };

@@ -9,6 +9,7 @@ mod plausibility;
 mod rules;
 mod totals;
 
+pub use agreement::name_key;
 pub use rules::{RULES, RuleInfo, rule_info};
 
 use crate::model::{Location, Severity};

@@ -120,6 +120,12 @@ pub const RULES: &[RuleInfo] = &[
         "A region the revision does not name is assumed unchanged, but the arithmetic implies it changed.",
     ),
     rule(
+        "revision.base_mismatch",
+        Error,
+        "Un montant « avant révision » ne correspond pas à celui de la publication que la révision modifie.",
+        "An amount a revision says it replaces differs from the one in the publication it amends.",
+    ),
+    rule(
         "revision.unchanged",
         Warning,
         "Une ligne de révision donne le même montant avant et après.",

@@ -78,7 +78,7 @@ pub fn check_all(statements: &[Statement], v: &mut Validation) {
     }
     for s in statements {
         if s.spec.breakdown == Breakdown::Revision {
-            revision(s, v);
+            revision(s, statements, v);
         } else {
             reconcile(s, statements, v);
         }
@@ -298,7 +298,13 @@ fn sum_mismatch(
 /// A revision keeps the old and the new lists. Each is reconciled with the declared total;
 /// regions it does not name are assumed unchanged, so the amount they imply must be the
 /// same before and after.
-fn revision(s: &Statement, v: &mut Validation) {
+fn revision(s: &Statement, all: &[Statement], v: &mut Validation) {
+    if s.amends.is_some()
+        && let Some(base) = all.iter().find(|b| b.primary && b.spec.id == s.spec.id)
+    {
+        amending_revision(s, base, v);
+        return;
+    }
     let env = &s.spec.id;
     let old: Vec<&Fact> = s.superseded().collect();
     let new: Vec<&Fact> = s.current().collect();
@@ -350,11 +356,15 @@ fn revision(s: &Statement, v: &mut Validation) {
         return;
     };
     let declared = d.amount.value;
+    // "Le montant est porté de 66 400 000 € à 66 500 000 €": the old list has its own total.
+    let d_before = s.declared_before.as_ref().unwrap_or(d);
+    let declared_old = d_before.amount.value;
     if unnamed.is_empty() {
-        for (list, sum, facts, when_fr) in [
-            ("before", old_sum, &old, "avant"),
-            ("after", new_sum, &new, "après"),
+        for (list, sum, facts, when_fr, d) in [
+            ("before", old_sum, &old, "avant", d_before),
+            ("after", new_sum, &new, "après", d),
         ] {
+            let declared = d.amount.value;
             let extra = half_units(facts.iter().copied());
             let ok = d.amount.admits(sum, extra);
             record(v, "revision.total", s, ok);
@@ -382,7 +392,7 @@ fn revision(s: &Statement, v: &mut Validation) {
         }
     } else {
         // The declared total's rounding cancels out: both implied amounts come from it.
-        let implied_old = declared - old_sum;
+        let implied_old = declared_old - old_sum;
         let implied_new = declared - new_sum;
         let names: Vec<String> = unnamed
             .iter()
@@ -408,13 +418,13 @@ fn revision(s: &Statement, v: &mut Validation) {
                     format_eur(declared),
                     d.raw,
                     format_eur(implied_old),
-                    format_eur(declared),
+                    format_eur(declared_old),
                     format_eur(old_sum),
                     format_eur(implied_new),
                     format_eur(declared),
                     format_eur(new_sum),
                     format_eur(implied_new - implied_old),
-                    format_eur(declared)
+                    format_eur(declared_old)
                 ),
             )
             .arithmetic(implied_old, implied_new, Some(Decimal::ZERO))
@@ -426,6 +436,114 @@ fn revision(s: &Statement, v: &mut Validation) {
         }
     }
     push_revision_reconciliation(s, v, new_sum, new.len(), Some(d));
+}
+
+/// A revision of the reference statement: every amount it says it replaces must be the
+/// reference's, and the amended list must add up to the total (the revision's, else the
+/// reference's).
+fn amending_revision(s: &Statement, base: &Statement, v: &mut Validation) {
+    let env = &s.spec.id;
+    let key = |f: &Fact| {
+        f.region
+            .map(|r| r.code().to_string())
+            .or_else(|| f.beneficiary.as_deref().map(super::agreement::name_key))
+    };
+    let base_facts: Vec<&Fact> = base.current().collect();
+    let mut ok = true;
+    for old in s.superseded() {
+        let before = key(old).and_then(|k| {
+            base_facts
+                .iter()
+                .find(|b| key(b).as_deref() == Some(k.as_str()))
+        });
+        let agrees =
+            before.is_some_and(|b| old.amount.admits(b.amount.value, b.amount.half_unit()));
+        if agrees {
+            continue;
+        }
+        ok = false;
+        let (message, message_fr) = match before {
+            Some(b) => (
+                format!(
+                    "'{}' was {} according to the revision, {} in {}",
+                    old.raw_label, old.amount.value, b.amount.value, base.publication_id
+                ),
+                format!(
+                    "La révision {} donne à « {} » un montant antérieur de {}, mais la publication qu'elle modifie ({}) indiquait {} : écart {}.",
+                    s.publication_id,
+                    old.raw_label,
+                    format_eur(old.amount.value),
+                    base.publication_id,
+                    format_eur(b.amount.value),
+                    format_eur(old.amount.value - b.amount.value)
+                ),
+            ),
+            None => (
+                format!(
+                    "'{}' is revised but not in {}",
+                    old.raw_label, base.publication_id
+                ),
+                format!(
+                    "La révision {} modifie « {} », absent de la publication qu'elle modifie ({}).",
+                    s.publication_id, old.raw_label, base.publication_id
+                ),
+            ),
+        };
+        let mut f = FindingBuilder::new(
+            "revision.base_mismatch",
+            env,
+            &s.publication_id,
+            old.raw_label.clone(),
+        )
+        .messages(message, message_fr)
+        .at(&old.location);
+        if let Some(b) = before {
+            f = f
+                .arithmetic(b.amount.value, old.amount.value, Some(b.amount.half_unit()))
+                .at(&b.location);
+        }
+        v.findings.push(f.build());
+    }
+    record(v, "revision.base_mismatch", s, ok);
+
+    // The reference's lines, each replaced by the revision's amount where it names one.
+    let new: Vec<&Fact> = s.current().collect();
+    let mut amended: Vec<&Fact> = base_facts
+        .iter()
+        .copied()
+        .filter(|b| !new.iter().any(|n| key(n).is_some() && key(n) == key(b)))
+        .collect();
+    amended.extend(new.iter().copied());
+    let sum: Decimal = amended.iter().map(|f| f.amount.value).sum();
+    let declared = s.declared_total.as_ref().or(base.declared());
+    if let Some(d) = declared {
+        let extra = half_units(amended.iter().copied());
+        let ok = d.amount.admits(sum, extra);
+        record(v, "revision.total", s, ok);
+        if !ok {
+            let tol = d.amount.tolerance() + extra;
+            v.findings.push(
+                FindingBuilder::new("revision.total", env, &s.publication_id, "after")
+                    .messages(
+                        format!("the list amended by {} sums to {sum}, declared {}", s.publication_id, d.amount.value),
+                        format!(
+                            "La liste de {} modifiée par {} totalise {} pour un total annoncé de {} (« {} ») : écart {} (tolérance {}).",
+                            base.publication_id,
+                            s.publication_id,
+                            format_eur(sum),
+                            format_eur(d.amount.value),
+                            d.raw,
+                            format_eur(sum - d.amount.value),
+                            format_eur(tol)
+                        ),
+                    )
+                    .arithmetic(d.amount.value, sum, Some(tol))
+                    .at(&d.location)
+                    .build(),
+            );
+        }
+    }
+    push_revision_reconciliation(s, v, sum, amended.len(), declared);
 }
 
 fn push_revision_reconciliation(

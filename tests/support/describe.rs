@@ -24,6 +24,7 @@ pub fn describe(s: &Statement) -> Vec<String> {
             FactRole::Superseded => "superseded",
             FactRole::Remainder => "remainder",
             FactRole::Restatement => "restatement",
+            FactRole::Amended => "amended",
         };
         lines.push(format!(
             "{role} {} | {} | {} = {} [{}] @ {}",
