@@ -362,9 +362,10 @@ fn with_input(error: AmountError, text: &str) -> AmountError {
 /// de 2,7 millions d'euros" is one match) and is counted in chars; `raw` is that slice,
 /// and `parse_amount(raw)` gives the same amount.
 ///
-/// Signs are ignored: in a line of prose a dash before a number is a bullet or a range
-/// ("- 71,5 millions", "p12-34"), and French prose says a decrease in words. A malformed
-/// number before a unit ("1.5 euros") is skipped, not guessed.
+/// Hyphens are ignored: in a line of prose a dash before a number is a bullet or a range
+/// ("- 71,5 millions", "p12-34"), and French prose says a decrease in words. The true
+/// minus sign U+2212, set against the number ("−100 000 €"), makes it negative. A
+/// malformed number before a unit ("1.5 euros") is skipped, not guessed.
 pub fn find_amounts(text: &str) -> Vec<AmountMatch> {
     let original: Vec<char> = text.chars().collect();
     let folded: Vec<char> = original.iter().copied().map(fold_char).collect();
@@ -401,6 +402,16 @@ pub fn find_amounts(text: &str) -> Vec<AmountMatch> {
             }
         } else {
             position += 1;
+        }
+    }
+    for m in &mut matches {
+        let signed = m.start > 0
+            && original[m.start - 1] == '\u{2212}'
+            && (m.start == 1 || !original[m.start - 2].is_alphanumeric());
+        if signed && m.amount.qualifier == Qualifier::Equal {
+            m.start -= 1;
+            m.raw = original[m.start..m.end].iter().collect();
+            m.amount.value = -m.amount.value;
         }
     }
     matches
@@ -1473,6 +1484,15 @@ mod tests {
         for (line, expected) in lines {
             assert_eq!(summary(line), expected, "{line}");
         }
+    }
+
+    #[test]
+    fn find_amounts_reads_the_true_minus_sign_but_not_a_dash() {
+        let found = find_amounts("Bretagne : −100 000 € ; - 71,5 millions d'euros");
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[0].raw, "−100 000 €");
+        assert_eq!(found[0].amount.value, d("-100000"));
+        assert_eq!(found[1].amount.value, d("71500000"));
     }
 
     #[test]

@@ -130,6 +130,50 @@ fn resolve(label: &Located, issues: &mut Vec<RegionIssue>) -> Option<RegionCode>
     }
 }
 
+/// A table of pre-2016 regions: "Aquitaine" beside "Limousin" and "Poitou-Charentes" is the
+/// old region, not a misspelt "Nouvelle-Aquitaine"; either way it maps to 75. An ambiguous
+/// name is resolved only when its candidates include a region that the table's other
+/// pre-2016 names map to, and it is reported as such.
+fn resolve_by_siblings(facts: &mut [Fact], issues: &mut Vec<RegionIssue>) {
+    let legacy: std::collections::BTreeSet<RegionCode> = issues
+        .iter()
+        .filter_map(|i| match i {
+            RegionIssue::Legacy { region, .. } => Some(*region),
+            _ => None,
+        })
+        .collect();
+    for issue in issues.iter_mut() {
+        let RegionIssue::Ambiguous {
+            label, candidates, ..
+        } = issue
+        else {
+            continue;
+        };
+        let matching: Vec<RegionCode> = candidates
+            .iter()
+            .copied()
+            .filter(|c| legacy.contains(c))
+            .collect();
+        let [region] = matching[..] else {
+            continue;
+        };
+        for fact in facts.iter_mut() {
+            if fact.region.is_none() && fact.label_location.as_ref() == Some(&label.location) {
+                fact.region = Some(region);
+            }
+        }
+        *issue = RegionIssue::Legacy {
+            label: label.clone(),
+            region,
+            warning: format!(
+                "'{}' read as the pre-2016 region, as the other old names of the table are; mapped to {}",
+                label.text,
+                region.name()
+            ),
+        };
+    }
+}
+
 /// Normalises one publication's extraction of one envelope.
 pub fn normalise(
     publication: &Publication,
@@ -199,6 +243,7 @@ pub fn normalise(
         }
         facts.push(base);
     }
+    resolve_by_siblings(&mut facts, &mut issues);
     Statement {
         publication_id: publication.meta.id.clone(),
         publication_kind: publication.meta.kind,

@@ -219,6 +219,10 @@ fn declared_totals(s: &Statement, p: &Statement, v: &mut Validation) {
 /// Line-by-line agreement of two lists of the same envelope (a spreadsheet and a text, or
 /// two texts): matched by region, or by beneficiary name.
 fn lines(s: &Statement, p: &Statement, v: &mut Validation) {
+    if matches!(p.spec.breakdown, Breakdown::Region | Breakdown::Revision) {
+        regions(s, p, v);
+        return;
+    }
     let env = &s.spec.id;
     let primary: Vec<&Fact> = p.current().collect();
     let restated: Vec<&Fact> = s.current().collect();
@@ -345,6 +349,134 @@ fn lines(s: &Statement, p: &Statement, v: &mut Validation) {
                 )
                 .at(&f.location)
                 .build(),
+            );
+        }
+    }
+    v.checks.push(Check {
+        rule: "agreement.amount",
+        envelope_id: env.clone(),
+        publication_id: s.publication_id.clone(),
+        status: if ok {
+            CheckStatus::Pass
+        } else {
+            CheckStatus::Fail
+        },
+    });
+}
+
+fn group_by_region(st: &Statement) -> BTreeMap<crate::region::RegionCode, Vec<&Fact>> {
+    let mut m: BTreeMap<crate::region::RegionCode, Vec<&Fact>> = BTreeMap::new();
+    for f in st.current() {
+        if let Some(r) = f.region {
+            m.entry(r).or_default().push(f);
+        }
+    }
+    m
+}
+
+/// Two regional splits compared region by region, each region's lines summed (a table of
+/// pre-2016 regions gives several lines for one region).
+fn regions(s: &Statement, p: &Statement, v: &mut Validation) {
+    let env = &s.spec.id;
+    let (ours, theirs) = (group_by_region(s), group_by_region(p));
+    let sum = |facts: &[&Fact]| -> (rust_decimal::Decimal, rust_decimal::Decimal) {
+        (
+            facts.iter().map(|f| f.amount.value).sum(),
+            facts.iter().map(|f| f.amount.half_unit()).sum(),
+        )
+    };
+    let mut ok = true;
+    for (region, restated) in &ours {
+        let Some(reference) = theirs.get(region) else {
+            ok = false;
+            v.findings.push(
+                FindingBuilder::new("agreement.missing", env, &s.publication_id, region.code())
+                    .messages(
+                        format!(
+                            "{} is in {} but not in {}",
+                            region.name(),
+                            s.publication_id,
+                            p.publication_id
+                        ),
+                        format!(
+                            "{} figure dans {} mais pas dans la publication de référence {}.",
+                            region.name(),
+                            s.publication_id,
+                            p.publication_id
+                        ),
+                    )
+                    .at(&restated[0].location)
+                    .build(),
+            );
+            continue;
+        };
+        let (r_value, r_half) = sum(restated);
+        let (p_value, p_half) = sum(reference);
+        let admits = match restated.as_slice() {
+            [one] => one.amount.admits(p_value, p_half),
+            _ => (r_value - p_value).abs() <= r_half + p_half,
+        };
+        if admits {
+            continue;
+        }
+        ok = false;
+        let raw = |facts: &[&Fact]| {
+            facts
+                .iter()
+                .map(|f| f.raw_amount.as_str())
+                .collect::<Vec<_>>()
+                .join(" + ")
+        };
+        let mut f = FindingBuilder::new("agreement.amount", env, &s.publication_id, region.code())
+            .messages(
+                format!(
+                    "{}: {r_value} in {}, {p_value} in {}",
+                    region.name(),
+                    s.publication_id,
+                    p.publication_id
+                ),
+                format!(
+                    "« {} » : {} selon {} (« {} »), {} selon {} (« {} ») : écart {}.",
+                    region.name(),
+                    format_eur(r_value),
+                    s.publication_id,
+                    raw(restated),
+                    format_eur(p_value),
+                    p.publication_id,
+                    raw(reference),
+                    format_eur(r_value - p_value)
+                ),
+            )
+            .arithmetic(p_value, r_value, Some(r_half + p_half));
+        for fact in restated.iter().chain(reference.iter()) {
+            f = f.at(&fact.location);
+        }
+        v.findings.push(f.build());
+    }
+    if !s.is_partial() {
+        for (region, reference) in &theirs {
+            if ours.contains_key(region) {
+                continue;
+            }
+            ok = false;
+            v.findings.push(
+                FindingBuilder::new("agreement.missing", env, &s.publication_id, region.code())
+                    .messages(
+                        format!(
+                            "{} is in {} but not in {}",
+                            region.name(),
+                            p.publication_id,
+                            s.publication_id
+                        ),
+                        format!(
+                            "{} figure dans la publication de référence {} mais pas dans {}.",
+                            region.name(),
+                            p.publication_id,
+                            s.publication_id
+                        ),
+                    )
+                    .at(&reference[0].location)
+                    .build(),
             );
         }
     }

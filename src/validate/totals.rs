@@ -584,9 +584,24 @@ fn completeness(s: &Statement, v: &mut Validation) {
                     seen.entry(r).or_default().push(f);
                 }
             }
+            // Pre-2016 regions of one successor ("Alsace", "Lorraine", "Champagne-Ardenne")
+            // are parts of it, summed, not duplicates.
+            let legacy: BTreeSet<&crate::model::Location> = s
+                .region_issues
+                .iter()
+                .filter_map(|i| match i {
+                    crate::normalise::RegionIssue::Legacy { label, .. } => Some(&label.location),
+                    _ => None,
+                })
+                .collect();
             let mut dup_ok = true;
             for (region, list) in &seen {
-                if list.len() > 1 {
+                let parts_of_successor = list.iter().all(|f| {
+                    f.label_location
+                        .as_ref()
+                        .is_some_and(|l| legacy.contains(l))
+                });
+                if list.len() > 1 && !parts_of_successor {
                     dup_ok = false;
                     let mut f = FindingBuilder::new(
                         "completeness.region_duplicate",
