@@ -81,8 +81,22 @@ impl Statement {
     }
 }
 
-/// Resolves a region label, recording anything short of a clean match.
-fn resolve(label: &Located, issues: &mut Vec<RegionIssue>) -> Option<RegionCode> {
+/// Resolves a region label, recording anything short of a clean match. The description's
+/// `region_aliases` come first: the user's explicit word beats every rule.
+fn resolve(
+    label: &Located,
+    spec: &EnvelopeSpec,
+    issues: &mut Vec<RegionIssue>,
+) -> Option<RegionCode> {
+    let wanted = label.text.trim();
+    if let Some(code) = spec
+        .region_aliases
+        .iter()
+        .find(|(alias, _)| alias.trim() == wanted)
+        .and_then(|(_, code)| RegionCode::from_code(code))
+    {
+        return Some(code);
+    }
     match normalise_region(&label.text) {
         Ok(m) => {
             if m.rule == MatchRule::Legacy {
@@ -184,10 +198,12 @@ pub fn normalise(
     let mut facts = Vec::new();
     for item in extraction.items {
         let (region, beneficiary) = match spec.breakdown {
-            Breakdown::Region | Breakdown::Revision => (resolve(&item.label, &mut issues), None),
+            Breakdown::Region | Breakdown::Revision => {
+                (resolve(&item.label, spec, &mut issues), None)
+            }
             Breakdown::Beneficiary => {
                 let region = match &item.region_hint {
-                    Some(hint) => resolve(hint, &mut issues),
+                    Some(hint) => resolve(hint, spec, &mut issues),
                     None => {
                         // "Caisse nationale d'assurance maladie Bourgogne – Franche-Comté":
                         // a region named inside the beneficiary's name, used only when it is
@@ -215,7 +231,7 @@ pub fn normalise(
             Breakdown::BudgetLine => (
                 item.region_hint
                     .as_ref()
-                    .and_then(|hint| resolve(hint, &mut issues)),
+                    .and_then(|hint| resolve(hint, spec, &mut issues)),
                 None,
             ),
         };

@@ -185,6 +185,10 @@ pub struct EnvelopeSpec {
     /// Spreadsheet: column overrides.
     #[serde(default)]
     pub columns: Option<Columns>,
+    /// Region labels of this source that no rule maps, or maps ambiguously, mapped by the
+    /// user to an INSEE code: `region_aliases = { "ARS Océan Indien" = "04" }`.
+    #[serde(default)]
+    pub region_aliases: std::collections::BTreeMap<String, String>,
 }
 
 /// A publication's TOML description, as written.
@@ -404,6 +408,17 @@ fn check_description(path: &Path, text: &str, d: &Description) -> Result<(), Err
                 "envelopes.parent",
                 format!("envelope '{}' cannot be its own parent", envelope.id),
             ));
+        }
+        for (label, code) in &envelope.region_aliases {
+            if crate::region::RegionCode::from_code(code).is_none() {
+                return Err(err(
+                    code,
+                    "envelopes.region_aliases",
+                    format!(
+                        "'{code}' (for \"{label}\") is not one of the 18 INSEE region codes (01, 02, 03, 04, 06, 11, 24, 27, 28, 32, 44, 52, 53, 75, 76, 84, 93, 94)"
+                    ),
+                ));
+            }
         }
         if !(2000..=2100).contains(&envelope.exercise) {
             return Err(err(

@@ -317,9 +317,11 @@ fn region_findings(s: &Statement, out: &mut Vec<Finding>) {
                     .messages(
                         format!("'{}' is ambiguous ({reason}); not mapped", label.text),
                         format!(
-                            "« {} » est ambigu (candidats : {}) : non rattaché à une région. Écrire le nom officiel dans la source ou la description.",
+                            "« {} » est ambigu (candidats : {}) : non rattaché à une région. Le rattacher dans la description (`region_aliases = {{ \"{}\" = \"{}\" }}`, avec le bon code) ou acquitter le constat.",
                             label.text,
-                            names.join(", ")
+                            names.join(", "),
+                            label.text,
+                            candidates.first().map_or("…", |c| c.code())
                         ),
                     )
                     .at(&label.location)
