@@ -148,7 +148,7 @@ fn resolve(
 /// old region, not a misspelt "Nouvelle-Aquitaine"; either way it maps to 75. An ambiguous
 /// name is resolved only when its candidates include a region that the table's other
 /// pre-2016 names map to, and it is reported as such.
-fn resolve_by_siblings(facts: &mut [Fact], issues: &mut Vec<RegionIssue>) {
+fn resolve_by_siblings(facts: &mut [Fact], issues: &mut [RegionIssue]) {
     let legacy: std::collections::BTreeSet<RegionCode> = issues
         .iter()
         .filter_map(|i| match i {
