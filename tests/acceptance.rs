@@ -315,3 +315,53 @@ fn a_later_decision_amends_the_lines_it_names_and_counts_once() {
     );
     assert!(validation.findings.is_empty(), "{:#?}", validation.findings);
 }
+
+/// The old binary Excel format (BIFF8, .xls) goes through calamine like the others; the
+/// fixture is written by `tests/fixtures/gen_xls.py` (xlwt), since no Rust crate of the
+/// project writes xls.
+#[test]
+fn an_xls_annex_is_read_and_agrees_with_its_text_twin() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in [
+        "2023-02-instruction-150-millions-2023.txt",
+        "2023-02-instruction-150-millions-2023.toml",
+    ] {
+        fs::copy(shipped().join(name), dir.path().join(name)).unwrap();
+    }
+    fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/annexe-2023.xls"),
+        dir.path().join("annexe.xls"),
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("annexe.toml"),
+        "[publication]\nid = \"annexe-2023-xls\"\ntitle = \"Annexe\"\nissuer = \"DGCS/DNS/CNSA\"\nkind = \"annex-table\"\npublished_on = 2023-02-15\nsource = \"annexe.xls\"\n\n[[envelopes]]\nid = \"esms-2023-ars\"\nprogramme = \"ESMS numérique\"\nexercise = 2023\nphase = \"généralisation\"\nchannel = \"appels à projets régionaux (ARS)\"\nbreakdown = \"region\"\n",
+    )
+    .unwrap();
+    let (_, statements, validation, _) = esms_ledger::run::analyse(dir.path()).expect("analyse");
+    let annex = statements
+        .iter()
+        .find(|s| s.publication_id == "annexe-2023-xls")
+        .expect("xls statement");
+    assert!(annex.primary);
+    assert_eq!(annex.current().count(), 18);
+    assert_eq!(
+        annex.current().map(|f| f.amount.value).sum::<Decimal>(),
+        Decimal::from(67_000_000)
+    );
+    assert_eq!(
+        annex
+            .total_row
+            .as_ref()
+            .map(|t| t.location.to_string())
+            .as_deref(),
+        Some("annexe.xls[Annexe 2!B23]")
+    );
+    let on_annex: Vec<&str> = validation
+        .findings
+        .iter()
+        .filter(|f| f.envelope_id.as_deref() == Some("esms-2023-ars"))
+        .map(|f| f.rule)
+        .collect();
+    assert!(on_annex.is_empty(), "{on_annex:?}");
+}
