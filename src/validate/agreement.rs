@@ -2,9 +2,9 @@
 //! totals, regions and lines must agree within what each states (a rounded "12,2 millions"
 //! agrees with an exact 12 199 648 €). A conflict names both sources with their lines.
 
-use super::{Check, CheckStatus, FindingBuilder, Validation};
+use super::{Check, CheckStatus, Finding, FindingBuilder, Validation};
 use crate::amount::format_eur;
-use crate::model::Fact;
+use crate::model::{Fact, Location};
 use crate::normalise::Statement;
 use crate::sources::Breakdown;
 use std::collections::{BTreeMap, BTreeSet};
@@ -245,29 +245,9 @@ fn lines(s: &Statement, p: &Statement, v: &mut Validation) {
         };
         let Some(i) = m else {
             ok = false;
-            v.findings.push(
-                FindingBuilder::new(
-                    "agreement.missing",
-                    env,
-                    &s.publication_id,
-                    r.raw_label.clone(),
-                )
-                .messages(
-                    format!(
-                        "'{}' ({}) of {} is not in {}",
-                        r.raw_label, r.amount.value, s.publication_id, p.publication_id
-                    ),
-                    format!(
-                        "« {} » ({}) figure dans {} mais pas dans la publication de référence {}.",
-                        r.raw_label,
-                        format_eur(r.amount.value),
-                        s.publication_id,
-                        p.publication_id
-                    ),
-                )
-                .at(&r.location)
-                .build(),
-            );
+            let what = format!("« {} » ({})", r.raw_label, format_eur(r.amount.value));
+            v.findings
+                .push(missing(s, p, &r.raw_label, &what, &r.location, false));
             continue;
         };
         matched_primary.insert(i);
@@ -327,29 +307,9 @@ fn lines(s: &Statement, p: &Statement, v: &mut Validation) {
     for (i, f) in primary.iter().enumerate() {
         if !matched_primary.contains(&i) && !s.is_partial() {
             ok = false;
-            v.findings.push(
-                FindingBuilder::new(
-                    "agreement.missing",
-                    env,
-                    &s.publication_id,
-                    f.raw_label.clone(),
-                )
-                .messages(
-                    format!(
-                        "'{}' ({}) of {} is not in {}",
-                        f.raw_label, f.amount.value, p.publication_id, s.publication_id
-                    ),
-                    format!(
-                        "« {} » ({}) figure dans la publication de référence {} mais pas dans {}.",
-                        f.raw_label,
-                        format_eur(f.amount.value),
-                        p.publication_id,
-                        s.publication_id
-                    ),
-                )
-                .at(&f.location)
-                .build(),
-            );
+            let what = format!("« {} » ({})", f.raw_label, format_eur(f.amount.value));
+            v.findings
+                .push(missing(s, p, &f.raw_label, &what, &f.location, true));
         }
     }
     v.checks.push(Check {
@@ -389,25 +349,14 @@ fn regions(s: &Statement, p: &Statement, v: &mut Validation) {
     for (region, restated) in &ours {
         let Some(reference) = theirs.get(region) else {
             ok = false;
-            v.findings.push(
-                FindingBuilder::new("agreement.missing", env, &s.publication_id, region.code())
-                    .messages(
-                        format!(
-                            "{} is in {} but not in {}",
-                            region.name(),
-                            s.publication_id,
-                            p.publication_id
-                        ),
-                        format!(
-                            "{} figure dans {} mais pas dans la publication de référence {}.",
-                            region.name(),
-                            s.publication_id,
-                            p.publication_id
-                        ),
-                    )
-                    .at(&restated[0].location)
-                    .build(),
-            );
+            v.findings.push(missing(
+                s,
+                p,
+                region.code(),
+                region.name(),
+                &restated[0].location,
+                false,
+            ));
             continue;
         };
         let (r_value, r_half) = sum(restated);
@@ -459,25 +408,14 @@ fn regions(s: &Statement, p: &Statement, v: &mut Validation) {
                 continue;
             }
             ok = false;
-            v.findings.push(
-                FindingBuilder::new("agreement.missing", env, &s.publication_id, region.code())
-                    .messages(
-                        format!(
-                            "{} is in {} but not in {}",
-                            region.name(),
-                            p.publication_id,
-                            s.publication_id
-                        ),
-                        format!(
-                            "{} figure dans la publication de référence {} mais pas dans {}.",
-                            region.name(),
-                            p.publication_id,
-                            s.publication_id
-                        ),
-                    )
-                    .at(&reference[0].location)
-                    .build(),
-            );
+            v.findings.push(missing(
+                s,
+                p,
+                region.code(),
+                region.name(),
+                &reference[0].location,
+                true,
+            ));
         }
     }
     v.checks.push(Check {
@@ -490,6 +428,31 @@ fn regions(s: &Statement, p: &Statement, v: &mut Validation) {
             CheckStatus::Fail
         },
     });
+}
+
+/// A line one publication has and the other lacks. `in_reference`: the reference has it.
+fn missing(
+    s: &Statement,
+    p: &Statement,
+    subject: &str,
+    what: &str,
+    location: &Location,
+    in_reference: bool,
+) -> Finding {
+    let (has, lacks) = if in_reference {
+        (&p.publication_id, &s.publication_id)
+    } else {
+        (&s.publication_id, &p.publication_id)
+    };
+    let fr = if in_reference {
+        format!("{what} figure dans la publication de référence {has} mais pas dans {lacks}.")
+    } else {
+        format!("{what} figure dans {has} mais pas dans la publication de référence {lacks}.")
+    };
+    FindingBuilder::new("agreement.missing", &s.spec.id, &s.publication_id, subject)
+        .messages(format!("{what} is in {has} but not in {lacks}"), fr)
+        .at(location)
+        .build()
 }
 
 pub(crate) fn subject(f: &Fact) -> String {
