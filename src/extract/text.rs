@@ -258,7 +258,8 @@ fn bullet_body(line: &[char]) -> Option<usize> {
         let digits = line[i..].iter().take_while(|c| c.is_ascii_digit()).count();
         let letter = usize::from(digits == 0 && line[i].is_ascii_lowercase());
         let n = digits + letter;
-        if n == 0 || n > 3 || !matches!(line.get(i + n), Some('.' | ')')) {
+        // "1.", "a)", and the BO's ordinals "1°", "10°".
+        if n == 0 || n > 3 || !matches!(line.get(i + n), Some('.' | ')' | '°')) {
             return None;
         }
         i += n + 1;
@@ -285,7 +286,14 @@ pub fn extract_text(
     let anchor_end = match &spec.anchor {
         Some(anchor) => {
             let found = doc.find_all(anchor);
-            let Some(&(_, end)) = found.first() else {
+            // "ANNEXE" is also in "figurant en annexe": a line that begins with the anchor
+            // (a heading) wins over a mention in running text.
+            let heading = found.iter().find(|((line, col), _)| {
+                doc.lines[*line][..*col]
+                    .iter()
+                    .all(|c| c.is_whitespace() || !c.is_alphanumeric())
+            });
+            let Some(&(_, end)) = heading.or(found.first()) else {
                 return Err(Error::extraction(
                     description.at(anchor),
                     format!(
@@ -959,10 +967,34 @@ fn read_lines(
         let this = l;
         l += 1;
         let Some(first) = line.iter().position(|c| !c.is_whitespace()) else {
+            // A blank line ends a plain list or table, unless the next line is one of its
+            // rows (bullets may be spaced out; they end on a line without a bullet).
+            if style == Some(ListStyle::Plain)
+                && bounds.until.is_none()
+                && !next_row_has_figure(doc, l, last, columns.as_ref(), scale)
+            {
+                break;
+            }
             continue;
         };
         let bullet = bullet_body(line);
         if style == Some(ListStyle::Bullets) && bullet.is_none() {
+            // "soit un total de 38 498 000 euros." closing a list of bullets.
+            let text: String = line[first..].iter().collect();
+            let lead = folded_string(&text);
+            let label: String = lead.chars().take_while(|c| !c.is_ascii_digit()).collect();
+            let found = find_amounts(&text);
+            if total_kind(label.trim_end_matches(|c: char| !c.is_alphanumeric()))
+                == Some(TotalKind::Grand)
+                && let Some(m) = found.last()
+            {
+                let piece = Piece::of_line(doc, this, first, end);
+                extraction.total_row = Some(StatedAmount {
+                    amount: m.amount,
+                    raw: m.raw.clone(),
+                    location: doc.loc(&piece, m.start, m.end),
+                });
+            }
             if bounds.until.is_some() {
                 continue;
             }
@@ -1081,7 +1113,13 @@ fn read_lines(
                 scale = scale.or_else(|| scale_in(&folded));
                 continue;
             }
-            if bounds.until.is_some() {
+            // A group heading inside a table ("Métropole", "Outre-mer"): short, and followed
+            // by a row with a figure.
+            let heading = style == Some(ListStyle::Plain)
+                && text.trim().chars().count() <= 60
+                && !text.trim_end().ends_with('.')
+                && next_row_has_figure(doc, l, last, columns.as_ref(), scale);
+            if bounds.until.is_some() || heading {
                 continue;
             }
             break;
@@ -1116,6 +1154,32 @@ fn read_lines(
         }
     }
     Ok(())
+}
+
+/// Whether the next non-blank line from `from` (up to `last`) is a row with a figure: a
+/// table row of the known columns, a figure with its unit, or a bare number of known scale.
+fn next_row_has_figure(
+    doc: &Doc<'_>,
+    from: usize,
+    last: usize,
+    columns: Option<&Columns>,
+    scale: Option<Decimal>,
+) -> bool {
+    let Some(l) = (from..=last.min(doc.lines.len().saturating_sub(1)))
+        .find(|&l| doc.lines[l].iter().any(|c| !c.is_whitespace()))
+    else {
+        return false;
+    };
+    let line = &doc.lines[l];
+    if let Some(columns) = columns {
+        return cells(line, 0, line.len()).len() == columns.count;
+    }
+    let text: String = line.iter().collect();
+    // A sentence of prose ("Une réserve de 500 000 € est conservée par la CNSA…") is not a
+    // row, even with a figure in it.
+    let prose = text.trim_end().ends_with('.') && text.split_whitespace().count() > 8;
+    !prose
+        && (!find_amounts(&text).is_empty() || (scale.is_some() && trailing_number(line).is_some()))
 }
 
 /// Whether line `l` goes on with the bullet in `parts` (a line wrapped by a PDF export).
@@ -1163,6 +1227,14 @@ fn total_kind(label: &str) -> Option<TotalKind> {
     let label = label.trim();
     if label.starts_with("sous-total") || label.starts_with("sous total") {
         return Some(TotalKind::Sub);
+    }
+    // "soit un total de …", "Soit, au total, …", "Ensemble des régions – …", "Au total : …"
+    let closing = (label.starts_with("soit") && label.contains("total"))
+        || label.starts_with("au total")
+        || label.starts_with("ensemble des")
+        || label.starts_with("total des");
+    if closing {
+        return Some(TotalKind::Grand);
     }
     if [
         "ensemble",
@@ -1336,20 +1408,41 @@ fn sentences(piece: &Piece) -> Vec<Piece> {
 /// (relative to `between`) where the next item starts.
 fn split_point(between: &[char]) -> Option<usize> {
     let mut depth: i32 = 0;
+    // For each separator class, the first and the last position.
+    let mut first: [Option<usize>; 3] = [None; 3];
     let mut best: [Option<usize>; 3] = [None; 3];
     for (i, &c) in between.iter().enumerate() {
         match c {
             '(' | '[' | '«' => depth += 1,
             ')' | ']' | '»' => depth = (depth - 1).max(0),
-            ';' if depth == 0 => best[0] = Some(i + 1),
-            ',' if depth == 0 => best[1] = Some(i + 1),
+            ';' if depth == 0 => {
+                first[0].get_or_insert(i + 1);
+                best[0] = Some(i + 1);
+            }
+            ',' if depth == 0 => {
+                first[1].get_or_insert(i + 1);
+                best[1] = Some(i + 1);
+            }
             ' ' if depth == 0 && between.get(i + 1..i + 4) == Some(&['e', 't', ' '][..]) => {
-                best[2] = Some(i + 4)
+                first[2].get_or_insert(i + 4);
+                best[2] = Some(i + 4);
             }
             _ => {}
         }
     }
-    best.into_iter().flatten().next()
+    // Labels before their figures ("…), ARS de Guadeloupe, Saint-Martin et …  (") start
+    // right after the figure's closing words: the first separator ends the item. Labels
+    // after their figures ("… € pour l'ARS de Guadeloupe, Saint-Martin …, ") end at the last.
+    let class = (0..3).find(|&k| best[k].is_some())?;
+    let cut = first[class].unwrap_or(0);
+    let label_after_figure = between[..cut.saturating_sub(1)]
+        .iter()
+        .any(|c| c.is_alphabetic());
+    if label_after_figure {
+        best[class]
+    } else {
+        first[class]
+    }
 }
 
 /// Reads one piece (a bullet, an inline list, a sentence) into items or claims.
@@ -1373,6 +1466,66 @@ fn is_detail(chars: &[char], m: &AmountMatch) -> bool {
         .to_lowercase();
     let before = before.trim_end();
     before.ends_with("dont") || before.ends_with("dont notamment") || before.ends_with("y compris")
+}
+
+/// The figures introduced by "dont", and those that go on the same enumeration ("dont
+/// 500 000 € au titre de …, 200 000 € … et 250 000 € …", up to a ";").
+fn details(chars: &[char], matches: &[AmountMatch]) -> Vec<bool> {
+    let mut out = Vec::with_capacity(matches.len());
+    for (k, m) in matches.iter().enumerate() {
+        let continues = k > 0 && out[k - 1] && {
+            let between: String = chars[matches[k - 1].end..m.start].iter().collect();
+            let between = between.to_lowercase();
+            !between.contains(';')
+                && (between.trim_end().ends_with(" et")
+                    || between.trim_end().ends_with(',')
+                    || between.trim_end().ends_with("ainsi que"))
+        };
+        out.push(is_detail(chars, m) || continues);
+    }
+    out
+}
+
+/// "deux millions d'euros (2 000 000 €)": the figure in digits restates the one in words
+/// and gives its exact value; one figure is kept, at the words, with the exact amount.
+/// "un million cinq cent mille euros" is more than "un million": words that go on with
+/// more number words are not read, the bracketed digits are.
+fn merge_restated(chars: &[char], mut matches: Vec<AmountMatch>) -> Vec<AmountMatch> {
+    let in_words = |m: &AmountMatch| {
+        m.raw
+            .chars()
+            .find(|c| !c.is_whitespace())
+            .is_some_and(char::is_alphabetic)
+    };
+    let mut k = 0;
+    while k < matches.len() {
+        if in_words(&matches[k]) {
+            let after: String = chars[matches[k].end..]
+                .iter()
+                .take(20)
+                .collect::<String>()
+                .to_lowercase();
+            let next_word = after
+                .split(|c: char| !c.is_alphabetic())
+                .find(|w| !w.is_empty())
+                .unwrap_or("");
+            let goes_on = crate::amount::number_word(next_word).is_some() || next_word == "mille";
+            if goes_on {
+                matches.remove(k);
+                continue;
+            }
+        }
+        if k + 1 < matches.len() {
+            let between: String = chars[matches[k].end..matches[k + 1].start].iter().collect();
+            let bracketed = between.trim() == "(" || between.trim() == "[";
+            if bracketed && matches[k + 1].amount.value == matches[k].amount.value {
+                matches[k].amount = matches[k + 1].amount;
+                matches.remove(k + 1);
+            }
+        }
+        k += 1;
+    }
+    matches
 }
 
 /// Reads a piece whose figures are already found.
@@ -1406,8 +1559,18 @@ fn read_figures(
         );
         return Ok(());
     }
-    let (details, matches): (Vec<AmountMatch>, Vec<AmountMatch>) =
-        matches.into_iter().partition(|m| is_detail(chars, m));
+    let matches = merge_restated(chars, matches);
+    let is_detail = details(chars, &matches);
+    let mut details = Vec::new();
+    let mut lines = Vec::new();
+    for (m, detail) in matches.into_iter().zip(is_detail) {
+        if detail {
+            details.push(m);
+        } else {
+            lines.push(m);
+        }
+    }
+    let matches = lines;
     for d in &details {
         extraction.notes.push(Note {
             rule: "extraction.detail".to_string(),
@@ -1484,6 +1647,16 @@ fn is_label_noise(c: char) -> bool {
 }
 
 /// Words that join a label to its figure and belong to neither.
+/// Phrases that introduce a figure and belong to no label ("…, la somme de 2 000 000 €").
+const EDGE_PHRASES: [&str; 6] = [
+    "la somme de",
+    "la somme d'",
+    "un montant de",
+    "une subvention de",
+    "pour un montant de",
+    "à hauteur de",
+];
+
 const EDGE_WORDS: [&str; 9] = [
     "de", "d'", "à", "pour", "soit", "et", "puis", "enfin", "dont",
 ];
@@ -1506,6 +1679,25 @@ fn trim_label(chars: &[char], mut start: usize, mut end: usize) -> (usize, usize
             end -= 1;
         }
         let text: String = chars[start..end].iter().collect();
+        let lower = text.to_lowercase();
+        // "la somme de", or "la somme" once "de" is gone: one phrase per pass.
+        let tail = EDGE_PHRASES
+            .iter()
+            .flat_map(|phrase| {
+                let short = phrase
+                    .trim_end_matches(['\'', ' '])
+                    .trim_end_matches(" de")
+                    .trim_end_matches(" d");
+                [*phrase, short]
+            })
+            .find(|tail| lower.ends_with(&format!(" {tail}")));
+        if let Some(tail) = tail {
+            end -= tail.chars().count() + 1;
+            continue;
+        }
+        if (start, end) != before {
+            continue;
+        }
         for word in EDGE_WORDS {
             let n = word.chars().count();
             if text.ends_with(&format!(" {word}")) {
@@ -1617,6 +1809,19 @@ fn build_item(
         // The label is what stands outside the figure, before it if anything does.
         let label_end = found_id.as_ref().map_or(cut_start, |id| id.group.0);
         let (bs, mut be) = trim_label(chars, start, label_end);
+        if breakdown == Breakdown::Beneficiary && region_hint.is_none() {
+            // "à la Fondation Alpha (Île-de-France), la somme de …": a region in
+            // parentheses after the name.
+            let in_parens = (bs..be).filter(|&i| chars[i] == '(').find_map(|open| {
+                let close = (open..be).find(|&j| chars[j] == ')')?;
+                let inner: String = chars[open + 1..close].iter().collect();
+                normalise_region(&inner).is_ok().then_some((open, close))
+            });
+            if let Some((open, close)) = in_parens {
+                region_hint = Some(at(open + 1, close));
+                be = trim_label(chars, bs, open).1;
+            }
+        }
         if breakdown == Breakdown::Beneficiary && region_hint.is_none() {
             let tail = match &found_id {
                 Some(id) => Some(trim_label(chars, id.group.1, cut_start)),
@@ -1950,6 +2155,7 @@ mod tests {
         assert_eq!(b("- Corse, de 1 euros à 2 euros"), Some(2));
         assert_eq!(b("12. Corse"), Some(4));
         assert_eq!(b("a) Corse"), Some(3));
+        assert_eq!(b("10° ARS d'Île-de-France"), Some(4));
         assert_eq!(b("Corse"), None);
         assert_eq!(b("-5 euros"), None);
         assert_eq!(b("2021. Année"), None);
