@@ -213,10 +213,14 @@ fn execute(command: &Command) -> Result<(), Error> {
                 publications.len(),
                 statements.len()
             );
-            if errors > 0 || (*strict && warnings > 0) {
-                return Err(Error::Rejected {
-                    errors: errors + if *strict { warnings } else { 0 },
-                    report_dir: "(check: nothing written)".to_string(),
+            let report_dir = "(check: nothing written)".to_string();
+            if errors > 0 {
+                return Err(Error::Rejected { errors, report_dir });
+            }
+            if *strict && warnings > 0 {
+                return Err(Error::RejectedStrict {
+                    warnings,
+                    report_dir,
                 });
             }
             Ok(())

@@ -515,9 +515,16 @@ pub fn to_markdown(r: &Report) -> String {
 
 /// The same French report as a standalone HTML page.
 pub fn to_html(markdown: &str) -> String {
+    use pulldown_cmark::Event;
     use pulldown_cmark::{Options, Parser, html};
     let mut body = String::new();
-    html::push_html(&mut body, Parser::new_ext(markdown, Options::ENABLE_TABLES));
+    // Labels come from the sources: HTML in them ("<img onerror=…>" in a pasted press
+    // extract) is shown as text, never rendered.
+    let events = Parser::new_ext(markdown, Options::ENABLE_TABLES).map(|event| match event {
+        Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
+        other => other,
+    });
+    html::push_html(&mut body, events);
     format!(
         "<!DOCTYPE html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\">\n<title>Rapport de validation ESMS numérique</title>\n<style>\nbody{{font-family:system-ui,sans-serif;max-width:80rem;margin:2rem auto;padding:0 1rem;color:#222}}\ntable{{border-collapse:collapse;margin:1rem 0}}th,td{{border:1px solid #ccc;padding:.25rem .5rem;vertical-align:top}}\ntd:nth-child(4){{white-space:nowrap}}code{{font-size:.9em}}\n</style>\n</head>\n<body>\n{body}</body>\n</html>\n"
     )

@@ -97,9 +97,13 @@ fn lock(out: &Path) -> Result<Lock, Error> {
         Ok(()) => {}
         Err(std::fs::TryLockError::WouldBlock) => {
             let holder = std::fs::read_to_string(&path).unwrap_or_default();
+            let holder = match holder.trim() {
+                "" => "holder unknown".to_string(),
+                written => written.to_string(),
+            };
             return Err(Error::Locked {
                 file: path.display().to_string(),
-                holder: holder.trim().to_string(),
+                holder,
             });
         }
         Err(std::fs::TryLockError::Error(e)) => return Err(Error::output(&path, e)),

@@ -95,7 +95,12 @@ pub enum Unit {
     #[default]
     #[serde(rename = "€", alias = "euros", alias = "EUR")]
     Euro,
-    #[serde(rename = "k€", alias = "milliers d'euros", alias = "kEUR")]
+    #[serde(
+        rename = "k€",
+        alias = "K€",
+        alias = "milliers d'euros",
+        alias = "kEUR"
+    )]
     Thousand,
     #[serde(rename = "M€", alias = "millions d'euros", alias = "MEUR")]
     Million,
@@ -327,10 +332,19 @@ fn load_publication(inputs: &Path, path: &Path) -> Result<Publication, Error> {
             ),
         )
     })?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(Error::input(
+            &source_path,
+            format!("the source named by {} is empty", path.display()),
+        ));
+    }
     let format = sniff_format(&bytes).ok_or_else(|| {
         Error::input(
             &source_path,
-            "neither a spreadsheet (xlsx, xls, xlsb, ods) nor UTF-8 text".to_string(),
+            format!(
+                "neither a spreadsheet (xlsx, xls, xlsb, ods) nor UTF-8 text (first invalid byte at offset {}); re-encode a text as UTF-8, e.g. `iconv -f WINDOWS-1252 -t UTF-8`",
+                std::str::from_utf8(&bytes).err().map_or(0, |e| e.valid_up_to())
+            ),
         )
     })?;
     // A spreadsheet's table is found without an anchor; a text needs one to say where its

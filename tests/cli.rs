@@ -364,7 +364,7 @@ fn check_prints_findings_and_writes_nothing() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(
-        text.contains("error\ttotal.sum_mismatch\t283ddc4966d86a10"),
+        text.contains("error\ttotal.sum_mismatch\tb36ebdc939d83ce0"),
         "{text}"
     );
     assert!(text.contains("(acknowledged)"));

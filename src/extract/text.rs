@@ -358,6 +358,18 @@ pub fn extract_text(
     extraction
         .claims
         .extend(claims_from_phrases(&doc, spec, description)?);
+    if extraction.items.is_empty() && extraction.claims.is_empty() {
+        let (line, col) = anchor_end;
+        extraction.notes.push(Note {
+            rule: "extraction.empty".to_string(),
+            severity: Severity::Error,
+            message: format!(
+                "no figure after the anchor of envelope '{}': check `anchor`, `until` and `items`",
+                spec.id
+            ),
+            location: doc.location(line, col.saturating_sub(1), col),
+        });
+    }
     Ok(extraction)
 }
 

@@ -33,7 +33,19 @@ pub(crate) fn name_tokens(text: &str) -> Vec<String> {
 /// A key under which two spellings of one name collide ("Groupe SOS Solidarités" and
 /// "groupe sos solidarites").
 pub fn name_key(text: &str) -> String {
-    name_tokens(text).join(" ")
+    // Every word counts here, single letters included: "Association A" and "Association D"
+    // are two organisations.
+    use unicode_normalization::UnicodeNormalization;
+    let folded: String = text
+        .nfd()
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .collect();
+    folded
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Beneficiary names weighted so that words shared by several names ("fondation") count

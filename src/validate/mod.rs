@@ -200,12 +200,19 @@ impl FindingBuilder {
     }
     pub fn build(self) -> Finding {
         let info = rule_info(self.rule);
+        // The difference belongs to the fingerprint: an acknowledged gap of 2 000 € that
+        // becomes 2 002 000 € is another finding, raised again.
+        let difference = match (self.expected, self.actual) {
+            (Some(e), Some(a)) => (a - e).normalize().to_string(),
+            _ => String::new(),
+        };
         let key = format!(
-            "{}|{}|{}|{}",
+            "{}|{}|{}|{}|{}",
             self.rule,
             self.envelope_id.as_deref().unwrap_or(""),
             self.subject,
-            self.publication_id
+            self.publication_id,
+            difference
         );
         Finding {
             rule: self.rule,
@@ -271,7 +278,7 @@ pub fn apply_acknowledgements(
         for f in v
             .findings
             .iter_mut()
-            .filter(|f| f.fingerprint == ack.fingerprint)
+            .filter(|f| f.fingerprint.eq_ignore_ascii_case(ack.fingerprint.trim()))
         {
             if ack.rule.as_deref().is_none_or(|r| r == f.rule) {
                 f.acknowledged = Some(ack.clone());

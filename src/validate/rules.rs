@@ -216,6 +216,12 @@ pub const RULES: &[RuleInfo] = &[
         "The declared total is not in the source; it is located in the description.",
     ),
     rule(
+        "extraction.empty",
+        Error,
+        "Aucun montant trouvé après l'ancre de l'enveloppe : la description ne désigne pas les chiffres.",
+        "No figure after the envelope's anchor: the description does not point at the figures.",
+    ),
+    rule(
         "extraction.detail",
         Info,
         "Un montant introduit par « dont » détaille le précédent : il n'est pas compté comme une ligne.",
