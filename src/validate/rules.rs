@@ -48,6 +48,12 @@ pub const RULES: &[RuleInfo] = &[
         "A sub-envelope names a parent envelope that no publication describes.",
     ),
     rule(
+        "nested.child_mismatch",
+        Error,
+        "Une sous-enveloppe ne totalise pas le montant de la ligne de son enveloppe parente qui la désigne.",
+        "A sub-envelope does not add up to the line of its parent that stands for it.",
+    ),
+    rule(
         "nested.remainder_derived",
         Info,
         "Un reliquat nommé mais non chiffré par la source est calculé par différence.",

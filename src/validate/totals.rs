@@ -112,13 +112,53 @@ fn reconcile(s: &Statement, all: &[Statement], v: &mut Validation) {
             let Some((amount, child_half, location)) = child_amount(child) else {
                 continue;
             };
-            let stands_for_child = facts.iter().find(|f| {
-                (f.amount.value - amount).abs() <= f.amount.half_unit() + child_half
-                    && !detailed_by
-                        .iter()
-                        .any(|d: &ChildPart| d.location == f.location)
+            let free = |f: &&&Fact| {
+                !detailed_by
+                    .iter()
+                    .any(|d: &ChildPart| d.location == f.location)
+            };
+            let exact_line = facts
+                .iter()
+                .filter(free)
+                .find(|f| (f.amount.value - amount).abs() <= f.amount.half_unit() + child_half);
+            // A line within 15 % of the sub-envelope designates it, with a discrepancy:
+            // "38,5 millions d'euros délégués aux ARS" for an annex totalling 38 598 000 €.
+            let close_line = exact_line.is_none().then(|| {
+                facts
+                    .iter()
+                    .filter(free)
+                    .filter(|f| {
+                        (f.amount.value - amount).abs() * Decimal::from(100)
+                            <= amount.abs() * Decimal::from(15)
+                    })
+                    .min_by_key(|f| (f.amount.value - amount).abs())
             });
-            if let Some(line) = stands_for_child {
+            if let Some(line) = exact_line.or(close_line.flatten()) {
+                if exact_line.is_none() {
+                    let tolerance = line.amount.tolerance() + child_half;
+                    v.findings.push(
+                        FindingBuilder::new("nested.child_mismatch", env, &s.publication_id, child.spec.id.clone())
+                            .messages(
+                                format!(
+                                    "sub-envelope '{}' totals {amount}, its line in '{env}' says {} (\"{}\")",
+                                    child.spec.id, line.amount.value, line.raw_amount
+                                ),
+                                format!(
+                                    "La sous-enveloppe « {} » totalise {}, mais la ligne de « {env} » qui la désigne indique {} (« {} ») : écart {} (tolérance {}).",
+                                    child.spec.id,
+                                    format_eur(amount),
+                                    format_eur(line.amount.value),
+                                    line.raw_amount,
+                                    format_eur(amount - line.amount.value),
+                                    format_eur(tolerance)
+                                ),
+                            )
+                            .arithmetic(line.amount.value, amount, Some(tolerance))
+                            .at(&line.location)
+                            .at(&location)
+                            .build(),
+                    );
+                }
                 detailed_by.push(ChildPart {
                     envelope_id: child.spec.id.clone(),
                     amount: line.amount.value,
