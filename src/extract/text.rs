@@ -446,6 +446,30 @@ fn locate_declared(
             None,
         ));
     }
+    // A table's total line without a unit ("Total	38 498 000" under a "(en euros)"
+    // header): the same number, written alone.
+    let bare: Vec<Found> = doc
+        .lines
+        .iter()
+        .enumerate()
+        .flat_map(|(l, chars)| {
+            bare_numbers(chars)
+                .into_iter()
+                .filter(|&(_, _, n)| n == amount.value)
+                .map(move |(s, e, _)| ((l, s), (l, e)))
+        })
+        .collect();
+    if let Some(((line, start), (_, end))) = pick(&bare) {
+        let located = doc.located(line, start, end);
+        return Ok((
+            StatedAmount {
+                amount,
+                raw: located.text,
+                location: located.location,
+            },
+            None,
+        ));
+    }
     // Not in the source at all (a total known from another text): kept, located in the
     // description, and said.
     let line = description
@@ -913,6 +937,34 @@ fn trailing_number(chars: &[char]) -> Option<(usize, usize, Decimal)> {
             let text: String = chars[s..end].iter().collect();
             parse_number(&text).ok().map(|n| (s, end, n))
         })
+}
+
+/// Every number written alone in a line, French-grouped ("38 498 000", "1.234.567,89").
+fn bare_numbers(chars: &[char]) -> Vec<(usize, usize, Decimal)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if !chars[i].is_ascii_digit() || (i > 0 && chars[i - 1].is_alphanumeric()) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < chars.len()
+            && (chars[i].is_ascii_digit()
+                || matches!(chars[i], ' ' | '\u{a0}' | '\u{202f}' | '.' | ','))
+        {
+            i += 1;
+        }
+        let mut end = i;
+        while end > start && !chars[end - 1].is_ascii_digit() {
+            end -= 1;
+        }
+        let text: String = chars[start..end].iter().collect();
+        if let Ok(n) = parse_number(&text) {
+            out.push((start, end, n));
+        }
+    }
+    out
 }
 
 /// A bare number in a column or table of known scale: exact in euros, rounded to its last
