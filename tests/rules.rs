@@ -88,8 +88,9 @@ fn each_rule_fires_on_its_trigger_and_stays_quiet_otherwise() {
 
 /// Rules that only spreadsheets can raise are proven by the spreadsheet gallery
 /// (`tests/sheet_gallery.rs`); `extraction.note` files notes no rule names.
-const SHEET_RULES: [&str; 4] = [
+const SHEET_RULES: [&str; 5] = [
     "sheet.float_noise",
+    "sheet.region_carried",
     "sheet.subtotal_mismatch",
     "identifier.checksum",
     "extraction.note",

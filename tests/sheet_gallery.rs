@@ -1418,3 +1418,51 @@ fn a_row_of_data_is_never_taken_for_a_header() {
         &["no-header.xlsx", "no table found"],
     );
 }
+
+/// ODS does not report merged cells: a region merged down over its beneficiaries reads as
+/// one value then empty cells, and is carried down with a note per row.
+#[test]
+fn ods_region_merged_down_is_carried_to_the_rows_below() {
+    let bytes = ods(&[sheet(
+        "Annexe",
+        vec![
+            vec![
+                t("Région"),
+                t("Organisme gestionnaire"),
+                t("Montant (en €)"),
+            ],
+            vec![t("Île-de-France"), t("Fondation Alpha"), n(300_000.0)],
+            vec![e(), t("Association Beta"), n(200_000.0)],
+            vec![e(), t("Groupe Gamma"), n(100_000.0)],
+            vec![t("Bretagne"), t("Fondation Delta"), n(400_000.0)],
+        ],
+    )
+    .merged(vec![merge(1, 0, 3, 0)])]);
+    let extraction = gallery(
+        "sheet_ods_region_merged_down",
+        "annexe.ods",
+        &bytes,
+        &spec("beneficiary", ""),
+    );
+    let regions: Vec<Option<&str>> = extraction
+        .items
+        .iter()
+        .map(|i| i.region_hint.as_ref().map(|r| r.text.as_str()))
+        .collect();
+    assert_eq!(
+        regions,
+        [
+            Some("Île-de-France"),
+            Some("Île-de-France"),
+            Some("Île-de-France"),
+            Some("Bretagne")
+        ]
+    );
+    let carried: Vec<&str> = extraction
+        .notes
+        .iter()
+        .filter(|n| n.rule == "sheet.region_carried")
+        .map(|n| n.rule.as_str())
+        .collect();
+    assert_eq!(carried.len(), 2);
+}

@@ -1540,6 +1540,7 @@ fn read_rows(
 ) -> Result<Extraction, Error> {
     let mut extraction = Extraction::default();
     let mut since_subtotal = Decimal::ZERO;
+    let mut last_region: Option<Located> = None;
     let mut rows_since_subtotal = 0usize;
     let mut after_blank = false;
     let mut after_total = false;
@@ -1631,10 +1632,32 @@ fn read_rows(
                         ));
                     }
                 };
-                let region_hint = match layout.region {
+                let mut region_hint = match layout.region {
                     Some(col) => read_text(source, grid, row, col)?,
                     None => None,
                 };
+                // ODS and xlsb do not report merged cells: a region merged down over its
+                // beneficiaries reads as one value then empty cells. The region above is
+                // carried down, and said.
+                if region_hint.is_none()
+                    && grid.merges.is_none()
+                    && let Some(above) = &last_region
+                {
+                    if let Some(col) = layout.region {
+                        extraction.notes.push(Note {
+                            rule: "sheet.region_carried".to_string(),
+                            severity: Severity::Info,
+                            message: format!(
+                                "empty region cell: '{}' carried down from {} (a merged cell this format does not report)",
+                                above.text,
+                                above.location
+                            ),
+                            location: grid.location(source, row, col),
+                        });
+                    }
+                    region_hint = Some(above.clone());
+                }
+                last_region.clone_from(&region_hint);
                 let identifier = match layout.identifier {
                     Some(col) => match read_identifier(source, grid, row, col)? {
                         Some((identifier, note)) => {

@@ -210,6 +210,12 @@ pub const RULES: &[RuleInfo] = &[
         "A subtotal row of the table does not match its rows.",
     ),
     rule(
+        "sheet.region_carried",
+        Info,
+        "Cellule de région vide sous une région (cellule fusionnée non signalée par le format) : la région du dessus est reportée.",
+        "Empty region cell under a region (a merged cell the format does not report): the region above is carried down.",
+    ),
+    rule(
         "identifier.checksum",
         Warning,
         "Identifiant FINESS ou SIREN dont la clé de contrôle est fausse.",
