@@ -50,3 +50,20 @@ fn damaged_texts_give_results_or_errors_never_panics() {
     }
     assert!(runs > 1_000, "only {runs} runs");
 }
+
+#[test]
+fn empty_bullets_and_odd_lines_give_results_or_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "Répartition :\n- \n•\n- Bretagne : 1 000 €\n-\n1°\n| |\n\t\t\nTotal\n";
+    std::fs::write(dir.path().join("a.txt"), text).unwrap();
+    for items in ["auto", "bullets", "inline", "sentences", "table"] {
+        for breakdown in ["region", "beneficiary", "budget-line", "revision"] {
+            std::fs::write(
+                dir.path().join("a.toml"),
+                format!("[publication]\nid = \"a\"\ntitle = \"t\"\nissuer = \"CNSA\"\nkind = \"bo-decision\"\npublished_on = 2024-01-01\nsource = \"a.txt\"\n\n[[envelopes]]\nid = \"e\"\nprogramme = \"p\"\nexercise = 2024\nphase = \"p\"\nchannel = \"c\"\nbreakdown = \"{breakdown}\"\nanchor = \"Répartition :\"\nitems = \"{items}\"\n"),
+            )
+            .unwrap();
+            let _ = esms_ledger::run::analyse(dir.path());
+        }
+    }
+}

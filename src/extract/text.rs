@@ -1090,7 +1090,11 @@ fn read_lines(
             continue;
         }
         let total = total_kind(label_words);
-        let row_cells = cells(&doc.lines[this], piece.origin[0].1, end);
+        let row_cells = cells(
+            &doc.lines[this],
+            piece.origin.first().map_or(first, |o| o.1),
+            end,
+        );
         if let Some(cols) = columns.as_ref().filter(|c| c.count == row_cells.len()) {
             let item = table_item(doc, this, &row_cells, cols, scale, spec)?;
             if let Some(id) = &item.identifier {
@@ -2166,18 +2170,9 @@ fn claims_from_phrases(
         };
         // The sentence holding the phrase, within its paragraph (wrapped lines included).
         let paragraph = paragraph_around(doc, line);
-        let position = paragraph
-            .origin
-            .iter()
-            .position(|&o| o >= (line, col))
-            .unwrap_or(0);
         let sentence = sentences(&paragraph)
             .into_iter()
-            .find(|s| {
-                s.origin
-                    .last()
-                    .is_some_and(|&o| o >= paragraph.origin[position])
-            })
+            .find(|s| s.origin.last().is_some_and(|&o| o >= (line, col)))
             .unwrap_or(paragraph);
         let matches = find_amounts(&sentence.text());
         // Phrases named as claims stay claims, whatever the breakdown.
