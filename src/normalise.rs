@@ -109,6 +109,20 @@ fn resolve(
             Some(m.code)
         }
         Err(RegionError::Unknown { suggestions, .. }) => {
+            // "Mayotte²", "Corse (1)": a footnote mark; "1", "6": a region code whose
+            // leading zero a spreadsheet dropped.
+            let unmarked = label
+                .text
+                .trim_end_matches(|c: char| "¹²³⁴⁵⁶⁷⁸⁹⁰*†‡".contains(c) || c.is_whitespace());
+            let padded = match unmarked.trim() {
+                d if d.len() == 1 && d.chars().all(|c| c.is_ascii_digit()) => format!("0{d}"),
+                other => other.to_string(),
+            };
+            if padded != label.text
+                && let Ok(m) = normalise_region(&padded)
+            {
+                return Some(m.code);
+            }
             // "ARS Bretagne (35 ESSMS, 4 projets)", "pour la région Corse, un montant de":
             // a label that names one region, in full, among other words.
             let named: std::collections::BTreeSet<RegionCode> = find_regions(&label.text)
