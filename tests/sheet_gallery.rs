@@ -1466,3 +1466,25 @@ fn ods_region_merged_down_is_carried_to_the_rows_below() {
         .collect();
     assert_eq!(carried.len(), 2);
 }
+
+/// A table whose only region column holds INSEE codes, some typed as numbers that lost
+/// their leading zero: the codes are the labels (normalisation restores the zero).
+#[test]
+fn region_codes_alone_label_a_regional_table() {
+    let bytes = xlsx(&[sheet(
+        "Annexe",
+        vec![
+            vec![t("Code région"), t("Montant (€)")],
+            vec![n(1.0), n(100_000.0)],
+            vec![t("84"), n(200_000.0)],
+            vec![n(6.0), n(300_000.0)],
+        ],
+    )]);
+    let extraction = extract("codes.xlsx", &bytes, &spec("region", "")).expect("a table of codes");
+    let labels: Vec<&str> = extraction
+        .items
+        .iter()
+        .map(|i| i.label.text.as_str())
+        .collect();
+    assert_eq!(labels, ["1", "84", "6"]);
+}

@@ -705,6 +705,7 @@ struct Traits {
     ignored: bool,
     identifier: bool,
     region: bool,
+    region_code: bool,
     beneficiary: bool,
     budget_line: bool,
     amount: bool,
@@ -721,6 +722,7 @@ impl Traits {
             identifier: has_any(words, IDENTIFIER),
             // "Code région" beside the region's name: the name is the label.
             region: has_any(words, REGION) && !has_any(words, &["code"]),
+            region_code: has_any(words, REGION) && has_any(words, &["code"]),
             beneficiary: has_any(words, BENEFICIARY),
             budget_line: has_any(words, BUDGET_LINE),
             amount: has_any(words, AMOUNT) || scale.is_some(),
@@ -745,6 +747,7 @@ impl Traits {
         self.ignored
             || self.identifier
             || self.region
+            || self.region_code
             || self.beneficiary
             || self.budget_line
             || self.amount
@@ -1019,15 +1022,31 @@ fn assign(
 
     let usable = |cell: &HeaderCell| !cell.traits.ignored && !cell.traits.identifier;
 
-    let label = match overridden(&columns.label) {
+    // For a regional table, `columns.region` names the label column when `columns.label`
+    // does not.
+    let by_region = matches!(spec.breakdown, Breakdown::Region | Breakdown::Revision);
+    let label_wanted = match (&columns.label, &columns.region) {
+        (Some(label), _) => Some(label.clone()),
+        (None, Some(region)) if by_region => Some(region.clone()),
+        _ => None,
+    };
+    let label = match overridden(&label_wanted) {
         Some(Some(col)) => col,
         Some(None) => return Assignment::NotATable,
         None => {
-            let candidates: Vec<u32> = cells
+            let mut candidates: Vec<u32> = cells
                 .iter()
                 .filter(|(_, cell)| usable(cell) && cell.traits.labels(spec.breakdown))
                 .map(|(col, _)| *col)
                 .collect();
+            // Only a "Code région" column: the codes are the labels.
+            if candidates.is_empty() && by_region {
+                candidates = cells
+                    .iter()
+                    .filter(|(_, cell)| usable(cell) && cell.traits.region_code)
+                    .map(|(col, _)| *col)
+                    .collect();
+            }
             // A header such as "Montant par région" is an amount first.
             let plain = candidates
                 .iter()
