@@ -665,6 +665,22 @@ fn wrapped_lines(doc: &Doc<'_>, first: &Piece, from: usize, until: Option<Pos>) 
 /// ("2.636.30 euros"): reported, never skipped.
 fn malformed_figure(chars: &[char], found: &[AmountMatch]) -> Option<(usize, usize)> {
     const UNITS: [&str; 7] = ["€", "eur", "m€", "k€", "million", "milliard", "md€"];
+    number_runs(chars).into_iter().find(|&(start, end)| {
+        let after: String = chars[end..]
+            .iter()
+            .take(9)
+            .collect::<String>()
+            .to_lowercase();
+        let unit_follows = UNITS.iter().any(|u| after.starts_with(u));
+        let covered = found.iter().any(|m| m.start <= start && start < m.end);
+        unit_follows && !covered
+    })
+}
+
+/// Runs of digits and French group or decimal separators, each starting a word:
+/// (start, end) where a number may be written.
+fn number_runs(chars: &[char]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
     let mut i = 0;
     while i < chars.len() {
         if !chars[i].is_ascii_digit() || (i > 0 && chars[i - 1].is_alphanumeric()) {
@@ -678,14 +694,9 @@ fn malformed_figure(chars: &[char], found: &[AmountMatch]) -> Option<(usize, usi
         {
             i += 1;
         }
-        let after: String = chars[i..].iter().take(9).collect::<String>().to_lowercase();
-        let unit_follows = UNITS.iter().any(|u| after.starts_with(u));
-        let covered = found.iter().any(|m| m.start <= start && start < m.end);
-        if unit_follows && !covered {
-            return Some((start, i));
-        }
+        out.push((start, i));
     }
-    None
+    out
 }
 
 fn malformed_error(
@@ -941,30 +952,17 @@ fn trailing_number(chars: &[char]) -> Option<(usize, usize, Decimal)> {
 
 /// Every number written alone in a line, French-grouped ("38 498 000", "1.234.567,89").
 fn bare_numbers(chars: &[char]) -> Vec<(usize, usize, Decimal)> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < chars.len() {
-        if !chars[i].is_ascii_digit() || (i > 0 && chars[i - 1].is_alphanumeric()) {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while i < chars.len()
-            && (chars[i].is_ascii_digit()
-                || matches!(chars[i], ' ' | '\u{a0}' | '\u{202f}' | '.' | ','))
-        {
-            i += 1;
-        }
-        let mut end = i;
-        while end > start && !chars[end - 1].is_ascii_digit() {
-            end -= 1;
-        }
-        let text: String = chars[start..end].iter().collect();
-        if let Ok(n) = parse_number(&text) {
-            out.push((start, end, n));
-        }
-    }
-    out
+    number_runs(chars)
+        .into_iter()
+        .filter_map(|(start, run_end)| {
+            let mut end = run_end;
+            while end > start && !chars[end - 1].is_ascii_digit() {
+                end -= 1;
+            }
+            let text: String = chars[start..end].iter().collect();
+            parse_number(&text).ok().map(|n| (start, end, n))
+        })
+        .collect()
 }
 
 /// A bare number in a column or table of known scale: exact in euros, rounded to its last

@@ -2,7 +2,7 @@
 //! totals, regions and lines must agree within what each states (a rounded "12,2 millions"
 //! agrees with an exact 12 199 648 €). A conflict names both sources with their lines.
 
-use super::{Check, CheckStatus, Finding, FindingBuilder, Validation};
+use super::{Finding, FindingBuilder, Validation};
 use crate::amount::format_eur;
 use crate::model::{Fact, Location};
 use crate::normalise::Statement;
@@ -182,16 +182,7 @@ fn declared_totals(s: &Statement, p: &Statement, v: &mut Validation) {
     };
     let (value, half, location, raw) = reference;
     let ok = restated.amount.admits(value, half);
-    v.checks.push(Check {
-        rule: "agreement.declared_total",
-        envelope_id: s.spec.id.clone(),
-        publication_id: s.publication_id.clone(),
-        status: if ok {
-            CheckStatus::Pass
-        } else {
-            CheckStatus::Fail
-        },
-    });
+    v.check("agreement.declared_total", s, Some(ok));
     if !ok {
         let mut f = FindingBuilder::new(
             "agreement.declared_total",
@@ -324,16 +315,7 @@ fn lines(s: &Statement, p: &Statement, v: &mut Validation) {
                 .push(missing(s, p, &f.raw_label, &what, &f.location, true));
         }
     }
-    v.checks.push(Check {
-        rule: "agreement.amount",
-        envelope_id: env.clone(),
-        publication_id: s.publication_id.clone(),
-        status: if ok {
-            CheckStatus::Pass
-        } else {
-            CheckStatus::Fail
-        },
-    });
+    v.check("agreement.amount", s, Some(ok));
 }
 
 fn group_by_region(st: &Statement) -> BTreeMap<crate::region::RegionCode, Vec<&Fact>> {
@@ -430,16 +412,7 @@ fn regions(s: &Statement, p: &Statement, v: &mut Validation) {
             ));
         }
     }
-    v.checks.push(Check {
-        rule: "agreement.amount",
-        envelope_id: env.clone(),
-        publication_id: s.publication_id.clone(),
-        status: if ok {
-            CheckStatus::Pass
-        } else {
-            CheckStatus::Fail
-        },
-    });
+    v.check("agreement.amount", s, Some(ok));
 }
 
 /// A line one publication has and the other lacks. `in_reference`: the reference has it.

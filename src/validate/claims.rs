@@ -5,7 +5,7 @@
 //! total. Bounds and rounding are read as written (`Amount::admits`).
 
 use super::agreement::{MATCH_THRESHOLD, NameIndex, name_tokens, region_conflict, subject};
-use super::{Check, CheckStatus, FindingBuilder, Validation, by_region};
+use super::{FindingBuilder, Validation, by_region};
 use crate::amount::format_eur;
 use crate::model::{Claim, ClaimKind, Fact, Location, StatedAmount};
 use crate::normalise::Statement;
@@ -115,8 +115,7 @@ fn money_claims(s: &Statement, t: &Target<'_>, v: &mut Validation) {
         };
     }
     if !money.is_empty() {
-        push_check(
-            v,
+        v.check(
             "claim.amount",
             s,
             if t.facts.is_empty() && t.primary.declared().is_none() {
@@ -126,19 +125,6 @@ fn money_claims(s: &Statement, t: &Target<'_>, v: &mut Validation) {
             },
         );
     }
-}
-
-fn push_check(v: &mut Validation, rule: &'static str, s: &Statement, ok: Option<bool>) {
-    v.checks.push(Check {
-        rule,
-        envelope_id: s.spec.id.clone(),
-        publication_id: s.publication_id.clone(),
-        status: match ok {
-            Some(true) => CheckStatus::Pass,
-            Some(false) => CheckStatus::Fail,
-            None => CheckStatus::Unevaluated,
-        },
-    });
 }
 
 fn line_claim(
@@ -363,6 +349,6 @@ fn count_claims(s: &Statement, t: &Target<'_>, v: &mut Validation) {
         v.findings.push(f.build());
     }
     if any {
-        push_check(v, "claim.count", s, Some(ok));
+        v.check("claim.count", s, Some(ok));
     }
 }

@@ -133,6 +133,21 @@ pub struct Validation {
 }
 
 impl Validation {
+    /// Records a check run on a statement: `Some(passed)`, or `None` when it could not be
+    /// evaluated (nothing to compare with).
+    pub(crate) fn check(&mut self, rule: &'static str, s: &Statement, passed: Option<bool>) {
+        self.checks.push(Check {
+            rule,
+            envelope_id: s.spec.id.clone(),
+            publication_id: s.publication_id.clone(),
+            status: match passed {
+                Some(true) => CheckStatus::Pass,
+                Some(false) => CheckStatus::Fail,
+                None => CheckStatus::Unevaluated,
+            },
+        });
+    }
+
     pub fn count(&self, severity: Severity, acknowledged: bool) -> usize {
         self.findings
             .iter()

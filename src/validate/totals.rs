@@ -7,9 +7,7 @@
 //! figure involved, the declared total's included. "plus de", "près de" and "environ" are
 //! checked as what they say (see `Amount::admits`).
 
-use super::{
-    Check, CheckStatus, ChildPart, DerivedRemainder, FindingBuilder, Reconciliation, Validation,
-};
+use super::{ChildPart, DerivedRemainder, FindingBuilder, Reconciliation, Validation};
 use crate::amount::format_eur;
 use crate::model::{Fact, StatedAmount};
 use crate::normalise::Statement;
@@ -20,28 +18,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 fn half_units<'a>(facts: impl Iterator<Item = &'a Fact>) -> Decimal {
     facts.map(|f| f.amount.half_unit()).sum()
-}
-
-fn record(v: &mut Validation, rule: &'static str, s: &Statement, pass: bool) {
-    v.checks.push(Check {
-        rule,
-        envelope_id: s.spec.id.clone(),
-        publication_id: s.publication_id.clone(),
-        status: if pass {
-            CheckStatus::Pass
-        } else {
-            CheckStatus::Fail
-        },
-    });
-}
-
-fn unevaluated(v: &mut Validation, rule: &'static str, s: &Statement) {
-    v.checks.push(Check {
-        rule,
-        envelope_id: s.spec.id.clone(),
-        publication_id: s.publication_id.clone(),
-        status: CheckStatus::Unevaluated,
-    });
 }
 
 /// The amount a sub-envelope brings to its parent: its declared total, else its sum.
@@ -238,7 +214,7 @@ fn reconcile(s: &Statement, all: &[Statement], v: &mut Validation) {
             difference = Some(computed - d.amount.value);
             tolerance = Some(tol);
             let ok = d.amount.admits(computed, extra);
-            record(v, "total.sum_mismatch", s, ok);
+            v.check("total.sum_mismatch", s, Some(ok));
             if !ok {
                 v.findings.push(sum_mismatch(
                     "total.sum_mismatch",
@@ -251,12 +227,12 @@ fn reconcile(s: &Statement, all: &[Statement], v: &mut Validation) {
                 ));
             }
         }
-        _ => unevaluated(v, "total.sum_mismatch", s),
+        _ => v.check("total.sum_mismatch", s, None),
     }
 
     if let (Some(d), Some(row)) = (&s.declared_total, &s.total_row) {
         let ok = d.amount.admits(row.amount.value, row.amount.half_unit());
-        record(v, "total.row_mismatch", s, ok);
+        v.check("total.row_mismatch", s, Some(ok));
         if !ok {
             v.findings.push(
                 FindingBuilder::new("total.row_mismatch", env, &s.publication_id, "total")
@@ -391,7 +367,7 @@ fn revision(s: &Statement, all: &[Statement], v: &mut Validation) {
     }
 
     let Some(d) = s.declared() else {
-        unevaluated(v, "revision.total", s);
+        v.check("revision.total", s, None);
         push_revision_reconciliation(s, v, new_sum, new.len(), None);
         return;
     };
@@ -407,7 +383,7 @@ fn revision(s: &Statement, all: &[Statement], v: &mut Validation) {
             let declared = d.amount.value;
             let extra = half_units(facts.iter().copied());
             let ok = d.amount.admits(sum, extra);
-            record(v, "revision.total", s, ok);
+            v.check("revision.total", s, Some(ok));
             if !ok {
                 let tol = d.amount.tolerance() + extra;
                 let mut f = FindingBuilder::new("revision.total", env, &s.publication_id, list)
@@ -439,7 +415,7 @@ fn revision(s: &Statement, all: &[Statement], v: &mut Validation) {
             .map(|r| format!("{} ({})", r.name(), r.code()))
             .collect();
         let ok = implied_old == implied_new && implied_new >= Decimal::ZERO;
-        record(v, "revision.unnamed_changed", s, ok);
+        v.check("revision.unnamed_changed", s, Some(ok));
         if !ok {
             let mut f = FindingBuilder::new(
                 "revision.unnamed_changed",
@@ -544,7 +520,7 @@ fn amending_revision(s: &Statement, base: &Statement, v: &mut Validation) {
         }
         v.findings.push(f.build());
     }
-    record(v, "revision.base_mismatch", s, ok);
+    v.check("revision.base_mismatch", s, Some(ok));
 
     // The reference's lines, each replaced by the revision's amount where it names one.
     let new: Vec<&Fact> = s.current().collect();
@@ -559,7 +535,7 @@ fn amending_revision(s: &Statement, base: &Statement, v: &mut Validation) {
     if let Some(d) = declared {
         let extra = half_units(amended.iter().copied());
         let ok = d.amount.admits(sum, extra);
-        record(v, "revision.total", s, ok);
+        v.check("revision.total", s, Some(ok));
         if !ok {
             let tol = d.amount.tolerance() + extra;
             v.findings.push(
@@ -664,7 +640,7 @@ fn completeness(s: &Statement, v: &mut Validation) {
                     v.findings.push(f.build());
                 }
             }
-            record(v, "completeness.region_duplicate", s, dup_ok);
+            v.check("completeness.region_duplicate", s, Some(dup_ok));
             // A revision names only the regions that change: the revision rule accounts for
             // the others.
             if s.spec.breakdown == Breakdown::Region && !s.is_partial() {
@@ -673,7 +649,7 @@ fn completeness(s: &Statement, v: &mut Validation) {
                     .copied()
                     .filter(|r| !seen.contains_key(r))
                     .collect();
-                record(v, "completeness.region_missing", s, missing.is_empty());
+                v.check("completeness.region_missing", s, Some(missing.is_empty()));
                 if !missing.is_empty() {
                     let names: Vec<String> = missing
                         .iter()
@@ -746,7 +722,7 @@ fn completeness(s: &Statement, v: &mut Validation) {
                 }
                 v.findings.push(f.build());
             }
-            record(v, "duplicate.beneficiary", s, ok);
+            v.check("duplicate.beneficiary", s, Some(ok));
         }
         Breakdown::BudgetLine => {}
     }
