@@ -399,21 +399,21 @@ fn locate_declared(
             None => found.first().copied(),
         }
     };
+    let stated_at = |line: usize, start: usize, end: usize, amount: Amount| {
+        let located = doc.located(line, start, end);
+        StatedAmount {
+            amount,
+            raw: located.text,
+            location: located.location,
+        }
+    };
     if let Some(((line, start), (end_line, end))) = pick(&doc.find_all(declared)) {
         let end = if end_line == line {
             end
         } else {
             doc.lines[line].len()
         };
-        let located = doc.located(line, start, end);
-        return Ok((
-            StatedAmount {
-                amount,
-                raw: located.text,
-                location: located.location,
-            },
-            None,
-        ));
+        return Ok((stated_at(line, start, end, amount), None));
     }
     // Written another way in the source ("75 M€" for "75 millions d'euros"): the figure of
     // the same value, as the source states it.
@@ -436,15 +436,7 @@ fn locate_declared(
             .iter()
             .find(|(s, _, _)| *s == (line, start))
             .map_or(amount, |&(_, _, a)| a);
-        let located = doc.located(line, start, end);
-        return Ok((
-            StatedAmount {
-                amount: stated,
-                raw: located.text,
-                location: located.location,
-            },
-            None,
-        ));
+        return Ok((stated_at(line, start, end, stated), None));
     }
     // A table's total line without a unit ("Total	38 498 000" under a "(en euros)"
     // header): the same number, written alone.
@@ -460,15 +452,7 @@ fn locate_declared(
         })
         .collect();
     if let Some(((line, start), (_, end))) = pick(&bare) {
-        let located = doc.located(line, start, end);
-        return Ok((
-            StatedAmount {
-                amount,
-                raw: located.text,
-                location: located.location,
-            },
-            None,
-        ));
+        return Ok((stated_at(line, start, end, amount), None));
     }
     // Not in the source at all (a total known from another text): kept, located in the
     // description, and said.
