@@ -404,6 +404,36 @@ pub fn find_amounts(text: &str) -> Vec<AmountMatch> {
             position += 1;
         }
     }
+    // "€ 1 843 120": the sign before the number, as some tables and forms write it.
+    for (i, &c) in original.iter().enumerate() {
+        if c != '€' || matches.iter().any(|m| m.start <= i && i < m.end) {
+            continue;
+        }
+        let mut start = i + 1;
+        while start < original.len() && matches!(original[start], ' ' | '\u{a0}' | '\u{202f}') {
+            start += 1;
+        }
+        let mut end = start;
+        while end < original.len()
+            && (original[end].is_ascii_digit()
+                || matches!(original[end], ' ' | '\u{a0}' | '\u{202f}' | '.' | ','))
+        {
+            end += 1;
+        }
+        while end > start && !original[end - 1].is_ascii_digit() {
+            end -= 1;
+        }
+        if end == start || matches.iter().any(|m| m.start < end && start < m.end) {
+            continue;
+        }
+        let number: String = original[start..end].iter().collect();
+        if let Ok(value) = parse_number(&number) {
+            let value = value
+                .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+            matches.push(located(&original, i, end, Amount::exact(value)));
+        }
+    }
+    matches.sort_by_key(|m| m.start);
     for m in &mut matches {
         let signed = m.start > 0
             && original[m.start - 1] == '\u{2212}'
@@ -1484,6 +1514,14 @@ mod tests {
         for (line, expected) in lines {
             assert_eq!(summary(line), expected, "{line}");
         }
+    }
+
+    #[test]
+    fn find_amounts_reads_the_euro_sign_before_the_number() {
+        let found = find_amounts("Bretagne : € 1 843 120 ; Corse : 500 000 €");
+        let values: Vec<Decimal> = found.iter().map(|m| m.amount.value).collect();
+        assert_eq!(values, [d("1843120"), d("500000")]);
+        assert_eq!(found[0].raw, "€ 1 843 120");
     }
 
     #[test]

@@ -1891,7 +1891,26 @@ fn build_item(
             }
         }
         let (as_, ae) = trim_label(chars, cut_end, end);
-        if bs < be { at(bs, be) } else { at(as_, ae) }
+        let label = if bs < be { at(bs, be) } else { at(as_, ae) };
+        // "Le montant « 1 843 120 € » figurant à la ligne « ARS de Bretagne » est remplacé
+        // par …": the region is named after the figure, not before. When the label names no
+        // region and the item names exactly one, that mention is the label.
+        let by_region = matches!(breakdown, Breakdown::Region | Breakdown::Revision);
+        if by_region
+            && find_regions(&label.text).is_empty()
+            && normalise_region(&label.text).is_err()
+        {
+            let item: String = chars[start..end].iter().collect();
+            let mentions = find_regions(&item);
+            let distinct: std::collections::BTreeSet<_> =
+                mentions.iter().map(|&(_, _, r)| r).collect();
+            match (distinct.len(), mentions.first()) {
+                (1, Some(&(ms, me, _))) => at(start + ms, start + me),
+                _ => label,
+            }
+        } else {
+            label
+        }
     };
     RawItem {
         label,
