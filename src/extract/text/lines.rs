@@ -1,0 +1,740 @@
+//! Lists of lines after an anchor: bullets, "Région : montant" lines, tables re-typed
+//! with tabs or pipes, their header rows, units, totals and sub-totals.
+
+use super::*;
+
+/// Where a list of lines starts and may end.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct ListBounds {
+    pub(super) first: usize,
+    pub(super) until: Option<(usize, usize)>,
+    /// The description says the lines are a table with a header row.
+    pub(super) table: bool,
+}
+
+/// A list keeps the style of its first item: once bullets start, a line without a bullet
+/// ends the list (or is a heading between groups, when `until` bounds the section).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum ListStyle {
+    Bullets,
+    Plain,
+}
+
+/// What each column of a text table holds, read from its header row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Columns {
+    count: usize,
+    label: usize,
+    region: Option<usize>,
+    amount: usize,
+    previous: Option<usize>,
+    identifier: Option<usize>,
+    scale: Option<Decimal>,
+}
+
+pub(super) fn folded_string(text: &str) -> String {
+    fold_phrase(text).into_iter().collect()
+}
+
+/// The scale a heading or header states: "(en euros)", "en k€", "en millions d'euros".
+pub(super) fn scale_in(folded: &str) -> Option<Decimal> {
+    const THOUSANDS: [&str; 4] = ["k€", "keur", "milliers d'euros", "millier d'euros"];
+    const MILLIONS: [&str; 4] = ["m€", "meur", "millions d'euros", "million d'euros"];
+    const EUROS: [&str; 5] = ["en euros", "en €", "(€)", "(euros)", "montant €"];
+    if THOUSANDS.iter().any(|w| folded.contains(w)) {
+        Some(Decimal::ONE_THOUSAND)
+    } else if MILLIONS.iter().any(|w| folded.contains(w)) {
+        Some(Decimal::from(1_000_000))
+    } else if EUROS.iter().any(|w| folded.contains(w)) {
+        Some(Decimal::ONE)
+    } else {
+        None
+    }
+}
+
+/// Cells of a table line: separated by tabs, "|" or runs of two spaces or more (single
+/// spaces, and the no-break spaces inside numbers, belong to the cell).
+pub(super) fn cells(line: &[char], start: usize, end: usize) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut cell_start = start;
+    let mut i = start;
+    let push = |s: usize, e: usize, out: &mut Vec<(usize, usize)>| {
+        let (mut s, mut e) = (s, e);
+        while s < e && line[s].is_whitespace() {
+            s += 1;
+        }
+        while e > s && line[e - 1].is_whitespace() {
+            e -= 1;
+        }
+        if s < e {
+            out.push((s, e));
+        }
+    };
+    while i < end {
+        let run = if matches!(line[i], '\t' | '|') {
+            1
+        } else if line[i] == ' ' {
+            line[i..end].iter().take_while(|c| **c == ' ').count()
+        } else {
+            0
+        };
+        if run == 1 && line[i] == ' ' || run == 0 {
+            i += 1;
+            continue;
+        }
+        push(cell_start, i, &mut out);
+        i += run;
+        cell_start = i;
+    }
+    push(cell_start, end, &mut out);
+    out
+}
+
+/// Reads a header row: which column holds the label, the region, the amount (and the old
+/// amount of a revision), an identifier. Percentage and comment columns are ignored.
+pub(super) fn header_columns(
+    texts: &[String],
+    breakdown: Breakdown,
+    exercise: i32,
+) -> Option<Columns> {
+    // Shares, comments, and the differences of a revision table are not amounts.
+    const IGNORED: [&str; 11] = [
+        "%",
+        "part ",
+        "taux",
+        "commentaire",
+        "observation",
+        "remarque",
+        "ecart",
+        "variation",
+        "evolution",
+        "difference",
+        "delta",
+    ];
+    const NEW: [&str; 7] = [
+        "apres",
+        "modifi",
+        "nouveau",
+        "revis",
+        "definitif",
+        "rectifi",
+        "corrig",
+    ];
+    const AMOUNT: [&str; 10] = [
+        "montant",
+        "credit",
+        "dotation",
+        "enveloppe",
+        "subvention",
+        "allocation",
+        "somme",
+        "€",
+        "euro",
+        "financement",
+    ];
+    const PREVIOUS: [&str; 4] = ["avant", "initial", "ancien", "precedent"];
+    const REGION: [&str; 4] = ["region", "ars", "territoire", "agence"];
+    const BENEFICIARY: [&str; 8] = [
+        "organisme",
+        "beneficiaire",
+        "porteur",
+        "gestionnaire",
+        "structure",
+        "etablissement",
+        "raison sociale",
+        "projet",
+    ];
+    const IDENTIFIER: [&str; 3] = ["finess", "siren", "siret"];
+    let has = |t: &str, words: &[&str]| words.iter().any(|w| t.contains(w));
+    let kept: Vec<usize> = (0..texts.len())
+        .filter(|&i| !has(&texts[i], &IGNORED))
+        .collect();
+    // "Région | 2023 | 2024": a column named by the envelope's exercise holds its amounts.
+    let year = exercise.to_string();
+    let amounts: Vec<usize> = kept
+        .iter()
+        .copied()
+        .filter(|&i| {
+            (has(&texts[i], &AMOUNT) || texts[i].contains(&year)) && !has(&texts[i], &IDENTIFIER)
+        })
+        .collect();
+    let of_exercise = amounts.iter().copied().find(|&i| texts[i].contains(&year));
+    let previous = amounts.iter().copied().find(|&i| has(&texts[i], &PREVIOUS));
+    let amount = if breakdown == Breakdown::Revision {
+        amounts
+            .iter()
+            .copied()
+            .find(|&i| Some(i) != previous && has(&texts[i], &NEW))
+            .or_else(|| amounts.iter().copied().rev().find(|&i| Some(i) != previous))?
+    } else {
+        of_exercise.or_else(|| amounts.last().copied())?
+    };
+    let find = |words: &[&str]| {
+        kept.iter()
+            .copied()
+            .find(|&i| i != amount && Some(i) != previous && has(&texts[i], words))
+    };
+    // A "Code région" column beside the region's name: the name is the label (codes are
+    // the first thing mistyped, and the name is what a reader checks).
+    let region = kept
+        .iter()
+        .copied()
+        .find(|&i| {
+            i != amount
+                && Some(i) != previous
+                && has(&texts[i], &REGION)
+                && !texts[i].contains("code")
+        })
+        .or_else(|| find(&REGION));
+    let identifier = find(&IDENTIFIER);
+    let first_text = kept
+        .iter()
+        .copied()
+        .find(|&i| i != amount && Some(i) != previous && Some(i) != identifier);
+    let label = match breakdown {
+        Breakdown::Region | Breakdown::Revision => region.or(first_text)?,
+        Breakdown::Beneficiary => find(&BENEFICIARY).or(first_text)?,
+        Breakdown::BudgetLine => first_text?,
+    };
+    Some(Columns {
+        count: texts.len(),
+        label,
+        region: region.filter(|&r| r != label),
+        amount,
+        previous: if breakdown == Breakdown::Revision {
+            previous
+        } else {
+            None
+        },
+        identifier,
+        scale: scale_in(&texts[amount]).or_else(|| texts.iter().find_map(|t| scale_in(t))),
+    })
+}
+
+/// A number standing alone at the end of a line ("Bretagne    2 636 303"), for tables
+/// whose header or description gives the unit.
+pub(super) fn trailing_number(chars: &[char]) -> Option<(usize, usize, Decimal)> {
+    let mut end = chars.len();
+    while end > 0 && (chars[end - 1].is_whitespace() || chars[end - 1] == '|') {
+        end -= 1;
+    }
+    if end == 0 || !chars[end - 1].is_ascii_digit() {
+        return None;
+    }
+    let mut start = end;
+    while start > 0
+        && (chars[start - 1].is_ascii_digit()
+            || matches!(chars[start - 1], ' ' | '\u{a0}' | '\u{202f}' | '.' | ','))
+    {
+        start -= 1;
+    }
+    // The longest tail that parses as one French number wins: "84  8 348 102" is the code
+    // then the amount, and "84 8 348 102" does not group as one number.
+    (start..end)
+        .filter(|&s| chars[s].is_ascii_digit() && (s == 0 || !chars[s - 1].is_alphanumeric()))
+        .find_map(|s| {
+            let text: String = chars[s..end].iter().collect();
+            parse_number(&text).ok().map(|n| (s, end, n))
+        })
+}
+
+/// Every number written alone in a line, French-grouped ("38 498 000", "1.234.567,89").
+pub(super) fn bare_numbers(chars: &[char]) -> Vec<(usize, usize, Decimal)> {
+    number_runs(chars)
+        .into_iter()
+        .filter_map(|(start, run_end)| {
+            let mut end = run_end;
+            while end > start && !chars[end - 1].is_ascii_digit() {
+                end -= 1;
+            }
+            let text: String = chars[start..end].iter().collect();
+            parse_number(&text).ok().map(|n| (start, end, n))
+        })
+        .collect()
+}
+
+/// A bare number in a column or table of known scale: exact in euros, rounded to its last
+/// digit when the table counts in thousands or millions.
+pub(super) fn scaled_amount(number: Decimal, scale: Decimal) -> Amount {
+    if scale == Decimal::ONE {
+        return Amount {
+            value: number.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero),
+            precision: Precision::Exact,
+            qualifier: Qualifier::Equal,
+        };
+    }
+    Amount {
+        value: (number * scale)
+            .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+            .normalize(),
+        precision: Precision::Rounded {
+            unit: scale / Decimal::from(10u64.pow(number.scale().min(18))),
+        },
+        qualifier: Qualifier::Equal,
+    }
+}
+
+pub(super) fn match_of(chars: &[char], start: usize, end: usize, amount: Amount) -> AmountMatch {
+    AmountMatch {
+        start,
+        end,
+        raw: chars[start..end].iter().collect(),
+        amount,
+    }
+}
+
+/// Lines after the anchor: bullets, table rows, "Label : amount" lines. Header rows before
+/// the first item give the columns and the unit; a "Total" line gives the total row and
+/// ends the list; "Sous-total" lines are skipped.
+pub(super) fn read_lines(
+    doc: &Doc<'_>,
+    anchor_line: usize,
+    bounds: ListBounds,
+    spec: &EnvelopeSpec,
+    extraction: &mut Extraction,
+) -> Result<(), Error> {
+    let anchor_text: String = doc.lines[anchor_line].iter().collect();
+    let mut scale = spec
+        .unit
+        .map(Unit::scale)
+        .or_else(|| scale_in(&folded_string(&anchor_text)))
+        .or_else(|| stated_unit_near(doc, bounds));
+    let mut columns: Option<Columns> = None;
+    let mut style: Option<ListStyle> = None;
+    let mut subtotal = Subtotal::default();
+    let last = match bounds.until {
+        Some((ul, _)) => ul.min(doc.lines.len().saturating_sub(1)),
+        None => doc.lines.len().saturating_sub(1),
+    };
+    let end_of = |l: usize| match bounds.until {
+        Some((ul, uc)) if ul == l => uc,
+        _ => doc.lines[l].len(),
+    };
+    let mut l = bounds.first;
+    while l <= last && l < doc.lines.len() {
+        let end = end_of(l);
+        let line = &doc.lines[l][..end];
+        let this = l;
+        l += 1;
+        let Some(first) = line.iter().position(|c| !c.is_whitespace()) else {
+            // A blank line ends a plain list or table, unless the next line is one of its
+            // rows (bullets may be spaced out; they end on a line without a bullet).
+            if style == Some(ListStyle::Plain)
+                && bounds.until.is_none()
+                && !next_row_has_figure(doc, l, last, columns.as_ref(), scale)
+            {
+                break;
+            }
+            continue;
+        };
+        let bullet = bullet_body(line);
+        if style == Some(ListStyle::Bullets) && bullet.is_none() {
+            // "soit un total de 38 498 000 euros." closing a list of bullets.
+            let text: String = line[first..].iter().collect();
+            let lead = folded_string(&text);
+            let label: String = lead.chars().take_while(|c| !c.is_ascii_digit()).collect();
+            let found = find_amounts(&text);
+            if total_kind(label.trim_end_matches(|c: char| !c.is_alphanumeric()))
+                == Some(TotalKind::Grand)
+                && let Some(m) = found.last()
+            {
+                let piece = Piece::of_line(doc, this, first, end);
+                extraction.total_row = Some(StatedAmount {
+                    amount: m.amount,
+                    raw: m.raw.clone(),
+                    location: doc.loc(&piece, m.start, m.end),
+                });
+            }
+            if bounds.until.is_some() {
+                continue;
+            }
+            break;
+        }
+        // A bullet wrapped over several lines: the next lines belong to it while they are
+        // indented, or while it has not ended with ";" or "." and they start in lower case.
+        let mut parts = vec![Piece::of_line(doc, this, bullet.unwrap_or(first), end)];
+        if bullet.is_some() {
+            while l <= last && l < doc.lines.len() && is_continuation(doc, &parts, l) {
+                let next_end = end_of(l);
+                let indent = doc.lines[l]
+                    .iter()
+                    .take_while(|c| c.is_whitespace())
+                    .count();
+                parts.push(Piece::of_line(doc, l, indent, next_end));
+                l += 1;
+            }
+        }
+        let piece = Piece::join(parts);
+        let chars = &piece.chars;
+        let text = piece.text();
+        let folded = folded_string(&text);
+        let lead = folded.trim_start_matches(|c: char| !c.is_alphanumeric());
+        let label_words: String = lead.chars().take_while(|c| !c.is_ascii_digit()).collect();
+        let label_words = label_words.trim_end_matches(|c: char| !c.is_alphanumeric());
+        // Rules of a table ("|---|---|") are not items.
+        if lead.is_empty() {
+            continue;
+        }
+        let total = total_kind(label_words);
+        let row_cells = cells(
+            &doc.lines[this],
+            piece.origin.first().map_or(first, |o| o.1),
+            end,
+        );
+        if let Some(cols) = columns.as_ref().filter(|c| c.count == row_cells.len()) {
+            let item = table_item(doc, this, &row_cells, cols, scale, spec)?;
+            if let Some(id) = &item.identifier {
+                extraction
+                    .notes
+                    .extend(crate::extract::identifier_note(&id.text, &id.location));
+            }
+            match total {
+                Some(TotalKind::Grand) => {
+                    extraction.total_row = Some(item.amount);
+                    if bounds.until.is_none() {
+                        break;
+                    }
+                }
+                Some(TotalKind::Sub) => subtotal.check(&item.amount, extraction),
+                None => {
+                    style.get_or_insert(ListStyle::Plain);
+                    subtotal.add(item.amount.amount.value);
+                    extraction.items.push(item);
+                }
+            }
+            continue;
+        }
+        let mut matches = find_amounts(&text);
+        // A header row may hold numbers ("Région | 2023 | 2024"): it is read as one before
+        // any figure is looked for.
+        if style.is_none() && matches.is_empty() && row_cells.len() >= 2 {
+            let texts: Vec<String> = row_cells
+                .iter()
+                .map(|&(s, e)| folded_string(&doc.lines[this][s..e].iter().collect::<String>()))
+                .collect();
+            if let Some(found) = header_columns(&texts, spec.breakdown, spec.exercise) {
+                scale = scale.or(found.scale);
+                columns = Some(found);
+                continue;
+            }
+        }
+        if matches.is_empty()
+            && let Some((s, e, n)) = trailing_number(chars)
+        {
+            match scale.or(columns.as_ref().and_then(|c| c.scale)) {
+                Some(scale) => matches.push(match_of(chars, s, e, scaled_amount(n, scale))),
+                // A bare number where figures are expected, and nothing says in what unit.
+                None if bullet.is_some() || style.is_some() => {
+                    return Err(Error::extraction(
+                        doc.loc(&piece, s, e),
+                        format!(
+                            "figure without a unit in envelope '{}': \"{}\"; write the unit in the description (unit = \"€\", \"k€\" or \"M€\")",
+                            spec.id,
+                            text.trim()
+                        ),
+                    ));
+                }
+                None => {}
+            }
+        }
+        if matches.is_empty() {
+            if let Some(span) = malformed_figure(chars, &matches) {
+                return Err(malformed_error(doc, &piece, span, spec));
+            }
+            // A bullet without a figure inside a list of figures is an item that lost its
+            // amount, not the end of the list nor a heading.
+            if bullet.is_some() && bounds.until.is_none() && later_bullet_has_figure(doc, l) {
+                return Err(Error::extraction(
+                    doc.loc(&piece, 0, chars.len()),
+                    format!(
+                        "bullet without a figure in the list of envelope '{}': \"{}\" (set `until` to end the list before it)",
+                        spec.id,
+                        text.trim()
+                    ),
+                ));
+            }
+            if style.is_none() {
+                // A heading or header row before the first item.
+                if row_cells.len() >= 2 || bounds.table {
+                    let texts: Vec<String> = row_cells
+                        .iter()
+                        .map(|&(s, e)| {
+                            folded_string(&doc.lines[this][s..e].iter().collect::<String>())
+                        })
+                        .collect();
+                    columns = header_columns(&texts, spec.breakdown, spec.exercise).or(columns);
+                }
+                scale = scale.or_else(|| scale_in(&folded));
+                continue;
+            }
+            // A group heading inside a table ("Métropole", "Outre-mer"): short, and followed
+            // by a row with a figure.
+            let heading = style == Some(ListStyle::Plain)
+                && text.trim().chars().count() <= 60
+                && !text.trim_end().ends_with('.')
+                && next_row_has_figure(doc, l, last, columns.as_ref(), scale);
+            if bounds.until.is_some() || heading {
+                continue;
+            }
+            break;
+        }
+        if let Some(kind) = total {
+            let m = &matches[matches.len() - 1];
+            let stated = StatedAmount {
+                amount: m.amount,
+                raw: m.raw.clone(),
+                location: doc.loc(&piece, m.start, m.end),
+            };
+            match kind {
+                TotalKind::Grand => {
+                    extraction.total_row = Some(stated);
+                    if bounds.until.is_none() {
+                        break;
+                    }
+                }
+                TotalKind::Sub => subtotal.check(&stated, extraction),
+            }
+            continue;
+        }
+        style.get_or_insert(if bullet.is_some() {
+            ListStyle::Bullets
+        } else {
+            ListStyle::Plain
+        });
+        let before = extraction.items.len();
+        read_figures(doc, &piece, matches, spec, false, extraction)?;
+        for item in &extraction.items[before..] {
+            subtotal.add(item.amount.amount.value);
+        }
+    }
+    Ok(())
+}
+
+/// Whether the next non-blank line from `from` (up to `last`) is a row with a figure: a
+/// table row of the known columns, a figure with its unit, or a bare number of known scale.
+pub(super) fn next_row_has_figure(
+    doc: &Doc<'_>,
+    from: usize,
+    last: usize,
+    columns: Option<&Columns>,
+    scale: Option<Decimal>,
+) -> bool {
+    let Some(l) = (from..=last.min(doc.lines.len().saturating_sub(1)))
+        .find(|&l| doc.lines[l].iter().any(|c| !c.is_whitespace()))
+    else {
+        return false;
+    };
+    let line = &doc.lines[l];
+    if let Some(columns) = columns {
+        return cells(line, 0, line.len()).len() == columns.count;
+    }
+    let text: String = line.iter().collect();
+    // A sentence of prose ("Une réserve de 500 000 € est conservée par la CNSA…") is not a
+    // row, even with a figure in it.
+    let prose = text.trim_end().ends_with('.') && text.split_whitespace().count() > 8;
+    !prose
+        && (!find_amounts(&text).is_empty() || (scale.is_some() && trailing_number(line).is_some()))
+}
+
+/// Whether line `l` goes on with the bullet in `parts` (a line wrapped by a PDF export).
+pub(super) fn is_continuation(doc: &Doc<'_>, parts: &[Piece], l: usize) -> bool {
+    let line = &doc.lines[l];
+    let Some(first) = line.iter().position(|c| !c.is_whitespace()) else {
+        return false;
+    };
+    if bullet_body(line).is_some() {
+        return false;
+    }
+    let indented = first > 0;
+    let previous_end = parts
+        .last()
+        .and_then(|p| p.chars.iter().rev().find(|c| !c.is_whitespace()).copied());
+    let open = !matches!(previous_end, Some(';' | '.' | '!' | '?'));
+    let starts_low = line[first].is_lowercase() || matches!(line[first], '(' | ',');
+    indented || (open && starts_low)
+}
+
+/// Whether a "Total …" line closes the table or a part of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum TotalKind {
+    Grand,
+    Sub,
+}
+
+/// "Total", "TOTAL GÉNÉRAL", "Total national", "France entière", "Ensemble" close the
+/// table; "Total Métropole", "Total Outre-mer", "Sous-total …" close a part of it.
+pub(super) fn total_kind(label: &str) -> Option<TotalKind> {
+    const GRAND: [&str; 12] = [
+        "general",
+        "national",
+        "france",
+        "france entiere",
+        "des credits",
+        "de l'enveloppe",
+        "global",
+        "generale",
+        "ensemble",
+        "toutes regions",
+        "toutes regions confondues",
+        "national et regional",
+    ];
+    let label = label.trim();
+    if label.starts_with("sous-total") || label.starts_with("sous total") {
+        return Some(TotalKind::Sub);
+    }
+    // "soit un total de …", "Soit, au total, …", "Ensemble des régions – …", "Au total : …"
+    let closing = (label.starts_with("soit") && label.contains("total"))
+        || label.starts_with("au total")
+        || label.starts_with("ensemble des")
+        || label.starts_with("total des");
+    if closing {
+        return Some(TotalKind::Grand);
+    }
+    if [
+        "ensemble",
+        "france entiere",
+        "montant total",
+        "total general",
+    ]
+    .contains(&label)
+    {
+        return Some(TotalKind::Grand);
+    }
+    let rest = label.strip_prefix("total")?;
+    if !rest.is_empty() && !rest.starts_with([' ', ':', '-']) {
+        return None;
+    }
+    let rest = rest.trim_matches(|c: char| !c.is_alphanumeric());
+    if rest.is_empty() || GRAND.contains(&rest) {
+        Some(TotalKind::Grand)
+    } else {
+        Some(TotalKind::Sub)
+    }
+}
+
+/// Sums the lines since the last sub-total, to check the next one.
+#[derive(Debug, Default)]
+pub(super) struct Subtotal {
+    running: Decimal,
+}
+
+impl Subtotal {
+    fn add(&mut self, value: Decimal) {
+        self.running += value;
+    }
+
+    fn check(&mut self, stated: &StatedAmount, extraction: &mut Extraction) {
+        if !stated.amount.admits(self.running, Decimal::ZERO) {
+            extraction.notes.push(Note {
+                rule: "sheet.subtotal_mismatch".to_string(),
+                severity: Severity::Error,
+                message: format!(
+                    "sub-total {} (\"{}\") but its lines sum to {}: difference {}",
+                    stated.amount.value,
+                    stated.raw,
+                    self.running,
+                    self.running - stated.amount.value
+                ),
+                location: stated.location.clone(),
+            });
+        }
+        self.running = Decimal::ZERO;
+    }
+}
+
+/// A unit stated in a note near the list ("Montants en millions d'euros", "(en k€)"): only
+/// the explicit "en …" forms, never a figure of the prose.
+pub(super) fn stated_unit_near(doc: &Doc<'_>, bounds: ListBounds) -> Option<Decimal> {
+    const THOUSANDS: [&str; 4] = [
+        "en k€",
+        "en keur",
+        "en milliers d'euros",
+        "en millier d'euros",
+    ];
+    const MILLIONS: [&str; 4] = [
+        "en m€",
+        "en meur",
+        "en millions d'euros",
+        "en million d'euros",
+    ];
+    let last = match bounds.until {
+        Some((ul, _)) => ul,
+        None => (bounds.first + 80).min(doc.lines.len().saturating_sub(1)),
+    };
+    (bounds.first..=last.min(doc.lines.len().saturating_sub(1))).find_map(|l| {
+        let text: String = doc.lines[l].iter().collect();
+        if !find_amounts(&text).is_empty() {
+            return None;
+        }
+        let folded = folded_string(&text);
+        if THOUSANDS.iter().any(|w| folded.contains(w)) {
+            Some(Decimal::ONE_THOUSAND)
+        } else if MILLIONS.iter().any(|w| folded.contains(w)) {
+            Some(Decimal::from(1_000_000))
+        } else {
+            None
+        }
+    })
+}
+
+/// Whether a bullet with a figure follows in the same run of bullets.
+pub(super) fn later_bullet_has_figure(doc: &Doc<'_>, from: usize) -> bool {
+    for line in &doc.lines[from.min(doc.lines.len())..] {
+        if line.iter().all(|c| c.is_whitespace()) {
+            continue;
+        }
+        let Some(body) = bullet_body(line) else {
+            return false;
+        };
+        let text: String = line[body..].iter().collect();
+        if !find_amounts(&text).is_empty() {
+            return true;
+        }
+    }
+    false
+}
+
+/// One row of a text table with a header.
+pub(super) fn table_item(
+    doc: &Doc<'_>,
+    line: usize,
+    row: &[(usize, usize)],
+    cols: &Columns,
+    scale: Option<Decimal>,
+    spec: &EnvelopeSpec,
+) -> Result<RawItem, Error> {
+    let at = |i: usize| doc.located(line, row[i].0, row[i].1);
+    let amount_in = |i: usize| -> Result<StatedAmount, Error> {
+        let cell = at(i);
+        let amount = match parse_amount(&cell.text) {
+            Ok(a) => a,
+            Err(_) => {
+                let number =
+                    parse_number(cell.text.trim_end_matches(['€', ' ']).trim()).map_err(|e| {
+                        Error::extraction(
+                            &cell.location,
+                            format!("amount of envelope '{}' in column {}: {e}", spec.id, i + 1),
+                        )
+                    })?;
+                scaled_amount(number, cols.scale.or(scale).unwrap_or(Decimal::ONE))
+            }
+        };
+        Ok(StatedAmount {
+            amount,
+            raw: cell.text,
+            location: cell.location,
+        })
+    };
+    // Identifiers are kept as their 9 characters: "690 793 310" is 690793310.
+    let identifier = cols.identifier.map(at).map(|mut id| {
+        id.text.retain(|c| c.is_ascii_alphanumeric());
+        id
+    });
+    Ok(RawItem {
+        label: at(cols.label),
+        region_hint: cols.region.map(at),
+        identifier,
+        amount: amount_in(cols.amount)?,
+        previous: cols.previous.map(amount_in).transpose()?,
+    })
+}
