@@ -1488,3 +1488,23 @@ fn region_codes_alone_label_a_regional_table() {
         .collect();
     assert_eq!(labels, ["1", "84", "6"]);
 }
+
+/// A summary first: the "Total" row stands above the header; it is still the table's total.
+#[test]
+fn a_total_row_above_the_header_is_the_total_row() {
+    let bytes = xlsx(&[sheet(
+        "Annexe",
+        vec![
+            vec![t("Total"), n(600_000.0)],
+            vec![e(), e()],
+            vec![t("Région"), t("Montant (€)")],
+            vec![t("Bretagne"), n(400_000.0)],
+            vec![t("Corse"), n(100_000.0)],
+        ],
+    )]);
+    let extraction = extract("summary.xlsx", &bytes, &spec("region", "")).expect("a table");
+    assert_eq!(extraction.items.len(), 2);
+    let total = extraction.total_row.expect("the total above the header");
+    assert_eq!(total.amount.value, eur(600_000));
+    assert_eq!(total.location.cell(), Some("B1"));
+}

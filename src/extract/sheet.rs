@@ -103,6 +103,9 @@ pub fn extract_sheet(
         layout.previous = layout.previous.map(|(col, _)| (col, scale));
     }
     let mut extraction = read_rows(source_name, &grid, bounds, &layout)?;
+    if extraction.total_row.is_none() {
+        extraction.total_row = total_above_header(source_name, &grid, bounds, &layout)?;
+    }
     extraction.declared_total = match &spec.declared_total {
         Some(text) => Some(declared_total(source_name, &grid, text, declared_fallback)?),
         None => None,
@@ -1226,6 +1229,9 @@ fn total_kind(label: &str) -> Option<TotalKind> {
         ["sous", "total", ..] | ["sous", "totaux", ..] | ["soustotal", ..] => {
             Some(TotalKind::Subtotal)
         }
+        ["ensemble", ..] | ["france", "entiere", ..] | ["montant", "total", ..] => {
+            Some(TotalKind::Total)
+        }
         ["total" | "totaux", rest @ ..] => {
             let rest = rest.join(" ");
             let whole_table = [
@@ -1415,6 +1421,25 @@ fn read_amount(
         },
         note,
     }))
+}
+
+/// A summary first: a "Total" row above the header, its amount in the amount column.
+fn total_above_header(
+    source: &str,
+    grid: &Grid,
+    bounds: Bounds,
+    layout: &Layout,
+) -> Result<Option<StatedAmount>, Error> {
+    for row in bounds.first_row..layout.header_rows.0 {
+        let is_total =
+            first_text(grid, bounds, row).is_some_and(|t| total_kind(&t) == Some(TotalKind::Total));
+        if is_total
+            && let Some(read) = read_amount(source, grid, row, layout.amount, layout.amount_scale)?
+        {
+            return Ok(Some(read.stated));
+        }
+    }
+    Ok(None)
 }
 
 /// The unit a title or note cell of the sheet states explicitly ("en milliers d'euros",
