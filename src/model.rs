@@ -172,6 +172,8 @@ pub struct Note {
     pub severity: Severity,
     /// English one-liner for logs and findings.parquet.
     pub message: String,
+    /// The same in French, with amounts written the French way, for the reports.
+    pub message_fr: String,
     pub location: Location,
 }
 

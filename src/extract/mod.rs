@@ -52,6 +52,9 @@ pub(crate) fn identifier_note(identifier: &str, location: &Location) -> Option<N
         rule: "identifier.checksum".to_string(),
         severity: Severity::Warning,
         message: format!("identifier {identifier} fails its check digit (Luhn)"),
+        message_fr: format!(
+            "L'identifiant {identifier} a une clé de contrôle fausse (Luhn) : à vérifier."
+        ),
         location: location.clone(),
     })
 }

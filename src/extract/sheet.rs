@@ -11,7 +11,7 @@
 //! a "Source : …" note below, amounts as numbers or as French text, scaled by the header
 //! ("en k€", "en M€").
 
-use crate::amount::{Amount, Precision, Qualifier, parse_amount, parse_number};
+use crate::amount::{Amount, Precision, Qualifier, format_eur, parse_amount, parse_number};
 use crate::error::Error;
 use crate::extract::Extraction;
 use crate::model::{Located, Location, Note, RawItem, Severity, StatedAmount};
@@ -1386,6 +1386,10 @@ fn read_amount(
             rule: "sheet.float_noise".to_string(),
             severity: Severity::Warning,
             message: format!("the cell holds {scaled} €, beyond the cent; read as {rounded} €"),
+            message_fr: format!(
+                "La cellule contient {scaled} €, au-delà du centime ; lu {}.",
+                format_eur(rounded)
+            ),
             location: location.clone(),
         })
     } else if !from_float && !dropped.is_zero() {
@@ -1395,6 +1399,10 @@ fn read_amount(
             rule: "sheet.float_noise".to_string(),
             severity: Severity::Warning,
             message: format!("'{raw}' is {scaled} €, beyond the cent; read as {rounded} €"),
+            message_fr: format!(
+                "« {raw} » vaut {scaled} €, au-delà du centime ; lu {}.",
+                format_eur(rounded)
+            ),
             location: location.clone(),
         })
     } else {
@@ -1635,8 +1643,15 @@ fn read_rows(
                                 severity: Severity::Error,
                                 message: format!(
                                     "sub-total '{}' states {stated} € but the {rows_since_subtotal} row(s) above it sum to {since_subtotal} € (difference {} €)",
-                                    first.unwrap_or_default(),
+                                    first.clone().unwrap_or_default(),
                                     stated - since_subtotal
+                                ),
+                                message_fr: format!(
+                                    "Le sous-total « {} » indique {} mais les {rows_since_subtotal} ligne(s) au-dessus totalisent {} : écart {}.",
+                                    first.unwrap_or_default(),
+                                    format_eur(stated),
+                                    format_eur(since_subtotal),
+                                    format_eur(stated - since_subtotal)
                                 ),
                                 location: read.stated.location,
                             });
@@ -1693,6 +1708,11 @@ fn read_rows(
                             severity: Severity::Info,
                             message: format!(
                                 "empty region cell: '{}' carried down from {} (a merged cell this format does not report)",
+                                above.text,
+                                above.location
+                            ),
+                            message_fr: format!(
+                                "Cellule de région vide : « {} » reportée depuis {} (cellule fusionnée que ce format ne signale pas).",
                                 above.text,
                                 above.location
                             ),

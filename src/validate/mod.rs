@@ -400,14 +400,7 @@ fn note_findings(s: &Statement, out: &mut Vec<Finding>) {
             &s.publication_id,
             note.location.to_string(),
         )
-        .messages(
-            note.message.clone(),
-            format!(
-                "{} ({})",
-                rule_info(rule).map_or("Remarque d'extraction", |i| i.fr),
-                note.message
-            ),
-        )
+        .messages(note.message.clone(), note.message_fr.clone())
         .at(&note.location)
         .build();
         f.severity = note.severity;

@@ -197,6 +197,10 @@ pub(super) fn read_figures(
                 "\"{}\" details the figure before it (\"dont\"): not counted as a line",
                 d.raw
             ),
+            message_fr: format!(
+                "« {} » détaille le montant qui le précède (« dont ») : il n'est pas compté comme une ligne.",
+                d.raw
+            ),
             location: doc.loc(piece, d.start, d.end),
         });
     }

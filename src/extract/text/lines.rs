@@ -635,6 +635,13 @@ impl Subtotal {
                     self.running,
                     self.running - stated.amount.value
                 ),
+                message_fr: format!(
+                    "Le sous-total « {} » ({}) ne correspond pas à ses lignes, qui totalisent {} : écart {}.",
+                    stated.raw,
+                    format_eur(stated.amount.value),
+                    format_eur(self.running),
+                    format_eur(self.running - stated.amount.value)
+                ),
                 location: stated.location.clone(),
             });
         }

@@ -12,10 +12,10 @@
 //! (";" before "," before " et "), so that a label may hold commas or "et" as long as a
 //! stronger separator ends it, and labels may stand before or after their figure.
 
-use crate::amount::number_word;
 use crate::amount::{
     Amount, AmountMatch, Precision, Qualifier, find_amounts, parse_amount, parse_number,
 };
+use crate::amount::{format_eur, number_word};
 use crate::error::Error;
 use crate::extract::Extraction;
 use crate::model::{Claim, ClaimKind, Located, Location, Note, RawItem, Severity, StatedAmount};
@@ -177,6 +177,10 @@ pub fn extract_text(
                 "no figure after the anchor of envelope '{}': check `anchor`, `until` and `items`",
                 spec.id
             ),
+            message_fr: format!(
+                "Aucun montant n'a été lu après l'ancre de l'enveloppe « {} » : vérifier `anchor`, `until` et `items` dans la description.",
+                spec.id
+            ),
             location: doc.location(line, col.saturating_sub(1), col),
         });
     }
@@ -283,6 +287,10 @@ fn locate_declared(
         severity: Severity::Warning,
         message: format!(
             "declared_total \"{declared}\" of envelope '{}' is not in {}: taken from the description",
+            spec.id, doc.file
+        ),
+        message_fr: format!(
+            "Le total déclaré « {declared} » de l'enveloppe « {} » ne figure pas dans {} : il est pris dans la description.",
             spec.id, doc.file
         ),
         location: location.clone(),
