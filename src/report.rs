@@ -218,6 +218,26 @@ fn kind_fr(kind: &str) -> &'static str {
     }
 }
 
+fn breakdown_fr(breakdown: &str) -> &'static str {
+    match breakdown {
+        "region" => "par région",
+        "beneficiary" => "par bénéficiaire",
+        "budget-line" => "par ligne budgétaire",
+        "revision" => "révision (avant / après)",
+        _ => "?",
+    }
+}
+
+fn publication_kind_fr(kind: &str) -> &'static str {
+    match kind {
+        "bo-decision" => "décision (BO)",
+        "bo-instruction" => "instruction (BO)",
+        "annex-table" => "annexe (tableau)",
+        "press-extract" => "article de presse",
+        _ => "?",
+    }
+}
+
 fn role_fr(role: &str) -> &'static str {
     match role {
         "component" => "composante",
@@ -377,7 +397,7 @@ pub fn to_markdown(r: &Report) -> String {
             p.id,
             cell(&p.title),
             cell(&p.issuer),
-            p.kind,
+            publication_kind_fr(&p.kind),
             p.published_on,
             p.source_file
         );
@@ -394,7 +414,7 @@ pub fn to_markdown(r: &Report) -> String {
             e.exercise,
             e.phase,
             e.channel,
-            e.breakdown,
+            breakdown_fr(&e.breakdown),
             e.parent
                 .as_ref()
                 .map(|p| format!(" · partie de `{p}`"))
