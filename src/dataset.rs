@@ -100,7 +100,7 @@ pub struct EnvelopeRow {
     // --- additive columns ---
     pub programme: String,
     pub parent_envelope_id: Option<String>,
-    /// primary | restatement
+    /// primary | revision (amends the primary; its new amounts count) | restatement
     pub role: String,
     /// exact | rounded | lower_bound | upper_bound | approximate (of the declared total)
     pub declared_kind: Option<String>,

@@ -240,7 +240,8 @@ pub fn normalise(
                         }
                     }
                 };
-                (region, Some(item.label.text.trim().to_string()))
+                let name = item.label.text.trim();
+                (region, (!name.is_empty()).then(|| name.to_string()))
             }
             Breakdown::BudgetLine => (
                 item.region_hint
@@ -302,9 +303,13 @@ pub fn rank_statements(statements: &mut [Statement]) {
     ids.sort();
     ids.dedup();
     for id in ids {
+        // Exact figures first (a table to the euro beats the same table in k€), then the
+        // most authoritative kind of text.
         let rank = |s: &Statement| {
             let exact = s.current().filter(|f| f.amount.kind() == "exact").count();
+            let rounded = s.current().any(|f| f.amount.kind() != "exact");
             (
+                rounded,
                 s.publication_kind.authority_rank(),
                 std::cmp::Reverse(exact),
                 s.published_on.clone(),
@@ -346,13 +351,18 @@ pub fn rank_statements(statements: &mut [Statement]) {
                     .map(|(i, _)| i)
             });
         let base = full.map(|i| statements[i].publication_id.clone());
+        let base_date = full.map(|i| statements[i].published_on.clone());
         for (i, statement) in statements.iter_mut().enumerate() {
             if statement.spec.id != id {
                 continue;
             }
             statement.primary = Some(i) == best;
-            // A later revision of the reference amends it: its new amounts count.
-            if !statement.primary && is_revision(statement) && base.is_some() {
+            // A later revision of the reference amends it: its new amounts count. An older
+            // one is already in the reference (a consolidated annex): checked, not counted.
+            let later = base_date
+                .as_deref()
+                .is_some_and(|d| statement.published_on.as_str() >= d);
+            if !statement.primary && is_revision(statement) && base.is_some() && later {
                 statement.amends.clone_from(&base);
                 continue;
             }

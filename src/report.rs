@@ -79,6 +79,8 @@ pub struct EnvelopeEntry {
 pub struct StatementEntry {
     pub publication_id: String,
     pub primary: bool,
+    /// For a revision of the reference: the reference's publication.
+    pub amends: Option<String>,
     pub declared_as: Option<String>,
     pub declared_location: Option<Location>,
     pub reconciliation: Option<Reconciliation>,
@@ -116,6 +118,7 @@ pub fn build(
                     .map(|s| StatementEntry {
                         publication_id: s.publication_id.clone(),
                         primary: s.primary,
+                        amends: s.amends.clone(),
                         declared_as: s.declared().map(|d| d.raw.clone()),
                         declared_location: s.declared().map(|d| d.location.clone()),
                         reconciliation: validation
@@ -423,6 +426,8 @@ pub fn to_markdown(r: &Report) -> String {
         for st in &e.statements {
             let role = if st.primary {
                 "référence"
+            } else if st.amends.is_some() {
+                "révision de la référence : ses nouveaux montants comptent"
             } else {
                 "reprise, contrôlée contre la référence"
             };
@@ -432,14 +437,22 @@ pub fn to_markdown(r: &Report) -> String {
                     (Some(raw), Some(v)) => format!("« {raw} » = {}", format_eur(v)),
                     _ => "aucun".to_string(),
                 };
-                let _ = writeln!(
-                    out,
-                    "Total annoncé : {declared} · somme calculée : {} ({} composante(s)) · écart : {} · tolérance : {}\n",
-                    format_eur(rec.computed_total),
-                    rec.components,
-                    rec.difference.map_or_else(|| "—".to_string(), signed_eur),
-                    opt_eur(rec.tolerance)
-                );
+                if rec.components == 0 {
+                    // A statement that gives a total and quotes figures, but no list of its own.
+                    let _ = writeln!(
+                        out,
+                        "Total annoncé : {declared} · pas de liste de composantes propre\n"
+                    );
+                } else {
+                    let _ = writeln!(
+                        out,
+                        "Total annoncé : {declared} · somme calculée : {} ({} composante(s)) · écart : {} · tolérance : {}\n",
+                        format_eur(rec.computed_total),
+                        rec.components,
+                        rec.difference.map_or_else(|| "—".to_string(), signed_eur),
+                        opt_eur(rec.tolerance)
+                    );
+                }
                 for c in &rec.children {
                     let _ = writeln!(
                         out,

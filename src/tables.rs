@@ -153,7 +153,14 @@ pub fn build(
             difference_eur: rec.and_then(|r| r.difference),
             programme: meta.programme.clone(),
             parent_envelope_id: meta.parent.clone(),
-            role: if s.primary { "primary" } else { "restatement" }.to_string(),
+            role: if s.primary {
+                "primary"
+            } else if s.amends.is_some() {
+                "revision"
+            } else {
+                "restatement"
+            }
+            .to_string(),
             declared_kind: declared.map(|d| d.amount.kind().to_string()),
             tolerance_eur: rec.and_then(|r| r.tolerance),
             source_file: location

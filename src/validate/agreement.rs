@@ -124,31 +124,49 @@ pub fn check(all: &[Statement], v: &mut Validation) {
 
 fn metadata(s: &Statement, p: &Statement, v: &mut Validation) {
     let (a, b) = (&s.spec, &p.spec);
-    let mut diffs = Vec::new();
-    if a.exercise != b.exercise {
-        diffs.push(format!("exercise {} vs {}", a.exercise, b.exercise));
+    let mut en = Vec::new();
+    let mut fr = Vec::new();
+    let mut differ = |field_en: &str, field_fr: &str, x: String, y: String| {
+        if x != y {
+            en.push(format!("{field_en} '{x}' vs '{y}'"));
+            fr.push(format!("{field_fr} « {x} » contre « {y} »"));
+        }
+    };
+    differ(
+        "exercise",
+        "exercice",
+        a.exercise.to_string(),
+        b.exercise.to_string(),
+    );
+    differ("phase", "phase", a.phase.clone(), b.phase.clone());
+    differ("channel", "canal", a.channel.clone(), b.channel.clone());
+    differ(
+        "programme",
+        "programme",
+        a.programme.clone(),
+        b.programme.clone(),
+    );
+    // A revision states the same envelope as its reference, by nature in another breakdown.
+    if a.breakdown != Breakdown::Revision && b.breakdown != Breakdown::Revision {
+        differ(
+            "breakdown",
+            "ventilation",
+            a.breakdown.as_str().to_string(),
+            b.breakdown.as_str().to_string(),
+        );
     }
-    if a.phase != b.phase {
-        diffs.push(format!("phase '{}' vs '{}'", a.phase, b.phase));
-    }
-    if a.channel != b.channel {
-        diffs.push(format!("channel '{}' vs '{}'", a.channel, b.channel));
-    }
-    if a.programme != b.programme {
-        diffs.push(format!("programme '{}' vs '{}'", a.programme, b.programme));
-    }
-    if diffs.is_empty() {
+    if en.is_empty() {
         return;
     }
     let mut f = FindingBuilder::new("agreement.metadata", &a.id, &s.publication_id, "metadata")
         .messages(
-            format!("descriptions of '{}' differ: {}", a.id, diffs.join("; ")),
+            format!("descriptions of '{}' differ: {}", a.id, en.join("; ")),
             format!(
                 "Les descriptions de l'enveloppe « {} » par {} et {} diffèrent : {}.",
                 a.id,
                 s.publication_id,
                 p.publication_id,
-                diffs.join(" ; ")
+                fr.join(" ; ")
             ),
         );
     if let Some(d) = s.declared() {
