@@ -85,16 +85,6 @@ impl NameIndex {
             .sum();
         found / total
     }
-
-    /// The best-scoring name for `text` at or above the threshold.
-    pub fn best(&self, text: &str) -> Option<usize> {
-        let words: BTreeSet<String> = name_tokens(text).into_iter().collect();
-        (0..self.names.len())
-            .map(|i| (i, self.score(i, &words)))
-            .filter(|&(_, s)| s > MATCH_THRESHOLD)
-            .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
-            .map(|(i, _)| i)
-    }
 }
 
 /// More than half of a name's distinctive weight must be present for two names to be the same
@@ -259,7 +249,27 @@ fn lines(s: &Statement, p: &Statement, v: &mut Validation) {
             Breakdown::Region | Breakdown::Revision => primary
                 .iter()
                 .position(|f| f.region.is_some() && f.region == r.region),
-            Breakdown::Beneficiary => index.best(r.beneficiary.as_deref().unwrap_or(&r.raw_label)),
+            // One organisation may hold several projects (in several regions): a line is
+            // matched once, to the same region first, then to the closest amount.
+            Breakdown::Beneficiary => {
+                let words: BTreeSet<String> =
+                    name_tokens(r.beneficiary.as_deref().unwrap_or(&r.raw_label))
+                        .into_iter()
+                        .collect();
+                (0..primary.len())
+                    .filter(|i| !matched_primary.contains(i))
+                    .map(|i| (i, index.score(i, &words)))
+                    .filter(|&(_, score)| score > MATCH_THRESHOLD)
+                    .max_by(|&(i, a), &(j, b)| {
+                        let same =
+                            |k: usize| primary[k].region.is_some() && primary[k].region == r.region;
+                        let gap = |k: usize| (primary[k].amount.value - r.amount.value).abs();
+                        (same(i), std::cmp::Reverse(gap(i)))
+                            .cmp(&(same(j), std::cmp::Reverse(gap(j))))
+                            .then(a.total_cmp(&b))
+                    })
+                    .map(|(i, _)| i)
+            }
             Breakdown::BudgetLine => primary
                 .iter()
                 .position(|f| f.amount.value == r.amount.value),

@@ -230,6 +230,32 @@ fn reconcile(s: &Statement, all: &[Statement], v: &mut Validation) {
         _ => v.check("total.sum_mismatch", s, None),
     }
 
+    // A rounded declared total ("71,5 millions") must not hide a table whose exact Total
+    // row its own lines do not reach: the lines are checked against the row too.
+    if let (Some(_), Some(row)) = (&s.declared_total, &s.total_row)
+        && components > 0
+        && !s.is_partial()
+        && !row.amount.admits(computed, extra)
+    {
+        let tol = row.amount.tolerance() + extra;
+        let mut f = FindingBuilder::new("total.sum_mismatch", env, &s.publication_id, "total row")
+            .messages(
+                format!("{components} components sum to {computed}, the Total row says {}", row.amount.value),
+                format!(
+                    "Les {components} composantes totalisent {} alors que la ligne Total du tableau indique {} : écart {} (tolérance {}).",
+                    format_eur(computed),
+                    format_eur(row.amount.value),
+                    format_eur(computed - row.amount.value),
+                    format_eur(tol)
+                ),
+            )
+            .arithmetic(row.amount.value, computed, Some(tol))
+            .at(&row.location);
+        for fact in &facts {
+            f = f.at(&fact.location);
+        }
+        v.findings.push(f.build());
+    }
     if let (Some(d), Some(row)) = (&s.declared_total, &s.total_row) {
         let ok = d.amount.admits(row.amount.value, row.amount.half_unit());
         v.check("total.row_mismatch", s, Some(ok));
