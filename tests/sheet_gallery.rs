@@ -1508,3 +1508,32 @@ fn a_total_row_above_the_header_is_the_total_row() {
     assert_eq!(total.amount.value, eur(600_000));
     assert_eq!(total.location.cell(), Some("B1"));
 }
+
+/// Sub-totals by zone then "Total France entière"; a "dont" row details the row above it.
+#[test]
+fn zone_subtotals_then_grand_total_and_dont_rows() {
+    let bytes = xlsx(&[sheet(
+        "Annexe",
+        vec![
+            vec![t("Région"), t("Montant (€)")],
+            vec![t("Bretagne"), n(400_000.0)],
+            vec![t("Corse"), n(100_000.0)],
+            vec![t("Sous-total Métropole"), n(500_000.0)],
+            vec![t("Guadeloupe"), n(300_000.0)],
+            vec![t("dont Saint-Martin et Saint-Barthélemy"), n(50_000.0)],
+            vec![t("Sous-total DROM"), n(300_000.0)],
+            vec![t("Total France entière"), n(800_000.0)],
+        ],
+    )]);
+    let extraction = extract("zones.xlsx", &bytes, &spec("region", "")).expect("a table");
+    assert_eq!(
+        amounts(&extraction),
+        [eur(400_000), eur(100_000), eur(300_000)]
+    );
+    assert_eq!(
+        extraction.total_row.map(|t| t.amount.value),
+        Some(eur(800_000))
+    );
+    let rules: Vec<&str> = extraction.notes.iter().map(|n| n.rule.as_str()).collect();
+    assert_eq!(rules, ["extraction.detail"]);
+}

@@ -1251,6 +1251,12 @@ fn total_kind(label: &str) -> Option<TotalKind> {
                 "toutes regions",
                 "enveloppe",
                 "de l enveloppe",
+                "france entiere",
+                "en €",
+                "en euros",
+                "€",
+                "euros",
+                "ensemble",
             ];
             if whole_table.contains(&rest.as_str()) || rest.chars().all(|c| c.is_ascii_digit()) {
                 Some(TotalKind::Total)
@@ -1607,6 +1613,23 @@ fn read_rows(
             // The table ends at its total row (the last of consecutive ones).
             break;
         }
+        // "dont Saint-Martin et Saint-Barthélemy | 150 000" under Guadeloupe details the row
+        // above it: not another line.
+        if kind.is_none()
+            && let Some(label) = grid.merged_text(row, layout.label).0
+            && words(&label).starts_with(" dont ")
+        {
+            extraction.notes.push(Note {
+                rule: "extraction.detail".to_string(),
+                severity: Severity::Info,
+                message: format!("'{label}' details the row above it (\"dont\"): not counted as a line"),
+                message_fr: format!(
+                    "« {label} » détaille la ligne du dessus (« dont ») : elle n'est pas comptée comme une ligne."
+                ),
+                location: grid.location(source, row, layout.label),
+            });
+            continue;
+        }
         let amount_empty = grid.is_blank_cell(row, layout.amount);
         if amount_empty && kind.is_none() && first.as_deref().is_some_and(is_note) {
             break;
@@ -1632,6 +1655,14 @@ fn read_rows(
                 extraction.notes.extend(read.note);
                 match kind {
                     TotalKind::Total => {
+                        extraction.total_row = Some(read.stated);
+                        after_total = true;
+                    }
+                    // "Total France entière" after "Sous-total Métropole" and "Sous-total
+                    // DROM": no row since the last sub-total, so it totals the table.
+                    TotalKind::Subtotal
+                        if rows_since_subtotal == 0 && !extraction.items.is_empty() =>
+                    {
                         extraction.total_row = Some(read.stated);
                         after_total = true;
                     }
