@@ -1537,3 +1537,27 @@ fn zone_subtotals_then_grand_total_and_dont_rows() {
     let rules: Vec<&str> = extraction.notes.iter().map(|n| n.rule.as_str()).collect();
     assert_eq!(rules, ["extraction.detail"]);
 }
+
+/// A title merged over the table's columns, naming its subject with header words, is not
+/// the header: the real header below it is found.
+#[test]
+fn a_merged_title_with_header_words_is_not_the_header() {
+    let bytes = xlsx(&[sheet(
+        "Annexe",
+        vec![
+            vec![
+                t("Répartition des crédits ESMS numérique 2024 entre les ARS"),
+                e(),
+                e(),
+            ],
+            vec![e(), e(), e()],
+            vec![t("Région"), t("Montant (€)"), t("Part (%)")],
+            vec![t("Bretagne"), n(400_000.0), n(80.0)],
+            vec![t("Corse"), n(100_000.0), n(20.0)],
+        ],
+    )
+    .merged(vec![merge(0, 0, 0, 2)])]);
+    let extraction =
+        extract("titled.xlsx", &bytes, &spec("region", "")).expect("a table under its title");
+    assert_eq!(amounts(&extraction), [eur(400_000), eur(100_000)]);
+}

@@ -1188,6 +1188,9 @@ fn assign(
             None => match amount_candidates.as_slice() {
                 [] => return Assignment::NotATable,
                 [col] => *col,
+                // One merged cell over several columns ("Répartition des crédits … entre
+                // les ARS" above the table) is a title, not a header.
+                many if label_cell_spans(cells, label, many) => return Assignment::NotATable,
                 many => {
                     return ambiguous(many, "amount", "several columns could hold the amounts");
                 }
@@ -1435,6 +1438,13 @@ fn read_amount(
         },
         note,
     }))
+}
+
+/// Whether the label and the amount candidates are one merged cell.
+fn label_cell_spans(cells: &HeaderCells, label: u32, amounts: &[u32]) -> bool {
+    let origin = |col: &u32| cells.get(col).map(|c| c.cell);
+    let label_origin = origin(&label);
+    label_origin.is_some() && amounts.iter().all(|col| origin(col) == label_origin)
 }
 
 /// A summary first: a "Total" row above the header, its amount in the amount column.
