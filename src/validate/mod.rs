@@ -261,6 +261,7 @@ pub fn validate(statements: &[Statement]) -> Validation {
     agreement::check(statements, &mut v);
     claims::check(statements, &mut v);
     plausibility::check(statements, &mut v);
+    duplicate_envelopes(statements, &mut v);
     v.findings.sort_by(|a, b| {
         (
             b.severity,
@@ -305,6 +306,56 @@ pub fn apply_acknowledgements(
         }
     }
     unused
+}
+
+/// Two envelope ids with the same exercise, breakdown and figures are most likely one
+/// envelope whose id was mistyped in a description: its euros would count twice.
+fn duplicate_envelopes(statements: &[Statement], v: &mut Validation) {
+    let figures = |s: &Statement| {
+        let mut amounts: Vec<Decimal> = s.current().map(|f| f.amount.value).collect();
+        amounts.sort();
+        amounts
+    };
+    let references: Vec<(&Statement, Vec<Decimal>)> = statements
+        .iter()
+        .filter(|s| s.primary && s.current().next().is_some())
+        .map(|s| (s, figures(s)))
+        .collect();
+    for (k, (a, fa)) in references.iter().enumerate() {
+        for (b, fb) in &references[k + 1..] {
+            let alike = a.spec.exercise == b.spec.exercise
+                && a.spec.breakdown == b.spec.breakdown
+                && fa == fb;
+            if !alike {
+                continue;
+            }
+            let total: Decimal = fa.iter().sum();
+            let mut f = FindingBuilder::new("envelope.possible_duplicate", &b.spec.id, &b.publication_id, a.spec.id.clone())
+                .messages(
+                    format!(
+                        "envelopes '{}' ({}) and '{}' ({}) have the same exercise, breakdown and {} figures ({total}): one envelope under two ids?",
+                        a.spec.id,
+                        a.publication_id,
+                        b.spec.id,
+                        b.publication_id,
+                        fa.len()
+                    ),
+                    format!(
+                        "Les enveloppes « {} » ({}) et « {} » ({}) ont le même exercice, la même ventilation et les mêmes {} montants ({}) : une seule enveloppe décrite sous deux identifiants ? Ses euros seraient comptés deux fois ; harmoniser `id` dans les descriptions.",
+                        a.spec.id,
+                        a.publication_id,
+                        b.spec.id,
+                        b.publication_id,
+                        fa.len(),
+                        crate::amount::format_eur(total)
+                    ),
+                );
+            if let (Some(x), Some(y)) = (a.current().next(), b.current().next()) {
+                f = f.at(&x.location).at(&y.location);
+            }
+            v.findings.push(f.build());
+        }
+    }
 }
 
 fn region_findings(s: &Statement, out: &mut Vec<Finding>) {

@@ -114,6 +114,12 @@ pub const RULES: &[RuleInfo] = &[
         "Two descriptions of the same envelope differ (exercise, phase, channel or breakdown).",
     ),
     rule(
+        "envelope.possible_duplicate",
+        Warning,
+        "Deux enveloppes d'identifiants différents ont le même exercice, la même ventilation et les mêmes montants : un identifiant mal saisi ?",
+        "Two envelopes with different ids have the same exercise, breakdown and figures: a mistyped id?",
+    ),
+    rule(
         "revision.total",
         Error,
         "Une liste (avant ou après révision) ne correspond pas au total annoncé.",
