@@ -380,6 +380,44 @@ pub fn rank_statements(statements: &mut [Statement]) {
     }
 }
 
+/// The key a revision and its reference share for one line: the region, else the
+/// beneficiary's name.
+fn line_key(f: &Fact) -> Option<String> {
+    f.region
+        .map(|r| r.code().to_string())
+        .or_else(|| f.beneficiary.as_deref().map(crate::validate::name_key))
+}
+
+/// The reference's lines as they stood on `as_of`: the revisions published by then (other
+/// than `except`) applied in date order. Restatements and later revisions are checked
+/// against this state, not against lines a revision had already replaced.
+pub fn envelope_state<'a>(
+    all: &'a [Statement],
+    reference: &'a Statement,
+    as_of: &str,
+    except: &str,
+) -> Vec<&'a Fact> {
+    let mut lines: Vec<&Fact> = reference.current().collect();
+    let mut revisions: Vec<&Statement> = all
+        .iter()
+        .filter(|s| {
+            s.spec.id == reference.spec.id
+                && s.amends.is_some()
+                && s.publication_id != except
+                && s.published_on.as_str() <= as_of
+        })
+        .collect();
+    revisions.sort_by_key(|s| (s.published_on.clone(), s.publication_id.clone()));
+    for r in revisions {
+        for new in r.current() {
+            let key = line_key(new);
+            lines.retain(|old| key.is_none() || line_key(old) != key);
+            lines.push(new);
+        }
+    }
+    lines
+}
+
 /// Revisions of the reference, oldest first: each line they change stops counting (role
 /// `Amended`) and their new amount counts instead.
 fn apply_revisions(statements: &mut [Statement], base: usize) {
@@ -394,11 +432,7 @@ fn apply_revisions(statements: &mut [Statement], base: usize) {
         )
     });
     // Which statement and fact currently counts for each region (or beneficiary).
-    let key = |f: &Fact| {
-        f.region
-            .map(|r| r.code().to_string())
-            .or_else(|| f.beneficiary.as_deref().map(crate::validate::name_key))
-    };
+    let key = line_key;
     let mut holder: std::collections::BTreeMap<String, (usize, usize)> = statements[base]
         .facts
         .iter()

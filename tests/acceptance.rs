@@ -365,3 +365,28 @@ fn an_xls_annex_is_read_and_agrees_with_its_text_twin() {
         .collect();
     assert!(on_annex.is_empty(), "{on_annex:?}");
 }
+
+#[test]
+fn revisions_in_a_row_count_the_latest_amounts_once() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/rules/revision.base_mismatch/quiet-chained-then-press");
+    let (publications, statements, validation, _) =
+        esms_ledger::run::analyse(&dir).expect("analyse");
+    let dataset = esms_ledger::tables::build(&publications, &statements, &validation);
+    let counted: Decimal = dataset
+        .allocations
+        .iter()
+        .filter(|a| a.counted)
+        .map(|a| a.amount_eur)
+        .sum();
+    // 9 800 000 €, Bretagne 500 000 → 550 000 → 600 000 €, Corse 100 000 → 50 000 €.
+    assert_eq!(counted, Decimal::from(9_850_000));
+    let bretagne: Vec<(&str, Decimal)> = dataset
+        .allocations
+        .iter()
+        .filter(|a| a.region_code.as_deref() == Some("53") && a.counted)
+        .map(|a| (a.publication_id.as_str(), a.amount_eur))
+        .collect();
+    assert_eq!(bretagne, [("modificative2", Decimal::from(600_000))]);
+    assert!(validation.findings.is_empty(), "{:#?}", validation.findings);
+}

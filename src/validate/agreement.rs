@@ -108,7 +108,7 @@ pub fn check(all: &[Statement], v: &mut Validation) {
         if s.facts.is_empty() || p.facts.is_empty() {
             continue;
         }
-        lines(s, p, v);
+        lines(all, s, p, v);
     }
 }
 
@@ -229,13 +229,13 @@ fn declared_totals(s: &Statement, p: &Statement, v: &mut Validation) {
 
 /// Line-by-line agreement of two lists of the same envelope (a spreadsheet and a text, or
 /// two texts): matched by region, or by beneficiary name.
-fn lines(s: &Statement, p: &Statement, v: &mut Validation) {
+fn lines(all: &[Statement], s: &Statement, p: &Statement, v: &mut Validation) {
     if matches!(p.spec.breakdown, Breakdown::Region | Breakdown::Revision) {
-        regions(s, p, v);
+        regions(all, s, p, v);
         return;
     }
     let env = &s.spec.id;
-    let primary: Vec<&Fact> = p.current().collect();
+    let primary = crate::normalise::envelope_state(all, p, &s.published_on, "");
     let restated: Vec<&Fact> = s.current().collect();
     let index = NameIndex::new(
         primary
@@ -346,9 +346,11 @@ fn lines(s: &Statement, p: &Statement, v: &mut Validation) {
     v.check("agreement.amount", s, Some(ok));
 }
 
-fn group_by_region(st: &Statement) -> BTreeMap<crate::region::RegionCode, Vec<&Fact>> {
+fn group_by_region<'a>(
+    facts: impl Iterator<Item = &'a Fact>,
+) -> BTreeMap<crate::region::RegionCode, Vec<&'a Fact>> {
     let mut m: BTreeMap<crate::region::RegionCode, Vec<&Fact>> = BTreeMap::new();
-    for f in st.current() {
+    for f in facts {
         if let Some(r) = f.region {
             m.entry(r).or_default().push(f);
         }
@@ -358,9 +360,12 @@ fn group_by_region(st: &Statement) -> BTreeMap<crate::region::RegionCode, Vec<&F
 
 /// Two regional splits compared region by region, each region's lines summed (a table of
 /// pre-2016 regions gives several lines for one region).
-fn regions(s: &Statement, p: &Statement, v: &mut Validation) {
+fn regions(all: &[Statement], s: &Statement, p: &Statement, v: &mut Validation) {
     let env = &s.spec.id;
-    let (ours, theirs) = (group_by_region(s), group_by_region(p));
+    let (ours, theirs) = (
+        group_by_region(s.current()),
+        group_by_region(crate::normalise::envelope_state(all, p, &s.published_on, "").into_iter()),
+    );
     let sum = |facts: &[&Fact]| -> (rust_decimal::Decimal, rust_decimal::Decimal) {
         (
             facts.iter().map(|f| f.amount.value).sum(),

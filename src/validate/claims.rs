@@ -29,7 +29,7 @@ pub fn check(all: &[Statement], v: &mut Validation) {
         let Some(p) = all.iter().find(|p| p.primary && p.spec.id == s.spec.id) else {
             continue;
         };
-        let facts: Vec<&Fact> = p.current().collect();
+        let facts: Vec<&Fact> = crate::normalise::envelope_state(all, p, &s.published_on, "");
         let index = NameIndex::new(
             facts
                 .iter()

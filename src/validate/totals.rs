@@ -344,7 +344,7 @@ fn revision(s: &Statement, all: &[Statement], v: &mut Validation) {
     if s.amends.is_some()
         && let Some(base) = all.iter().find(|b| b.primary && b.spec.id == s.spec.id)
     {
-        amending_revision(s, base, v);
+        amending_revision(s, base, all, v);
         return;
     }
     let env = &s.spec.id;
@@ -483,14 +483,15 @@ fn revision(s: &Statement, all: &[Statement], v: &mut Validation) {
 /// A revision of the reference statement: every amount it says it replaces must be the
 /// reference's, and the amended list must add up to the total (the revision's, else the
 /// reference's).
-fn amending_revision(s: &Statement, base: &Statement, v: &mut Validation) {
+fn amending_revision(s: &Statement, base: &Statement, all: &[Statement], v: &mut Validation) {
     let env = &s.spec.id;
     let key = |f: &Fact| {
         f.region
             .map(|r| r.code().to_string())
             .or_else(|| f.beneficiary.as_deref().map(super::agreement::name_key))
     };
-    let base_facts: Vec<&Fact> = base.current().collect();
+    let base_facts =
+        crate::normalise::envelope_state(all, base, &s.published_on, &s.publication_id);
     let mut ok = true;
     for old in s.superseded() {
         let before = key(old).and_then(|k| {
