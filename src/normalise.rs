@@ -5,7 +5,7 @@
 //! counted once.
 
 use crate::extract::Extraction;
-use crate::model::{Claim, Fact, FactRole, Located, Note, StatedAmount};
+use crate::model::{Claim, Fact, FactRole, Located, Location, Note, StatedAmount};
 use crate::region::{MatchRule, RegionCode, RegionError, find_regions, normalise_region};
 use crate::sources::{Breakdown, EnvelopeSpec, Publication, PublicationKind};
 use serde::Serialize;
@@ -202,6 +202,31 @@ fn resolve_by_siblings(facts: &mut [Fact], issues: &mut [RegionIssue]) {
     }
 }
 
+/// "Bretagne – Fondation Normandie Générations": a label that begins with a region's
+/// name and a dash. The region is taken from the prefix, the beneficiary is the rest.
+fn split_region_prefix(
+    mut item: crate::model::RawItem,
+) -> (crate::model::RawItem, Option<RegionCode>) {
+    if item.region_hint.is_some() {
+        return (item, None);
+    }
+    let text = item.label.text.clone();
+    for sep in [" – ", " — ", " - ", " : "] {
+        if let Some((head, rest)) = text.split_once(sep)
+            && !rest.trim().is_empty()
+            && let Ok(m) = normalise_region(head.trim())
+        {
+            let skipped = head.chars().count() + sep.chars().count();
+            if let Location::Line { span, .. } = &mut item.label.location {
+                span.0 += u32::try_from(skipped).unwrap_or(0);
+            }
+            item.label.text = rest.trim().to_string();
+            return (item, Some(m.code));
+        }
+    }
+    (item, None)
+}
+
 /// Normalises one publication's extraction of one envelope.
 pub fn normalise(
     publication: &Publication,
@@ -211,37 +236,48 @@ pub fn normalise(
     let mut issues = Vec::new();
     let mut facts = Vec::new();
     for item in extraction.items {
+        // "Île-de-France – Groupe SOS Seniors": region and beneficiary in one cell.
+        let (item, split) = if spec.breakdown == Breakdown::Beneficiary {
+            split_region_prefix(item)
+        } else {
+            (item, None)
+        };
         let (region, beneficiary) = match spec.breakdown {
             Breakdown::Region | Breakdown::Revision => {
                 (resolve(&item.label, spec, &mut issues), None)
             }
             Breakdown::Beneficiary => {
-                let region = match &item.region_hint {
-                    Some(hint) => resolve(hint, spec, &mut issues),
-                    None => {
-                        // "Caisse nationale d'assurance maladie Bourgogne – Franche-Comté":
-                        // a region named inside the beneficiary's name, used only when it is
-                        // the only one there, and reported.
-                        let found = find_regions(&item.label.text);
-                        let distinct: std::collections::BTreeSet<RegionCode> =
-                            found.iter().map(|&(_, _, code)| code).collect();
-                        if distinct.len() == 1 {
-                            let code = found[0].2;
-                            issues.push(RegionIssue::InferredFromName {
-                                label: item.label.clone(),
-                                region: code,
-                            });
-                            Some(code)
-                        } else {
-                            issues.push(RegionIssue::Missing {
-                                label: item.label.clone(),
-                            });
-                            None
+                if let Some(code) = split {
+                    let name = item.label.text.trim().to_string();
+                    (Some(code), (!name.is_empty()).then_some(name))
+                } else {
+                    let region = match &item.region_hint {
+                        Some(hint) => resolve(hint, spec, &mut issues),
+                        None => {
+                            // "Caisse nationale d'assurance maladie Bourgogne – Franche-Comté":
+                            // a region named inside the beneficiary's name, used only when it is
+                            // the only one there, and reported.
+                            let found = find_regions(&item.label.text);
+                            let distinct: std::collections::BTreeSet<RegionCode> =
+                                found.iter().map(|&(_, _, code)| code).collect();
+                            if distinct.len() == 1 {
+                                let code = found[0].2;
+                                issues.push(RegionIssue::InferredFromName {
+                                    label: item.label.clone(),
+                                    region: code,
+                                });
+                                Some(code)
+                            } else {
+                                issues.push(RegionIssue::Missing {
+                                    label: item.label.clone(),
+                                });
+                                None
+                            }
                         }
-                    }
-                };
-                let name = item.label.text.trim();
-                (region, (!name.is_empty()).then(|| name.to_string()))
+                    };
+                    let name = item.label.text.trim();
+                    (region, (!name.is_empty()).then(|| name.to_string()))
+                }
             }
             Breakdown::BudgetLine => (
                 item.region_hint
