@@ -327,6 +327,11 @@ pub(super) fn read_lines(
             }
             continue;
         };
+        // A table split over two pages of a PDF: the page's footer and header stand between
+        // its rows. They are not rows (their "Page 45" is no amount), nor the table's end.
+        if is_page_furniture(line) {
+            continue;
+        }
         let bullet = bullet_body(line);
         if style == Some(ListStyle::Bullets) && bullet.is_none() {
             // "soit un total de 38 498 000 euros." closing a list of bullets.
@@ -382,6 +387,15 @@ pub(super) fn read_lines(
             end,
         );
         if let Some(cols) = columns.as_ref().filter(|c| c.count == row_cells.len()) {
+            // The column header repeated at the top of the next page: no digit where the
+            // amount stands.
+            let (amount_start, amount_end) = row_cells[cols.amount];
+            if !doc.lines[this][amount_start..amount_end]
+                .iter()
+                .any(char::is_ascii_digit)
+            {
+                continue;
+            }
             let item = table_item(doc, this, &row_cells, cols, scale, spec)?;
             if let Some(id) = &item.identifier {
                 extraction
@@ -519,9 +533,9 @@ pub(super) fn next_row_has_figure(
     columns: Option<&Columns>,
     scale: Option<Decimal>,
 ) -> bool {
-    let Some(l) = (from..=last.min(doc.lines.len().saturating_sub(1)))
-        .find(|&l| doc.lines[l].iter().any(|c| !c.is_whitespace()))
-    else {
+    let Some(l) = (from..=last.min(doc.lines.len().saturating_sub(1))).find(|&l| {
+        doc.lines[l].iter().any(|c| !c.is_whitespace()) && !is_page_furniture(&doc.lines[l])
+    }) else {
         return false;
     };
     let line = &doc.lines[l];
@@ -534,6 +548,29 @@ pub(super) fn next_row_has_figure(
     let prose = text.trim_end().ends_with('.') && text.split_whitespace().count() > 8;
     !prose
         && (!find_amounts(&text).is_empty() || (scale.is_some() && trailing_number(line).is_some()))
+}
+
+/// A PDF page's header or footer: "BO Santé – Protection sociale – Solidarité n° 2024/12,
+/// Page 45", "Bulletin officiel …", "- 12 -", "3/7".
+pub(super) fn is_page_furniture(line: &[char]) -> bool {
+    let text: String = line.iter().collect();
+    let folded = folded_string(&text);
+    let t = folded.trim();
+    let page_number = t.split("page").skip(1).any(|after| {
+        after
+            .trim_start_matches([' ', ':', '.'])
+            .starts_with(|c: char| c.is_ascii_digit())
+    });
+    let numbering = !t.is_empty()
+        && t.chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '/' | '–'))
+        && t.chars().any(|c| c.is_ascii_digit())
+        && t.chars().any(|c| matches!(c, '-' | '/' | '–'));
+    page_number
+        || t.starts_with("bo sante")
+        || t.starts_with("bulletin officiel")
+        || t.starts_with("journal officiel")
+        || numbering
 }
 
 /// Whether line `l` goes on with the bullet in `parts` (a line wrapped by a PDF export).
