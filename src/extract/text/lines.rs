@@ -332,6 +332,14 @@ pub(super) fn read_lines(
         if is_page_furniture(line) {
             continue;
         }
+        // A footnote under the table ("(1) dont 100 000 € au titre de …", "Source : …")
+        // ends it once rows were read; before them it is a note of the heading.
+        if is_footnote(line) {
+            if style.is_some() && bounds.until.is_none() {
+                break;
+            }
+            continue;
+        }
         let bullet = bullet_body(line);
         if style == Some(ListStyle::Bullets) && bullet.is_none() {
             // "soit un total de 38 498 000 euros." closing a list of bullets.
@@ -538,6 +546,9 @@ pub(super) fn next_row_has_figure(
     }) else {
         return false;
     };
+    if is_footnote(&doc.lines[l]) {
+        return false;
+    }
     let line = &doc.lines[l];
     if let Some(columns) = columns {
         return cells(line, 0, line.len()).len() == columns.count;
@@ -548,6 +559,24 @@ pub(super) fn next_row_has_figure(
     let prose = text.trim_end().ends_with('.') && text.split_whitespace().count() > 8;
     !prose
         && (!find_amounts(&text).is_empty() || (scale.is_some() && trailing_number(line).is_some()))
+}
+
+/// A note under a table: "(1) …", "(a) …", "* …", "¹ …", "Source : …", "NB : …".
+pub(super) fn is_footnote(line: &[char]) -> bool {
+    let text: String = line.iter().collect();
+    let t = text.trim_start();
+    let call = t
+        .strip_prefix('(')
+        .and_then(|rest| rest.split_once(')'))
+        .is_some_and(|(inside, _)| {
+            (1..=2).contains(&inside.chars().count()) && inside.chars().all(char::is_alphanumeric)
+        });
+    let folded = folded_string(t);
+    call || t.starts_with(['*', '¹', '²', '³', '⁴', '⁵'])
+        || folded.starts_with("source :")
+        || folded.starts_with("source:")
+        || folded.starts_with("nb :")
+        || folded.starts_with("n.b.")
 }
 
 /// A PDF page's header or footer: "BO Santé – Protection sociale – Solidarité n° 2024/12,
