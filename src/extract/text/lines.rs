@@ -334,8 +334,8 @@ pub(super) fn read_lines(
         }
         // A footnote under the table ("(1) dont 100 000 € au titre de …", "Source : …")
         // ends it once rows were read; before them it is a note of the heading.
-        if is_footnote(line) {
-            if style.is_some() && bounds.until.is_none() {
+        if style == Some(ListStyle::Plain) && is_footnote(line) {
+            if bounds.until.is_none() {
                 break;
             }
             continue;

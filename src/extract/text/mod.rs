@@ -64,6 +64,16 @@ fn bullet_body(line: &[char]) -> Option<usize> {
         '•' | '·' | '▪' | '◦' | '‣' | '-' | '–' | '—' | '*' | '○' | '■' | '□'
     ) {
         i += 1;
+    } else if c == '(' {
+        // "(1) Bretagne : …", "(a) Corse : …"
+        let n = line[i + 1..]
+            .iter()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .count();
+        if n == 0 || n > 2 || line.get(i + 1 + n) != Some(&')') {
+            return None;
+        }
+        i += n + 2;
     } else {
         let digits = line[i..].iter().take_while(|c| c.is_ascii_digit()).count();
         let letter = usize::from(digits == 0 && line[i].is_ascii_lowercase());
@@ -535,6 +545,8 @@ mod tests {
         assert_eq!(b("12. Corse"), Some(4));
         assert_eq!(b("a) Corse"), Some(3));
         assert_eq!(b("10° ARS d'Île-de-France"), Some(4));
+        assert_eq!(b("(2) Corse : 1 €"), Some(4));
+        assert_eq!(b("(Corse)"), None);
         assert_eq!(b("Corse"), None);
         assert_eq!(b("-5 euros"), None);
         assert_eq!(b("2021. Année"), None);
