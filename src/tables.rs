@@ -11,6 +11,12 @@ use crate::region::{RegionCode, normalise_region};
 use crate::sources::Publication;
 use crate::validate::Validation;
 
+/// Published money is DECIMAL(18,2): tolerances and differences derived from rounded
+/// figures are shown to the cent (a half-unit of 0,005 € is 0,01 €).
+fn cents(d: rust_decimal::Decimal) -> rust_decimal::Decimal {
+    d.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+}
+
 /// "35-52": 1-based inclusive characters, as editors show columns.
 fn span_text(location: &Location) -> Option<String> {
     location.span().map(|(s, e)| format!("{}-{}", s + 1, e))
@@ -148,9 +154,10 @@ pub fn build(
             breakdown: meta.breakdown.as_str().to_string(),
             declared_total_eur: declared.map(|d| d.amount.value),
             declared_as: declared.map(|d| d.raw.clone()),
-            computed_total_eur: rec.map_or(rust_decimal::Decimal::ZERO, |r| r.computed_total),
+            computed_total_eur: rec
+                .map_or(rust_decimal::Decimal::ZERO, |r| cents(r.computed_total)),
             components: rec.map_or(0, |r| r.components),
-            difference_eur: rec.and_then(|r| r.difference),
+            difference_eur: rec.and_then(|r| r.difference).map(cents),
             programme: meta.programme.clone(),
             parent_envelope_id: meta.parent.clone(),
             role: if s.primary {
@@ -162,7 +169,7 @@ pub fn build(
             }
             .to_string(),
             declared_kind: declared.map(|d| d.amount.kind().to_string()),
-            tolerance_eur: rec.and_then(|r| r.tolerance),
+            tolerance_eur: rec.and_then(|r| r.tolerance).map(cents),
             source_file: location
                 .as_ref()
                 .map_or_else(|| s.source_name.clone(), |l| l.file().to_string()),
@@ -222,14 +229,14 @@ pub fn build(
                 severity: f.severity.as_str().to_string(),
                 envelope_id: f.envelope_id.clone(),
                 message: f.message.clone(),
-                expected_eur: f.expected,
-                actual_eur: f.actual,
-                difference_eur: f.difference,
+                expected_eur: f.expected.map(cents),
+                actual_eur: f.actual.map(cents),
+                difference_eur: f.difference.map(cents),
                 source_file: first.map(|l| l.file().to_string()),
                 source_line: first.and_then(Location::line),
                 fingerprint: f.fingerprint.clone(),
                 acknowledged: f.acknowledged.is_some(),
-                tolerance_eur: f.tolerance,
+                tolerance_eur: f.tolerance.map(cents),
                 subject: f.subject.clone(),
                 source_sheet: first.and_then(|l| l.sheet().map(str::to_string)),
                 source_cell: first.and_then(|l| l.cell().map(str::to_string)),

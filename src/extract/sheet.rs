@@ -1423,7 +1423,9 @@ fn read_amount(
         Amount {
             value: rounded,
             precision: Precision::Rounded {
-                unit: scale / Decimal::from(10u64.pow(value.normalize().scale().min(18))),
+                // Float noise ("59.999999999999" k€) must not make a unit below the cent.
+                unit: (scale / Decimal::from(10u64.pow(value.normalize().scale().min(18))))
+                    .max(Decimal::new(1, 2)),
             },
             qualifier: Qualifier::Equal,
         }

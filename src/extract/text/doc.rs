@@ -160,6 +160,15 @@ impl<'a> Doc<'a> {
     /// Where chars `start..end` of a piece stand: the line of the first char, up to the end
     /// of that line when the range runs over a line break.
     pub(super) fn loc(&self, piece: &Piece, start: usize, end: usize) -> Location {
+        // The space joining two lines stands at the end of the first: a range that begins
+        // or ends on it is located by its text, not by the join.
+        let (mut start, mut end) = (start, end.min(piece.chars.len()));
+        while start < end && piece.chars[start].is_whitespace() {
+            start += 1;
+        }
+        while end > start && piece.chars[end - 1].is_whitespace() {
+            end -= 1;
+        }
         let Some(&(line, first)) = piece.origin.get(start).or(piece.origin.last()) else {
             return self.location(0, 0, 0);
         };

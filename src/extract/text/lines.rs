@@ -268,7 +268,8 @@ pub(super) fn scaled_amount(number: Decimal, scale: Decimal) -> Amount {
             .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
             .normalize(),
         precision: Precision::Rounded {
-            unit: scale / Decimal::from(10u64.pow(number.scale().min(18))),
+            unit: (scale / Decimal::from(10u64.pow(number.scale().min(18))))
+                .max(Decimal::new(1, 2)),
         },
         qualifier: Qualifier::Equal,
     }
@@ -386,6 +387,20 @@ pub(super) fn read_lines(
         let label_words = label_words.trim_end_matches(|c: char| !c.is_alphanumeric());
         // Rules of a table ("|---|---|") are not items.
         if lead.is_empty() {
+            continue;
+        }
+        // "dont projet DUI mutualisé   100 000" details the row above it.
+        if lead.starts_with("dont ") {
+            extraction.notes.push(Note {
+                rule: "extraction.detail".to_string(),
+                severity: Severity::Info,
+                message: format!("'{}' details the row above it (\"dont\"): not counted as a line", text.trim()),
+                message_fr: format!(
+                    "« {} » détaille la ligne du dessus (« dont ») : elle n'est pas comptée comme une ligne.",
+                    text.trim()
+                ),
+                location: doc.loc(&piece, 0, chars.len()),
+            });
             continue;
         }
         let total = total_kind(label_words);

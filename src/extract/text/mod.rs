@@ -113,6 +113,21 @@ pub fn extract_text(
                     .iter()
                     .all(|c| c.is_whitespace() || !c.is_alphanumeric())
             });
+            if heading.is_none() && found.len() > 1 {
+                let lines: Vec<String> = found
+                    .iter()
+                    .map(|((l, _), _)| (l + 1).to_string())
+                    .collect();
+                return Err(Error::extraction(
+                    description.at(anchor),
+                    format!(
+                        "anchor \"{anchor}\" of envelope '{}' occurs {} times in {source_name} (lines {}): make it longer, so that it names one place",
+                        spec.id,
+                        found.len(),
+                        lines.join(", ")
+                    ),
+                ));
+            }
             let Some(&(_, end)) = heading.or(found.first()) else {
                 return Err(Error::extraction(
                     description.at(anchor),

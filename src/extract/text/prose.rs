@@ -117,7 +117,20 @@ pub(super) fn find_counts(chars: &[char]) -> Vec<(usize, usize, u32)> {
     let mut out = Vec::new();
     for pair in words.windows(2) {
         let noun = word(pair[1]);
-        if noun != "projets" && noun != "projet" {
+        // The things a list counts: projects, laureates, organisations, structures.
+        const COUNTED: [&str; 10] = [
+            "projet",
+            "projets",
+            "laureat",
+            "laureats",
+            "lauréat",
+            "lauréats",
+            "organismes",
+            "structures",
+            "gestionnaires",
+            "beneficiaires",
+        ];
+        if !COUNTED.contains(&noun.as_str()) {
             continue;
         }
         let first = word(pair[0]);
