@@ -92,7 +92,23 @@ fn money_claims(s: &Statement, t: &Target<'_>, v: &mut Validation) {
             }
         })
         .collect();
-    let mut order: Vec<usize> = (0..money.len()).collect();
+    // "Deux organismes … pour 610 500 euros : la Fondation OVE et l'ADAPEI de la Loire":
+    // a figure naming several lines, none of which it fits, but whose sum it is.
+    let grouped: Vec<bool> = money
+        .iter()
+        .zip(&candidates)
+        .map(|((_, amount), lines)| {
+            let fits_one = lines.iter().any(|&i| {
+                amount
+                    .amount
+                    .admits(t.facts[i].amount.value, t.facts[i].amount.half_unit())
+            });
+            let sum: Decimal = lines.iter().map(|&i| t.facts[i].amount.value).sum();
+            let half: Decimal = lines.iter().map(|&i| t.facts[i].amount.half_unit()).sum();
+            by_name && lines.len() >= 2 && !fits_one && amount.amount.admits(sum, half)
+        })
+        .collect();
+    let mut order: Vec<usize> = (0..money.len()).filter(|&k| !grouped[k]).collect();
     order.sort_by_key(|&k| (candidates[k].is_empty(), candidates[k].len(), k));
     let mut taken = BTreeSet::new();
     let mut assigned: Vec<Option<usize>> = vec![None; money.len()];
@@ -109,6 +125,9 @@ fn money_claims(s: &Statement, t: &Target<'_>, v: &mut Validation) {
             .as_ref()
             .and_then(|r| crate::region::normalise_region(&r.text).ok())
             .map(|m| m.code);
+        if grouped[k] {
+            continue;
+        }
         ok &= match assigned[k] {
             Some(i) => line_claim(s, t, claim, amount, region, t.facts[i], v),
             None => aggregate_claim(s, t, amount, region, v),
