@@ -275,8 +275,25 @@ pub fn normalise(
                             }
                         }
                     };
-                    let name = item.label.text.trim();
-                    (region, (!name.is_empty()).then(|| name.to_string()))
+                    // "Fondation OVE Auvergne-Rhône-Alpes" (a table whose columns a PDF
+                    // joined): the region named at the end is not part of the name.
+                    let text = item.label.text.trim();
+                    let chars: Vec<char> = text.chars().collect();
+                    let name: String = match find_regions(text).last() {
+                        Some(&(start, end, _))
+                            if item.region_hint.is_none()
+                                && start > 0
+                                && chars[end..].iter().all(|c| !c.is_alphanumeric()) =>
+                        {
+                            chars[..start]
+                                .iter()
+                                .collect::<String>()
+                                .trim_end_matches(|c: char| !c.is_alphanumeric() && c != ')')
+                                .to_string()
+                        }
+                        _ => text.to_string(),
+                    };
+                    (region, (!name.is_empty()).then_some(name))
                 }
             }
             Breakdown::BudgetLine => (

@@ -303,6 +303,9 @@ pub(super) fn read_lines(
     let mut columns: Option<Columns> = None;
     let mut style: Option<ListStyle> = None;
     let mut subtotal = Subtotal::default();
+    // The lines before the first item (title, column header): repeated at the top of the
+    // next page of a PDF, they do not end the table.
+    let mut headings: Vec<String> = Vec::new();
     let last = match bounds.until {
         Some((ul, _)) => ul.min(doc.lines.len().saturating_sub(1)),
         None => doc.lines.len().saturating_sub(1),
@@ -322,7 +325,7 @@ pub(super) fn read_lines(
             // rows (bullets may be spaced out; they end on a line without a bullet).
             if style == Some(ListStyle::Plain)
                 && bounds.until.is_none()
-                && !next_row_has_figure(doc, l, last, columns.as_ref(), scale)
+                && !next_row_has_figure(doc, l, last, columns.as_ref(), scale, &headings)
             {
                 break;
             }
@@ -502,6 +505,7 @@ pub(super) fn read_lines(
                     columns = header_columns(&texts, spec.breakdown, spec.exercise).or(columns);
                 }
                 scale = scale.or_else(|| scale_in(&folded));
+                headings.push(folded.clone());
                 continue;
             }
             // A group heading inside a table ("Métropole", "Outre-mer"): short, and followed
@@ -509,7 +513,7 @@ pub(super) fn read_lines(
             let heading = style == Some(ListStyle::Plain)
                 && text.trim().chars().count() <= 60
                 && !text.trim_end().ends_with('.')
-                && next_row_has_figure(doc, l, last, columns.as_ref(), scale);
+                && next_row_has_figure(doc, l, last, columns.as_ref(), scale, &headings);
             if bounds.until.is_some() || heading {
                 continue;
             }
@@ -555,9 +559,12 @@ pub(super) fn next_row_has_figure(
     last: usize,
     columns: Option<&Columns>,
     scale: Option<Decimal>,
+    headings: &[String],
 ) -> bool {
     let Some(l) = (from..=last.min(doc.lines.len().saturating_sub(1))).find(|&l| {
-        doc.lines[l].iter().any(|c| !c.is_whitespace()) && !is_page_furniture(&doc.lines[l])
+        doc.lines[l].iter().any(|c| !c.is_whitespace())
+            && !is_page_furniture(&doc.lines[l])
+            && !headings.contains(&folded_string(&doc.lines[l].iter().collect::<String>()))
     }) else {
         return false;
     };
