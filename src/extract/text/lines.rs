@@ -295,11 +295,12 @@ pub(super) fn read_lines(
     extraction: &mut Extraction,
 ) -> Result<(), Error> {
     let anchor_text: String = doc.lines[anchor_line].iter().collect();
-    let mut scale = spec
-        .unit
-        .map(Unit::scale)
-        .or_else(|| scale_in(&folded_string(&anchor_text)))
-        .or_else(|| stated_unit_near(doc, bounds));
+    // The unit the text states (anchor, note, header) wins; the description's `unit` is
+    // for tables that state none.
+    let unit_fallback = spec.unit.map(Unit::scale);
+    let mut scale = scale_in(&folded_string(&anchor_text))
+        .or_else(|| stated_unit_near(doc, bounds))
+        .or(unit_fallback);
     let mut columns: Option<Columns> = None;
     let mut style: Option<ListStyle> = None;
     let mut subtotal = Subtotal::default();
@@ -453,6 +454,9 @@ pub(super) fn read_lines(
                 .map(|&(s, e)| folded_string(&doc.lines[this][s..e].iter().collect::<String>()))
                 .collect();
             if let Some(found) = header_columns(&texts, spec.breakdown, spec.exercise) {
+                if found.scale.is_some() && scale == unit_fallback {
+                    scale = found.scale;
+                }
                 scale = scale.or(found.scale);
                 columns = Some(found);
                 continue;
@@ -461,7 +465,7 @@ pub(super) fn read_lines(
         if matches.is_empty()
             && let Some((s, e, n)) = trailing_number(chars)
         {
-            match scale.or(columns.as_ref().and_then(|c| c.scale)) {
+            match columns.as_ref().and_then(|c| c.scale).or(scale) {
                 Some(scale) => matches.push(match_of(chars, s, e, scaled_amount(n, scale))),
                 // A bare number where figures are expected, and nothing says in what unit.
                 None if bullet.is_some() || style.is_some() => {
@@ -504,7 +508,11 @@ pub(super) fn read_lines(
                         .collect();
                     columns = header_columns(&texts, spec.breakdown, spec.exercise).or(columns);
                 }
-                scale = scale.or_else(|| scale_in(&folded));
+                if let Some(stated) = scale_in(&folded)
+                    && (scale.is_none() || scale == unit_fallback)
+                {
+                    scale = Some(stated);
+                }
                 headings.push(folded.clone());
                 continue;
             }
