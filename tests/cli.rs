@@ -423,3 +423,23 @@ fn report_json_and_html_of_a_rejected_run() {
         insta::assert_snapshot!("report_html_rejected_revision", redact(fs::read_to_string(dir.join("report.html")).unwrap()));
     });
 }
+
+#[test]
+fn an_anchor_with_a_typo_names_the_closest_passage() {
+    let inputs = inputs_copy();
+    let path = inputs.path().join("2022-01-dsih-credits-esms-2021.toml");
+    let text = fs::read_to_string(&path).unwrap().replace(
+        "anchor = \"entre les régions :\"",
+        "anchor = \"entre les region :\"",
+    );
+    fs::write(&path, text).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let o = run(inputs.path(), out.path(), &[]);
+    assert_eq!(code(&o), 65, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("closest: \"entre les régions"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("(line 28)"), "{}", stderr(&o));
+}

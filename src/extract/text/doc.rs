@@ -159,6 +159,40 @@ impl<'a> Doc<'a> {
 
     /// Where chars `start..end` of a piece stand: the line of the first char, up to the end
     /// of that line when the range runs over a line break.
+    /// The passage of the source most like `phrase` ("répartie comme suit" for "répartis
+    /// comme suit"), for the error of an anchor not found: (line, text as written).
+    pub(super) fn closest(&self, phrase: &str) -> Option<(usize, String)> {
+        let needle: String = fold_phrase(phrase).into_iter().collect();
+        let n = needle.chars().count();
+        if n == 0 {
+            return None;
+        }
+        let mut best: Option<(f64, usize, usize, usize)> = None;
+        for (l, line) in self.lines.iter().enumerate() {
+            let folded: Vec<char> = line
+                .iter()
+                .flat_map(|&c| {
+                    let mut out = Vec::new();
+                    fold_char(c, &mut out);
+                    // One char per source char keeps positions: accents and case folded.
+                    out.into_iter().next()
+                })
+                .collect();
+            if folded.len() < n {
+                continue;
+            }
+            for start in 0..=folded.len() - n {
+                let window: String = folded[start..start + n].iter().collect();
+                let score = strsim::normalized_levenshtein(&needle, &window);
+                if best.is_none_or(|(b, ..)| score > b) {
+                    best = Some((score, l, start, start + n));
+                }
+            }
+        }
+        let (score, line, start, end) = best?;
+        (score >= 0.7).then(|| (line, self.lines[line][start..end].iter().collect()))
+    }
+
     pub(super) fn loc(&self, piece: &Piece, start: usize, end: usize) -> Location {
         // The space joining two lines stands at the end of the first: a range that begins
         // or ends on it is located by its text, not by the join.

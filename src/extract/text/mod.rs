@@ -129,10 +129,14 @@ pub fn extract_text(
                 ));
             }
             let Some(&(_, end)) = heading.or(found.first()) else {
+                let hint = doc
+                    .closest(anchor)
+                    .map(|(line, text)| format!("; closest: \"{text}\" (line {})", line + 1))
+                    .unwrap_or_default();
                 return Err(Error::extraction(
                     description.at(anchor),
                     format!(
-                        "anchor \"{anchor}\" of envelope '{}' is not in {source_name}",
+                        "anchor \"{anchor}\" of envelope '{}' is not in {source_name}{hint}",
                         spec.id
                     ),
                 ));
