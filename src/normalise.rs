@@ -227,6 +227,40 @@ fn split_region_prefix(
     (item, None)
 }
 
+/// An alias of the description that no label of the source used: most likely a label
+/// written differently ("ARS Océan Indien (1)"), which then stayed unmapped.
+fn unused_aliases(
+    publication: &Publication,
+    spec: &EnvelopeSpec,
+    labels: &std::collections::BTreeSet<String>,
+) -> Vec<Note> {
+    let file = publication
+        .description_path
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    spec.region_aliases
+        .keys()
+        .filter(|alias| !labels.contains(alias.trim()))
+        .map(|alias| {
+            let line = publication
+                .description_text
+                .lines()
+                .position(|l| l.contains(alias.as_str()))
+                .map_or(0, |i| u32::try_from(i + 1).unwrap_or(u32::MAX));
+            Note {
+                rule: "region.alias_unused".to_string(),
+                severity: crate::model::Severity::Warning,
+                message: format!("region alias \"{alias}\" of envelope '{}' matches no label of the source", spec.id),
+                message_fr: format!(
+                    "L'alias de région « {alias} » de l'enveloppe « {} » ne correspond à aucun libellé de la source : l'écrire exactement comme la source.",
+                    spec.id
+                ),
+                location: Location::Line { file: file.clone(), line, span: (0, 0) },
+            }
+        })
+        .collect()
+}
+
 /// Normalises one publication's extraction of one envelope.
 pub fn normalise(
     publication: &Publication,
@@ -235,6 +269,13 @@ pub fn normalise(
 ) -> Statement {
     let mut issues = Vec::new();
     let mut facts = Vec::new();
+    // Every label and region hint as written, to tell which aliases the source used.
+    let labels: std::collections::BTreeSet<String> = extraction
+        .items
+        .iter()
+        .flat_map(|i| std::iter::once(&i.label).chain(i.region_hint.as_ref()))
+        .map(|l| l.text.trim().to_string())
+        .collect();
     for item in extraction.items {
         // "Île-de-France – Groupe SOS Seniors": region and beneficiary in one cell.
         let (item, split) = if spec.breakdown == Breakdown::Beneficiary {
@@ -328,6 +369,8 @@ pub fn normalise(
         facts.push(base);
     }
     resolve_by_siblings(&mut facts, &mut issues);
+    let mut notes = extraction.notes;
+    notes.extend(unused_aliases(publication, spec, &labels));
     Statement {
         publication_id: publication.meta.id.clone(),
         publication_kind: publication.meta.kind,
@@ -343,7 +386,7 @@ pub fn normalise(
         facts,
         claims: extraction.claims,
         region_issues: issues,
-        notes: extraction.notes,
+        notes,
     }
 }
 

@@ -174,6 +174,12 @@ pub const RULES: &[RuleInfo] = &[
         "A region's share of an envelope is far from its share in the other envelopes.",
     ),
     rule(
+        "region.alias_unused",
+        Warning,
+        "Un alias de région de la description ne correspond à aucun libellé de la source.",
+        "A region alias of the description matches no label of the source.",
+    ),
+    rule(
         "region.unknown",
         Error,
         "Nom de région inconnu.",
