@@ -262,6 +262,7 @@ pub fn validate(statements: &[Statement]) -> Validation {
     claims::check(statements, &mut v);
     plausibility::check(statements, &mut v);
     duplicate_envelopes(statements, &mut v);
+    unlinked_children(statements, &mut v);
     v.findings.sort_by(|a, b| {
         (
             b.severity,
@@ -354,6 +355,66 @@ fn duplicate_envelopes(statements: &[Statement], v: &mut Validation) {
                 f = f.at(&x.location).at(&y.location);
             }
             v.findings.push(f.build());
+        }
+    }
+}
+
+/// An envelope whose total is exactly a line of a budget of the same exercise, with no
+/// `parent` linking them: its euros would count twice (the line and its own lines).
+fn unlinked_children(statements: &[Statement], v: &mut Validation) {
+    let linked: std::collections::BTreeSet<&str> = statements
+        .iter()
+        .filter(|s| s.spec.parent.is_some())
+        .map(|s| s.spec.id.as_str())
+        .collect();
+    let floor = Decimal::from(100_000);
+    for child in statements
+        .iter()
+        .filter(|s| s.primary && !linked.contains(s.spec.id.as_str()))
+    {
+        let Some(total) = child.declared().map(|d| d.amount.value).or_else(|| {
+            child
+                .current()
+                .next()
+                .map(|_| child.current().map(|f| f.amount.value).sum())
+        }) else {
+            continue;
+        };
+        if total < floor {
+            continue;
+        }
+        for budget in statements.iter().filter(|b| {
+            b.primary
+                && b.spec.id != child.spec.id
+                && b.spec.breakdown == crate::sources::Breakdown::BudgetLine
+                && b.spec.exercise == child.spec.exercise
+                && b.spec.parent.as_deref() != Some(child.spec.id.as_str())
+        }) {
+            let Some(line) = budget
+                .current()
+                .find(|f| f.amount.value == total && f.amount.kind() == "exact")
+            else {
+                continue;
+            };
+            v.findings.push(
+                FindingBuilder::new("nested.parent_missing", &child.spec.id, &child.publication_id, budget.spec.id.clone())
+                    .messages(
+                        format!(
+                            "envelope '{}' totals {total}, exactly the line \"{}\" of '{}': declare parent = \"{}\"?",
+                            child.spec.id, line.raw_label, budget.spec.id, budget.spec.id
+                        ),
+                        format!(
+                            "L'enveloppe « {} » totalise {}, exactement la ligne « {} » de « {} » : sans `parent = \"{}\"` dans sa description, ces euros sont comptés deux fois.",
+                            child.spec.id,
+                            crate::amount::format_eur(total),
+                            line.raw_label,
+                            budget.spec.id,
+                            budget.spec.id
+                        ),
+                    )
+                    .at(&line.location)
+                    .build(),
+            );
         }
     }
 }

@@ -54,6 +54,12 @@ pub const RULES: &[RuleInfo] = &[
         "A sub-envelope does not add up to the line of its parent that stands for it.",
     ),
     rule(
+        "nested.parent_missing",
+        Warning,
+        "Une enveloppe totalise exactement une ligne d'une autre sans lui être rattachée (`parent`) : ses euros seraient comptés deux fois.",
+        "An envelope totals exactly a line of another without being linked to it (`parent`): its euros would count twice.",
+    ),
+    rule(
         "nested.remainder_derived",
         Info,
         "Un reliquat nommé mais non chiffré par la source est calculé par différence.",
