@@ -277,19 +277,34 @@ fn a_spreadsheet_cell_and_a_text_line_that_disagree_are_reported_with_both_locat
     );
 }
 
-#[test]
-fn a_later_decision_amends_the_lines_it_names_and_counts_once() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/rules/revision.total/quiet-amending-new-total");
+/// The dataset and validation of a folder of `tests/`.
+fn dataset_of(
+    folder: &str,
+) -> (
+    esms_ledger::dataset::Dataset,
+    esms_ledger::validate::Validation,
+) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(folder);
     let (publications, statements, validation, _) =
         esms_ledger::run::analyse(&dir).expect("analyse");
     let dataset = esms_ledger::tables::build(&publications, &statements, &validation);
-    let counted: Decimal = dataset
+    (dataset, validation)
+}
+
+/// What a BI sum over `counted` rows gives.
+fn counted_sum(dataset: &esms_ledger::dataset::Dataset) -> Decimal {
+    dataset
         .allocations
         .iter()
         .filter(|a| a.counted)
         .map(|a| a.amount_eur)
-        .sum();
+        .sum()
+}
+
+#[test]
+fn a_later_decision_amends_the_lines_it_names_and_counts_once() {
+    let (dataset, validation) = dataset_of("tests/rules/revision.total/quiet-amending-new-total");
+    let counted = counted_sum(&dataset);
     // 9 800 000 € decided, Bretagne +100 000 €, Corse −50 000 €: the new total.
     assert_eq!(counted, Decimal::from(9_850_000));
     let bretagne: Vec<(&str, &str, Decimal, bool)> = dataset
@@ -368,17 +383,9 @@ fn an_xls_annex_is_read_and_agrees_with_its_text_twin() {
 
 #[test]
 fn revisions_in_a_row_count_the_latest_amounts_once() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/rules/revision.base_mismatch/quiet-chained-then-press");
-    let (publications, statements, validation, _) =
-        esms_ledger::run::analyse(&dir).expect("analyse");
-    let dataset = esms_ledger::tables::build(&publications, &statements, &validation);
-    let counted: Decimal = dataset
-        .allocations
-        .iter()
-        .filter(|a| a.counted)
-        .map(|a| a.amount_eur)
-        .sum();
+    let (dataset, validation) =
+        dataset_of("tests/rules/revision.base_mismatch/quiet-chained-then-press");
+    let counted = counted_sum(&dataset);
     // 9 800 000 €, Bretagne 500 000 → 550 000 → 600 000 €, Corse 100 000 → 50 000 €.
     assert_eq!(counted, Decimal::from(9_850_000));
     let bretagne: Vec<(&str, Decimal)> = dataset
