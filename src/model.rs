@@ -200,3 +200,14 @@ pub struct Claim {
     /// it is checked against a subtotal or the total, never against one line.
     pub aggregate: bool,
 }
+
+impl Claim {
+    /// The region the claim's sentence names, resolved (demonyms such as "franciliens"
+    /// included); `None` when it names none, or none that resolves.
+    pub fn region_code(&self) -> Option<RegionCode> {
+        self.region
+            .as_ref()
+            .and_then(|r| crate::region::normalise_region(&r.text).ok())
+            .map(|m| m.code)
+    }
+}

@@ -7,7 +7,7 @@ use crate::dataset::{
 };
 use crate::model::{ClaimKind, FactRole, Location};
 use crate::normalise::Statement;
-use crate::region::{RegionCode, normalise_region};
+use crate::region::RegionCode;
 use crate::sources::Publication;
 use crate::validate::Validation;
 
@@ -106,11 +106,7 @@ pub fn build(
             let ClaimKind::Money { amount } = &c.kind else {
                 continue;
             };
-            let region = c
-                .region
-                .as_ref()
-                .and_then(|r| normalise_region(&r.text).ok())
-                .map(|m| m.code);
+            let region = c.region_code();
             allocations.push(AllocationRow {
                 region_code: region.map(|r| r.code().to_string()),
                 region_name: region.map(|r| r.name().to_string()),

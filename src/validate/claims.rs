@@ -81,11 +81,7 @@ fn money_claims(s: &Statement, t: &Target<'_>, v: &mut Validation) {
                 c.sort_by_key(|&(i, fits)| (!fits, i));
                 c.into_iter().map(|(i, _)| i).collect()
             } else {
-                let region = claim
-                    .region
-                    .as_ref()
-                    .and_then(|r| crate::region::normalise_region(&r.text).ok())
-                    .map(|m| m.code);
+                let region = claim.region_code();
                 (0..t.facts.len())
                     .filter(|&i| region.is_some() && t.facts[i].region == region)
                     .collect()
@@ -120,11 +116,7 @@ fn money_claims(s: &Statement, t: &Target<'_>, v: &mut Validation) {
     }
     let mut ok = true;
     for (k, (claim, amount)) in money.iter().enumerate() {
-        let region = claim
-            .region
-            .as_ref()
-            .and_then(|r| crate::region::normalise_region(&r.text).ok())
-            .map(|m| m.code);
+        let region = claim.region_code();
         if grouped[k] {
             continue;
         }
@@ -327,11 +319,7 @@ fn count_claims(s: &Statement, t: &Target<'_>, v: &mut Validation) {
             continue;
         }
         any = true;
-        let region = claim
-            .region
-            .as_ref()
-            .and_then(|r| crate::region::normalise_region(&r.text).ok())
-            .map(|m| m.code);
+        let region = claim.region_code();
         let lines: Vec<&&Fact> = t
             .facts
             .iter()
