@@ -2,49 +2,12 @@
 //! column order and types are fixed here and in `publish`; changes are additive
 //! (new nullable columns at the end) or bump `SCHEMA_VERSION`'s major.
 
-use chrono_free_date::Date;
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
 /// Version of the published tables' schema (Parquet key-value metadata and report.json).
 pub const SCHEMA_VERSION: &str = "1.0.0";
-
-/// A calendar date without a time zone, as written in the descriptions.
-pub mod chrono_free_date {
-    use serde::Serialize;
-
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-    pub struct Date {
-        pub year: i32,
-        pub month: u8,
-        pub day: u8,
-    }
-
-    impl Date {
-        /// Days since 1970-01-01 (Parquet DATE), proleptic Gregorian.
-        pub fn days_since_epoch(self) -> i32 {
-            // Howard Hinnant's days_from_civil: exact for every Gregorian date.
-            let y = if self.month <= 2 {
-                self.year - 1
-            } else {
-                self.year
-            };
-            let era = if y >= 0 { y } else { y - 399 } / 400;
-            let yoe = y - era * 400;
-            let m = i32::from(self.month);
-            let mp = if m > 2 { m - 3 } else { m + 9 };
-            let doy = (153 * mp + 2) / 5 + i32::from(self.day) - 1;
-            let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-            era * 146_097 + doe - 719_468
-        }
-    }
-
-    impl std::fmt::Display for Date {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
-        }
-    }
-}
 
 /// One figure: allocations.parquet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -141,7 +104,8 @@ pub struct PublicationRow {
     pub title: String,
     pub issuer: String,
     pub kind: String,
-    pub published_on: Date,
+    #[serde(serialize_with = "crate::sources::iso_date")]
+    pub published_on: NaiveDate,
     pub source_file: String,
     pub source_sha256: String,
     // --- additive columns ---
@@ -164,19 +128,4 @@ pub struct Dataset {
     pub findings: Vec<FindingRow>,
     pub publications: Vec<PublicationRow>,
     pub regions: Vec<RegionRow>,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::chrono_free_date::Date;
-
-    #[test]
-    fn days_since_epoch_matches_known_dates() {
-        let d = |year, month, day| Date { year, month, day }.days_since_epoch();
-        assert_eq!(d(1970, 1, 1), 0);
-        assert_eq!(d(2000, 3, 1), 11_017);
-        assert_eq!(d(2022, 1, 4), 18_996);
-        assert_eq!(d(2023, 2, 15), 19_403);
-        assert_eq!(d(1969, 12, 31), -1);
-    }
 }

@@ -12,6 +12,7 @@ pub mod dataset;
 pub mod error;
 pub mod extract;
 pub mod model;
+pub mod names;
 pub mod normalise;
 pub mod publish;
 pub mod region;

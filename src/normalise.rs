@@ -5,81 +5,9 @@
 //! counted once.
 
 use crate::extract::Extraction;
-use crate::model::{Claim, Fact, FactRole, Located, Location, Note, StatedAmount};
+use crate::model::{Fact, FactRole, Located, Location, Note, RegionIssue, Statement};
 use crate::region::{MatchRule, RegionCode, RegionError, find_regions, normalise_region};
-use crate::sources::{Breakdown, EnvelopeSpec, Publication, PublicationKind};
-use serde::Serialize;
-
-/// Why a label did not resolve cleanly to one region.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum RegionIssue {
-    /// No region has this name; the closest official names are suggested.
-    Unknown {
-        label: Located,
-        suggestions: Vec<RegionCode>,
-    },
-    /// The name could mean several regions ("Aquitaine", "Océan Indien").
-    Ambiguous {
-        label: Located,
-        candidates: Vec<RegionCode>,
-        reason: String,
-    },
-    /// A pre-2016 name, mapped to its successor.
-    Legacy {
-        label: Located,
-        region: RegionCode,
-        warning: String,
-    },
-    /// No region given beside a beneficiary; the one its name holds was used.
-    InferredFromName { label: Located, region: RegionCode },
-    /// A beneficiary with no region anywhere.
-    Missing { label: Located },
-}
-
-/// One envelope as one publication states it, normalised.
-#[derive(Debug, Clone)]
-pub struct Statement {
-    pub publication_id: String,
-    pub publication_kind: PublicationKind,
-    pub published_on: String,
-    pub source_name: String,
-    pub spec: EnvelopeSpec,
-    /// Whether this statement is the envelope's reference (its facts are counted).
-    pub primary: bool,
-    /// For a revision of the reference statement: the reference's publication.
-    pub amends: Option<String>,
-    pub declared_total: Option<StatedAmount>,
-    /// A revision that changes the total too: the total before it.
-    pub declared_before: Option<StatedAmount>,
-    pub total_row: Option<StatedAmount>,
-    pub remainder: Option<Located>,
-    pub facts: Vec<Fact>,
-    pub claims: Vec<Claim>,
-    pub region_issues: Vec<RegionIssue>,
-    pub notes: Vec<Note>,
-}
-
-impl Statement {
-    /// Facts that are components of the envelope as this statement gives it (current
-    /// figures, not superseded ones).
-    pub fn current(&self) -> impl Iterator<Item = &Fact> {
-        self.facts.iter().filter(|f| f.role != FactRole::Superseded)
-    }
-    pub fn superseded(&self) -> impl Iterator<Item = &Fact> {
-        self.facts.iter().filter(|f| f.role == FactRole::Superseded)
-    }
-    /// A restatement in prose names the lines it wants to quote, not all of them: it is
-    /// checked line by line against the reference, never for completeness.
-    pub fn is_partial(&self) -> bool {
-        !self.primary && self.spec.items == crate::sources::ItemLayout::Sentences
-    }
-
-    /// The total this statement declares: the description's, else the table's Total row.
-    pub fn declared(&self) -> Option<&StatedAmount> {
-        self.declared_total.as_ref().or(self.total_row.as_ref())
-    }
-}
+use crate::sources::{Breakdown, EnvelopeSpec, Publication};
 
 /// Resolves a region label, recording anything short of a clean match. The description's
 /// `region_aliases` come first: the user's explicit word beats every rule.
@@ -88,13 +16,7 @@ fn resolve(
     spec: &EnvelopeSpec,
     issues: &mut Vec<RegionIssue>,
 ) -> Option<RegionCode> {
-    let wanted = label.text.trim();
-    if let Some(code) = spec
-        .region_aliases
-        .iter()
-        .find(|(alias, _)| alias.trim() == wanted)
-        .and_then(|(_, code)| RegionCode::from_code(code))
-    {
+    if let Some(code) = spec.alias(&label.text) {
         return Some(code);
     }
     match normalise_region(&label.text) {
@@ -234,19 +156,16 @@ fn unused_aliases(
     spec: &EnvelopeSpec,
     labels: &std::collections::BTreeSet<String>,
 ) -> Vec<Note> {
-    let file = publication
-        .description_path
-        .file_name()
-        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let index = publication
+        .envelopes
+        .iter()
+        .position(|e| e.id == spec.id)
+        .unwrap_or_default();
+    let description = publication.description_of(index);
     spec.region_aliases
         .keys()
         .filter(|alias| !labels.contains(alias.trim()))
         .map(|alias| {
-            let line = publication
-                .description_text
-                .lines()
-                .position(|l| l.contains(alias.as_str()))
-                .map_or(0, |i| u32::try_from(i + 1).unwrap_or(u32::MAX));
             Note {
                 rule: "region.alias_unused".to_string(),
                 severity: crate::model::Severity::Warning,
@@ -255,7 +174,7 @@ fn unused_aliases(
                     "L'alias de région « {alias} » de l'enveloppe « {} » ne correspond à aucun libellé de la source : l'écrire exactement comme la source.",
                     spec.id
                 ),
-                location: Location::Line { file: file.clone(), line, span: (0, 0) },
+                location: description.location(&format!("region_aliases.{alias}")),
             }
         })
         .collect()
@@ -374,7 +293,7 @@ pub fn normalise(
     Statement {
         publication_id: publication.meta.id.clone(),
         publication_kind: publication.meta.kind,
-        published_on: publication.meta.published_on.to_string(),
+        published_on: publication.meta.published_on,
         source_name: publication.source_name.clone(),
         spec: spec.clone(),
         primary: false,
@@ -408,7 +327,7 @@ pub fn rank_statements(statements: &mut [Statement]) {
                 rounded,
                 s.publication_kind.authority_rank(),
                 std::cmp::Reverse(exact),
-                s.published_on.clone(),
+                s.published_on,
                 s.publication_id.clone(),
             )
         };
@@ -440,14 +359,14 @@ pub fn rank_statements(statements: &mut [Statement]) {
                     .min_by_key(|(_, s)| {
                         (
                             s.publication_kind.authority_rank(),
-                            s.published_on.clone(),
+                            s.published_on,
                             s.publication_id.clone(),
                         )
                     })
                     .map(|(i, _)| i)
             });
         let base = full.map(|i| statements[i].publication_id.clone());
-        let base_date = full.map(|i| statements[i].published_on.clone());
+        let base_date = full.map(|i| statements[i].published_on);
         for (i, statement) in statements.iter_mut().enumerate() {
             if statement.spec.id != id {
                 continue;
@@ -455,9 +374,7 @@ pub fn rank_statements(statements: &mut [Statement]) {
             statement.primary = Some(i) == best;
             // A later revision of the reference amends it: its new amounts count. An older
             // one is already in the reference (a consolidated annex): checked, not counted.
-            let later = base_date
-                .as_deref()
-                .is_some_and(|d| statement.published_on.as_str() >= d);
+            let later = base_date.is_some_and(|d| statement.published_on >= d);
             if !statement.primary && is_revision(statement) && base.is_some() && later {
                 statement.amends.clone_from(&base);
                 continue;
@@ -481,7 +398,7 @@ pub fn rank_statements(statements: &mut [Statement]) {
 fn line_key(f: &Fact) -> Option<String> {
     f.region
         .map(|r| r.code().to_string())
-        .or_else(|| f.beneficiary.as_deref().map(crate::validate::name_key))
+        .or_else(|| f.beneficiary.as_deref().map(crate::names::name_key))
 }
 
 /// The reference's lines as they stood on `as_of`: the revisions published by then (other
@@ -490,7 +407,7 @@ fn line_key(f: &Fact) -> Option<String> {
 pub fn envelope_state<'a>(
     all: &'a [Statement],
     reference: &'a Statement,
-    as_of: &str,
+    as_of: chrono::NaiveDate,
     except: &str,
 ) -> Vec<&'a Fact> {
     let mut lines: Vec<&Fact> = reference.current().collect();
@@ -500,10 +417,10 @@ pub fn envelope_state<'a>(
             s.spec.id == reference.spec.id
                 && s.amends.is_some()
                 && s.publication_id != except
-                && s.published_on.as_str() <= as_of
+                && s.published_on <= as_of
         })
         .collect();
-    revisions.sort_by_key(|s| (s.published_on.clone(), s.publication_id.clone()));
+    revisions.sort_by_key(|s| (s.published_on, s.publication_id.clone()));
     for r in revisions {
         for new in r.current() {
             let key = line_key(new);
@@ -523,7 +440,7 @@ fn apply_revisions(statements: &mut [Statement], base: usize) {
         .collect();
     revisions.sort_by_key(|&i| {
         (
-            statements[i].published_on.clone(),
+            statements[i].published_on,
             statements[i].publication_id.clone(),
         )
     });

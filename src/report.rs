@@ -4,8 +4,8 @@
 
 use crate::amount::format_eur;
 use crate::dataset::{AllocationRow, Dataset, SCHEMA_VERSION};
+use crate::model::Statement;
 use crate::model::{Location, Severity};
-use crate::normalise::Statement;
 use crate::validate::{Check, CheckStatus, Finding, RULES, Reconciliation, RuleInfo, Validation};
 use rust_decimal::Decimal;
 use serde::Serialize;

@@ -6,9 +6,12 @@
 //! states, and tells extraction where those figures stand. Nothing here reads the sources'
 //! figures; this stage only loads, checks and fingerprints the descriptions.
 
+use crate::amount::{Amount, AmountError, find_amounts, parse_amount};
 use crate::error::{Error, config_error_at};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The file of acknowledged findings, which lives beside the descriptions but is not one.
@@ -125,7 +128,8 @@ pub struct PublicationMeta {
     pub title: String,
     pub issuer: String,
     pub kind: PublicationKind,
-    pub published_on: toml::value::Date,
+    #[serde(deserialize_with = "calendar_date", serialize_with = "iso_date")]
+    pub published_on: NaiveDate,
     /// Relative to the description file.
     pub source: String,
     /// The official reference, e.g. "Décision n° 2021-37 du 10 décembre 2021".
@@ -152,6 +156,189 @@ pub struct Columns {
     pub previous: Option<String>,
 }
 
+/// A figure of the description, as written there and as parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WrittenAmount {
+    pub written: String,
+    pub amount: Amount,
+}
+
+impl WrittenAmount {
+    fn parse(written: &str) -> Result<Self, AmountError> {
+        Ok(WrittenAmount {
+            written: written.to_string(),
+            amount: parse_amount(written)?,
+        })
+    }
+}
+
+/// The `declared_total` of an envelope: the figure the source announces, typed when the
+/// description is read so that a value the tool cannot read is an invalid description
+/// (file, line, key), never an extraction error found later.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum DeclaredTotal {
+    /// "75 millions d'euros", "12 199 648 €".
+    Stated(WrittenAmount),
+    /// "de 66 400 000 € à 66 500 000 €": a revision that changes the total as well.
+    Changed {
+        written: String,
+        before: WrittenAmount,
+        after: WrittenAmount,
+    },
+}
+
+impl DeclaredTotal {
+    /// The value as the description writes it.
+    pub fn written(&self) -> &str {
+        match self {
+            DeclaredTotal::Stated(w) => &w.written,
+            DeclaredTotal::Changed { written, .. } => written,
+        }
+    }
+    /// The total in force (after the change, for a revision that changes it).
+    pub fn current(&self) -> &WrittenAmount {
+        match self {
+            DeclaredTotal::Stated(w) => w,
+            DeclaredTotal::Changed { after, .. } => after,
+        }
+    }
+    /// The total a revision replaces, when it changes it.
+    pub fn before(&self) -> Option<&WrittenAmount> {
+        match self {
+            DeclaredTotal::Stated(_) => None,
+            DeclaredTotal::Changed { before, .. } => Some(before),
+        }
+    }
+}
+
+impl TryFrom<String> for DeclaredTotal {
+    type Error = String;
+    fn try_from(written: String) -> Result<Self, String> {
+        let unreadable = |e: AmountError| {
+            format!(
+                "\"{written}\" cannot be read as a total: {e}; write it as the source does (\"75 millions d'euros\", \"12 199 648 €\", \"67 M€\") or, for a revision that changes the total, \"de 66 400 000 € à 66 500 000 €\""
+            )
+        };
+        match parse_amount(&written) {
+            Ok(amount) => Ok(DeclaredTotal::Stated(WrittenAmount { written, amount })),
+            Err(e) => match find_amounts(&written).as_slice() {
+                [before, after] => Ok(DeclaredTotal::Changed {
+                    before: WrittenAmount::parse(&before.raw).map_err(unreadable)?,
+                    after: WrittenAmount::parse(&after.raw).map_err(unreadable)?,
+                    written,
+                }),
+                _ => Err(unreadable(e)),
+            },
+        }
+    }
+}
+
+impl From<DeclaredTotal> for String {
+    fn from(d: DeclaredTotal) -> String {
+        d.written().to_string()
+    }
+}
+
+/// Where each key of a description stands (its 1-based line), read once from the TOML's
+/// spans, so that every message about a key of an envelope points at the right line even
+/// when two envelopes use the same words.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeyLines {
+    publication: BTreeMap<String, u32>,
+    envelopes: Vec<EnvelopeKeys>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct EnvelopeKeys {
+    /// The `[[envelopes]]` header.
+    header: u32,
+    keys: BTreeMap<String, u32>,
+}
+
+impl KeyLines {
+    /// Reads the spans of a description that has already parsed (an unparsable one never
+    /// gets here: its error names its line).
+    pub fn of(text: &str) -> Self {
+        use toml::de::{DeTable, DeValue};
+        let Ok(root) = DeTable::parse(text) else {
+            return KeyLines::default();
+        };
+        let line = |offset: usize| line_of_offset(text, offset);
+        let keys_of = |table: &DeTable<'_>| -> BTreeMap<String, u32> {
+            let mut keys = BTreeMap::new();
+            collect_keys(table, "", &line, &mut keys);
+            keys
+        };
+        let mut lines = KeyLines::default();
+        for (key, value) in root.get_ref().iter() {
+            match (key.get_ref().as_ref(), value.get_ref()) {
+                ("publication", DeValue::Table(t)) => lines.publication = keys_of(t),
+                ("envelopes", DeValue::Array(items)) => {
+                    for item in items.iter() {
+                        if let DeValue::Table(t) = item.get_ref() {
+                            // The item's header is the closest "[[envelopes]]" at or above
+                            // the start of its span (which starts at the header or at its
+                            // first key, depending on the parser).
+                            let start = (item.span().start + 2).min(text.len());
+                            let header = text
+                                .get(..start)
+                                .and_then(|before| before.rfind("[["))
+                                .map_or_else(|| line(start), line);
+                            lines.envelopes.push(EnvelopeKeys {
+                                header,
+                                keys: keys_of(t),
+                            });
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        lines
+    }
+
+    /// The line of `key` in the `index`-th envelope, else of its `[[envelopes]]` header.
+    pub fn envelope(&self, index: usize, key: &str) -> Option<u32> {
+        let envelope = self.envelopes.get(index)?;
+        Some(envelope.keys.get(key).copied().unwrap_or(envelope.header))
+    }
+
+    /// The line of the `[[envelopes]]` header of the `index`-th envelope.
+    pub fn envelope_header(&self, index: usize) -> Option<u32> {
+        self.envelopes.get(index).map(|e| e.header)
+    }
+
+    /// The line of `key` in `[publication]`.
+    pub fn publication(&self, key: &str) -> Option<u32> {
+        self.publication.get(key).copied()
+    }
+}
+
+/// Records `key` (and, inside inline tables and arrays, `key.sub` and `key[i]`) with its
+/// line: `region_aliases."ARS Océan Indien"` or `claims[1]` point at their own line.
+fn collect_keys(
+    table: &toml::de::DeTable<'_>,
+    prefix: &str,
+    line: &dyn Fn(usize) -> u32,
+    keys: &mut BTreeMap<String, u32>,
+) {
+    use toml::de::DeValue;
+    for (key, value) in table.iter() {
+        let name = format!("{prefix}{}", key.get_ref());
+        keys.insert(name.clone(), line(key.span().start));
+        match value.get_ref() {
+            DeValue::Table(inner) => collect_keys(inner, &format!("{name}."), line, keys),
+            DeValue::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    keys.insert(format!("{name}[{i}]"), line(item.span().start));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 /// One envelope as one publication states it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -162,9 +349,11 @@ pub struct EnvelopeSpec {
     pub phase: String,
     pub channel: String,
     pub breakdown: Breakdown,
-    /// As the source states it ("75 millions d'euros"); located in the source for provenance.
+    /// As the source states it ("75 millions d'euros", or "de 66 400 000 € à 66 500 000 €"
+    /// for a revision that changes the total); parsed when the description is read, located
+    /// in the source for provenance.
     #[serde(default)]
-    pub declared_total: Option<String>,
+    pub declared_total: Option<DeclaredTotal>,
     /// Text: a phrase after which the figures stand. Spreadsheet: a sheet name, or a range
     /// "Sheet!A4:C23". Absent: the envelope is only named (its declared total restated).
     #[serde(default)]
@@ -196,6 +385,18 @@ pub struct EnvelopeSpec {
     pub region_aliases: std::collections::BTreeMap<String, String>,
 }
 
+impl EnvelopeSpec {
+    /// The region the description's `region_aliases` map `label` to (as the source writes
+    /// it, surrounding blanks aside).
+    pub fn alias(&self, label: &str) -> Option<crate::region::RegionCode> {
+        let wanted = label.trim();
+        self.region_aliases
+            .iter()
+            .find(|(alias, _)| alias.trim() == wanted)
+            .and_then(|(_, code)| crate::region::RegionCode::from_code(code))
+    }
+}
+
 /// A publication's TOML description, as written.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -220,14 +421,76 @@ pub struct Publication {
     pub envelopes: Vec<EnvelopeSpec>,
     /// The description file, as given on the command line's inputs folder.
     pub description_path: PathBuf,
-    /// The description as written, for errors that point at its keys.
+    /// The description as written (fingerprinted with the inputs).
     pub description_text: String,
+    /// Where each key of the description stands, for messages that point at one.
+    pub keys: KeyLines,
     pub source_path: PathBuf,
     /// The source's file name as published in outputs (relative to the inputs folder).
     pub source_name: String,
     pub source_sha256: String,
     pub format: SourceFormat,
     pub bytes: Vec<u8>,
+}
+
+impl Publication {
+    /// The description of its `index`-th envelope, for messages about its keys.
+    pub fn description_of(&self, index: usize) -> DescriptionRef<'_> {
+        DescriptionRef {
+            path: &self.description_path,
+            keys: &self.keys,
+            envelope: index,
+        }
+    }
+}
+
+/// One envelope's place in its description: what an error or a note about one of its keys
+/// points at.
+#[derive(Debug, Clone, Copy)]
+pub struct DescriptionRef<'a> {
+    pub path: &'a Path,
+    pub keys: &'a KeyLines,
+    pub envelope: usize,
+}
+
+impl DescriptionRef<'_> {
+    /// "inputs/x.toml:12", the line of the envelope's `key` (or of its header when the key
+    /// is not written), for error messages.
+    pub fn at(&self, key: &str) -> String {
+        match self.keys.envelope(self.envelope, key) {
+            Some(line) => format!("{}:{line}", self.path.display()),
+            None => self.path.display().to_string(),
+        }
+    }
+
+    /// The same place as a whole-line location of the description file (by its name, as
+    /// sources are named in the outputs), for notes and findings.
+    pub fn location(&self, key: &str) -> crate::model::Location {
+        crate::model::Location::Line {
+            file: self
+                .path
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+            line: self.keys.envelope(self.envelope, key).unwrap_or(0),
+            span: (0, 0),
+        }
+    }
+}
+
+/// A TOML date (`published_on = 2022-01-04`) as a calendar date; "2023-02-30" is refused.
+pub fn calendar_date<'de, D: serde::Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
+    let date = toml::value::Date::deserialize(d)?;
+    NaiveDate::from_ymd_opt(
+        i32::from(date.year),
+        u32::from(date.month),
+        u32::from(date.day),
+    )
+    .ok_or_else(|| serde::de::Error::custom(format!("{date} is not a calendar date")))
+}
+
+/// Dates are written "2022-01-04" wherever they are shown.
+pub fn iso_date<S: serde::Serializer>(date: &NaiveDate, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(date)
 }
 
 /// Parses a TOML file into `T`, mapping any error to a configuration error naming the
@@ -320,7 +583,8 @@ pub fn load_publications(dir: &Path) -> Result<Vec<Publication>, Error> {
 fn load_publication(inputs: &Path, path: &Path) -> Result<Publication, Error> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::input(path, e.to_string()))?;
     let description: Description = parse_toml(path, &text)?;
-    check_description(path, &text, &description)?;
+    let keys = KeyLines::of(&text);
+    check_description(path, &keys, &description)?;
     let base = path.parent().unwrap_or(inputs);
     let source_path = base.join(&description.publication.source);
     let bytes = std::fs::read(&source_path).map_err(|e| {
@@ -350,15 +614,14 @@ fn load_publication(inputs: &Path, path: &Path) -> Result<Publication, Error> {
     // A spreadsheet's table is found without an anchor; a text needs one to say where its
     // figures stand, unless it only restates a total.
     if format == SourceFormat::Text
-        && let Some(envelope) = description
-            .envelopes
-            .iter()
-            .find(|e| e.anchor.is_none() && e.declared_total.is_none() && e.claims.is_empty())
+        && let Some((index, envelope)) =
+            description.envelopes.iter().enumerate().find(|(_, e)| {
+                e.anchor.is_none() && e.declared_total.is_none() && e.claims.is_empty()
+            })
     {
-        let line = text.find(&envelope.id).map(|o| line_of_offset(&text, o));
         return Err(config_error_at(
             path,
-            line,
+            keys.envelope(index, "id"),
             Some("envelopes.anchor".to_string()),
             format!(
                 "envelope '{}' of a text source has no anchor, declared_total or claims: it states nothing",
@@ -376,6 +639,7 @@ fn load_publication(inputs: &Path, path: &Path) -> Result<Publication, Error> {
         meta: description.publication,
         envelopes: description.envelopes,
         description_path: path.to_path_buf(),
+        keys,
         description_text: text,
         source_path,
         source_name,
@@ -385,15 +649,26 @@ fn load_publication(inputs: &Path, path: &Path) -> Result<Publication, Error> {
 }
 
 /// Checks the description beyond its syntax: ids, and keys whose meaning depends on others.
-fn check_description(path: &Path, text: &str, d: &Description) -> Result<(), Error> {
-    let err = |needle: &str, key: &str, message: String| {
-        let line = text.find(needle).map(|o| line_of_offset(text, o));
-        config_error_at(path, line, Some(key.to_string()), message)
+fn check_description(path: &Path, keys: &KeyLines, d: &Description) -> Result<(), Error> {
+    let publication_err = |key: &str, message: String| {
+        config_error_at(
+            path,
+            keys.publication(key),
+            Some(format!("publication.{key}")),
+            message,
+        )
+    };
+    let envelope_err = |index: usize, key: &str, message: String| {
+        config_error_at(
+            path,
+            keys.envelope(index, key),
+            Some(format!("envelopes.{key}")),
+            message,
+        )
     };
     if !is_kebab_id(&d.publication.id) {
-        return Err(err(
-            &d.publication.id,
-            "publication.id",
+        return Err(publication_err(
+            "id",
             format!(
                 "'{}' is not a kebab-case id (lower-case letters, digits, '-')",
                 d.publication.id
@@ -401,33 +676,32 @@ fn check_description(path: &Path, text: &str, d: &Description) -> Result<(), Err
         ));
     }
     let mut seen = std::collections::BTreeSet::new();
-    for envelope in &d.envelopes {
+    for (index, envelope) in d.envelopes.iter().enumerate() {
+        let err = |key: &str, message: String| envelope_err(index, key, message);
         if !is_kebab_id(&envelope.id) {
             return Err(err(
-                &envelope.id,
-                "envelopes.id",
+                "id",
                 format!("'{}' is not a kebab-case id", envelope.id),
             ));
         }
         if !seen.insert(envelope.id.as_str()) {
             return Err(err(
-                &envelope.id,
-                "envelopes.id",
+                "id",
                 format!("envelope '{}' is described twice", envelope.id),
             ));
         }
         if envelope.parent.as_deref() == Some(envelope.id.as_str()) {
             return Err(err(
-                &envelope.id,
-                "envelopes.parent",
+                "parent",
                 format!("envelope '{}' cannot be its own parent", envelope.id),
             ));
         }
         for (label, code) in &envelope.region_aliases {
             if crate::region::RegionCode::from_code(code).is_none() {
-                return Err(err(
-                    code,
-                    "envelopes.region_aliases",
+                return Err(config_error_at(
+                    path,
+                    keys.envelope(index, &format!("region_aliases.{label}")),
+                    Some("envelopes.region_aliases".to_string()),
                     format!(
                         "'{code}' (for \"{label}\") is not one of the 18 INSEE region codes (01, 02, 03, 04, 06, 11, 24, 27, 28, 32, 44, 52, 53, 75, 76, 84, 93, 94)"
                     ),
@@ -436,8 +710,7 @@ fn check_description(path: &Path, text: &str, d: &Description) -> Result<(), Err
         }
         if !(2000..=2100).contains(&envelope.exercise) {
             return Err(err(
-                &envelope.exercise.to_string(),
-                "envelopes.exercise",
+                "exercise",
                 format!("exercise {} is not a plausible year", envelope.exercise),
             ));
         }
@@ -467,6 +740,7 @@ fn check_unique_ids(publications: &[Publication]) -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rust_decimal::Decimal;
 
     #[test]
     fn unknown_key_names_file_line_and_key() {
@@ -475,6 +749,74 @@ mod tests {
         let shown = err.to_string();
         assert!(shown.contains("inputs/x.toml:8"), "{shown}");
         assert!(shown.contains("sourse"), "{shown}");
+    }
+
+    const HEADER: &str = "[publication]\nid = \"x\"\ntitle = \"t\"\nissuer = \"CNSA\"\nkind = \"bo-decision\"\npublished_on = 2022-01-04\nsource = \"a.txt\"\n";
+
+    fn envelope(declared: &str) -> String {
+        format!(
+            "{HEADER}\n[[envelopes]]\nid = \"e\"\nprogramme = \"p\"\nexercise = 2022\nphase = \"p\"\nchannel = \"c\"\nbreakdown = \"region\"\ndeclared_total = \"{declared}\"\nanchor = \"a\"\n"
+        )
+    }
+
+    #[test]
+    fn a_declared_total_that_is_no_amount_is_an_invalid_description_at_its_line() {
+        let text = envelope("soixante-quinze");
+        let err = parse_toml::<Description>(Path::new("inputs/x.toml"), &text).unwrap_err();
+        assert_eq!(err.exit_code(), crate::error::exit::CONFIG);
+        let shown = err.to_string();
+        assert!(shown.starts_with("inputs/x.toml:16: "), "{shown}");
+        assert!(shown.contains("key `declared_total`"), "{shown}");
+        assert!(
+            shown.contains("\"soixante-quinze\" cannot be read"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn a_declared_total_is_typed_when_read() {
+        let parsed = |declared: &str| {
+            parse_toml::<Description>(Path::new("x.toml"), &envelope(declared))
+                .unwrap()
+                .envelopes
+                .remove(0)
+                .declared_total
+                .unwrap()
+        };
+        let stated = parsed("75 millions d'euros");
+        assert_eq!(stated.current().amount.value, Decimal::from(75_000_000));
+        assert_eq!(stated.before(), None);
+        let changed = parsed("de 66 400 000 € à 66 500 000 €");
+        assert_eq!(changed.written(), "de 66 400 000 € à 66 500 000 €");
+        assert_eq!(
+            changed.before().unwrap().amount.value,
+            Decimal::from(66_400_000)
+        );
+        assert_eq!(changed.current().amount.value, Decimal::from(66_500_000));
+        assert_eq!(changed.current().written, "66 500 000 €");
+    }
+
+    #[test]
+    fn key_lines_point_at_each_envelopes_own_keys() {
+        let text = format!(
+            "{}\n[[envelopes]]\nid = \"second\"\nregion_aliases = {{ \"ARS OI\" = \"04\" }}\nclaims = [\n  \"a\",\n  \"b\",\n]\n",
+            envelope("1 €")
+        );
+        let keys = KeyLines::of(&text);
+        assert_eq!(keys.publication("source"), Some(7));
+        assert_eq!(keys.envelope(0, "declared_total"), Some(16));
+        assert_eq!(keys.envelope(0, "until"), Some(9), "absent key: the header");
+        assert_eq!(keys.envelope(1, "id"), Some(20));
+        assert_eq!(keys.envelope(1, "region_aliases.ARS OI"), Some(21));
+        assert_eq!(keys.envelope(1, "claims[1]"), Some(24));
+        assert_eq!(keys.envelope(2, "id"), None);
+    }
+
+    #[test]
+    fn an_impossible_date_is_an_invalid_description() {
+        let text = HEADER.replace("2022-01-04", "2023-02-30");
+        let err = parse_toml::<Description>(Path::new("x.toml"), &text).unwrap_err();
+        assert!(err.to_string().contains("x.toml:6"), "{err}");
     }
 
     #[test]

@@ -1,12 +1,9 @@
 //! Stage 5a: the published tables, assembled from the normalised statements and the
 //! validation. Rows are sorted by stable keys so that identical inputs give identical bytes.
 
-use crate::dataset::{
-    AllocationRow, Dataset, EnvelopeRow, FindingRow, PublicationRow, RegionRow,
-    chrono_free_date::Date,
-};
+use crate::dataset::{AllocationRow, Dataset, EnvelopeRow, FindingRow, PublicationRow, RegionRow};
+use crate::model::Statement;
 use crate::model::{ClaimKind, FactRole, Location};
-use crate::normalise::Statement;
 use crate::region::RegionCode;
 use crate::sources::Publication;
 use crate::validate::Validation;
@@ -106,7 +103,7 @@ pub fn build(
             let ClaimKind::Money { amount } = &c.kind else {
                 continue;
             };
-            let region = c.region_code();
+            let region = s.claim_region(c);
             allocations.push(AllocationRow {
                 region_code: region.map(|r| r.code().to_string()),
                 region_name: region.map(|r| r.name().to_string()),
@@ -247,11 +244,7 @@ pub fn build(
             title: p.meta.title.clone(),
             issuer: p.meta.issuer.clone(),
             kind: p.meta.kind.as_str().to_string(),
-            published_on: Date {
-                year: i32::from(p.meta.published_on.year),
-                month: p.meta.published_on.month,
-                day: p.meta.published_on.day,
-            },
+            published_on: p.meta.published_on,
             source_file: p.source_name.clone(),
             source_sha256: p.source_sha256.clone(),
             reference: p.meta.reference.clone(),

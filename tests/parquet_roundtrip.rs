@@ -2,7 +2,7 @@
 //! read back with the `parquet` crate (an independent implementation, not polars), compared
 //! value by value, and their footer schema snapshotted. Also the all-or-nothing `Release`.
 
-use esms_ledger::dataset::chrono_free_date::Date;
+use chrono::NaiveDate;
 use esms_ledger::dataset::{
     AllocationRow, Dataset, EnvelopeRow, FindingRow, PublicationRow, RegionRow, SCHEMA_VERSION,
 };
@@ -183,11 +183,7 @@ fn dataset() -> Dataset {
         title: "Instruction relative au programme ESMS numérique".to_string(),
         issuer: "CNSA".to_string(),
         kind: "bo-instruction".to_string(),
-        published_on: Date {
-            year: 2022,
-            month: 1,
-            day: 4,
-        },
+        published_on: NaiveDate::from_ymd_opt(2022, 1, 4).expect("a date"),
         source_file: "inputs/bo-2022-01.txt".to_string(),
         source_sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
             .to_string(),
@@ -411,7 +407,17 @@ fn expect_publication(row: &PublicationRow) -> Record {
         ("title", text(title)),
         ("issuer", text(issuer)),
         ("kind", text(kind)),
-        ("published_on", Cell::Date(published_on.days_since_epoch())),
+        (
+            "published_on",
+            Cell::Date(
+                i32::try_from(
+                    published_on
+                        .signed_duration_since(NaiveDate::default())
+                        .num_days(),
+                )
+                .expect("days"),
+            ),
+        ),
         ("source_file", text(source_file)),
         ("source_sha256", text(source_sha256)),
         ("reference", opt_text(reference)),

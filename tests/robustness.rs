@@ -1,7 +1,7 @@
 //! No input makes the pipeline panic: every seed text, cut short or damaged at a few hundred
 //! places, gives either an extraction or an error, never a crash.
 
-use esms_ledger::extract::text::{DescriptionRef, extract_text};
+use esms_ledger::extract::text::extract_text;
 use esms_ledger::sources::{SourceFormat, load_publications};
 use std::path::Path;
 
@@ -16,10 +16,6 @@ fn damaged_texts_give_results_or_errors_never_panics() {
     {
         let text = std::str::from_utf8(&p.bytes).expect("utf-8");
         let chars: Vec<char> = text.chars().collect();
-        let description = DescriptionRef {
-            path: &p.description_path,
-            text: &p.description_text,
-        };
         for k in (0..chars.len()).step_by(41) {
             let truncated: String = chars[..k].iter().collect();
             let without: String = chars
@@ -41,7 +37,8 @@ fn damaged_texts_give_results_or_errors_never_panics() {
                 })
                 .collect();
             for variant in [truncated, without, garbled] {
-                for spec in &p.envelopes {
+                for (index, spec) in p.envelopes.iter().enumerate() {
+                    let description = p.description_of(index);
                     let _ = extract_text(&p.source_name, &variant, spec, &description);
                     runs += 1;
                 }

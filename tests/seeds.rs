@@ -2,8 +2,8 @@
 //! and the facts extracted from each are snapshotted.
 
 use esms_ledger::amount::find_amounts;
+use esms_ledger::model::Statement;
 use esms_ledger::model::{ClaimKind, Location};
-use esms_ledger::normalise::Statement;
 use esms_ledger::run::analyse;
 use rust_decimal::Decimal;
 use std::collections::BTreeSet;

@@ -4,7 +4,9 @@
 pub mod sheet;
 pub mod text;
 
-use crate::model::{Claim, Located, Location, Note, RawItem, Severity, StatedAmount};
+use crate::error::Error;
+use crate::model::{Claim, ClaimKind, Located, Location, Note, RawItem, Severity, StatedAmount};
+use crate::sources::{DescriptionRef, EnvelopeSpec, Publication, SourceFormat, WrittenAmount};
 use serde::Serialize;
 
 /// What one source says of one envelope, before normalisation.
@@ -24,6 +26,112 @@ pub struct Extraction {
     /// Counts and figures stated in prose about the envelope.
     pub claims: Vec<Claim>,
     pub notes: Vec<Note>,
+}
+
+/// One envelope's figures out of its publication's source, whatever the source's format.
+pub fn extract(p: &Publication, index: usize, spec: &EnvelopeSpec) -> Result<Extraction, Error> {
+    let description = p.description_of(index);
+    let extraction = match p.format {
+        SourceFormat::Text => {
+            let text = std::str::from_utf8(&p.bytes)
+                .map_err(|e| Error::input(&p.source_path, format!("not UTF-8: {e}")))?;
+            text::extract_text(&p.source_name, text, spec, &description)
+        }
+        SourceFormat::Spreadsheet => {
+            sheet::extract_sheet(&p.source_name, &p.bytes, spec, &description)
+        }
+    }?;
+    check_magnitudes(&extraction)?;
+    Ok(extraction)
+}
+
+/// Money is published as DECIMAL(18,2): 16 digits before the comma at most. A figure
+/// beyond is a typing error in the source, reported where it stands.
+fn check_magnitudes(extraction: &Extraction) -> Result<(), Error> {
+    let limit = crate::model::MONEY_LIMIT;
+    let stated = extraction
+        .items
+        .iter()
+        .flat_map(|i| std::iter::once(&i.amount).chain(i.previous.as_ref()))
+        .chain(extraction.declared_total.as_ref())
+        .chain(extraction.total_row.as_ref())
+        .chain(extraction.claims.iter().filter_map(|c| match &c.kind {
+            ClaimKind::Money { amount } => Some(amount),
+            ClaimKind::Count { .. } => None,
+        }));
+    for s in stated {
+        if s.amount.value.abs() >= limit {
+            return Err(Error::extraction(
+                &s.location,
+                format!(
+                    "\"{}\" is {} €, more than the 16 digits before the comma that the published DECIMAL(18,2) holds: a typing error?",
+                    s.raw, s.amount.value
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The description's `declared_total` (and, for a revision that changes it, the total
+/// before), each where the source states it (`find`, which knows the source's shape), else
+/// where the description does, with a `declared.not_in_source` note: the same for every
+/// kind of source.
+pub(crate) fn declared_totals(
+    spec: &EnvelopeSpec,
+    description: &DescriptionRef<'_>,
+    source_name: &str,
+    extraction: &mut Extraction,
+    mut find: impl FnMut(&WrittenAmount) -> Option<StatedAmount>,
+) {
+    let Some(declared) = &spec.declared_total else {
+        return;
+    };
+    let mut locate = |written: &WrittenAmount| match find(written) {
+        Some(stated) => (stated, None),
+        None => not_in_source(written, spec, description, source_name),
+    };
+    if let Some(before) = declared.before() {
+        let (stated, note) = locate(before);
+        extraction.declared_before = Some(stated);
+        extraction.notes.extend(note);
+    }
+    let (stated, note) = locate(declared.current());
+    extraction.declared_total = Some(stated);
+    extraction.notes.extend(note);
+}
+
+/// A declared total the source does not state (known from another text): kept, located
+/// in the description, and said.
+fn not_in_source(
+    declared: &WrittenAmount,
+    spec: &EnvelopeSpec,
+    description: &DescriptionRef<'_>,
+    source_name: &str,
+) -> (StatedAmount, Option<Note>) {
+    let location = description.location("declared_total");
+    let written = &declared.written;
+    let note = Note {
+        rule: "declared.not_in_source".to_string(),
+        severity: Severity::Warning,
+        message: format!(
+            "declared_total \"{written}\" of envelope '{}' is not in {source_name}: taken from the description",
+            spec.id
+        ),
+        message_fr: format!(
+            "Le total déclaré « {written} » de l'enveloppe « {} » ne figure pas dans {source_name} : il est pris dans la description.",
+            spec.id
+        ),
+        location: location.clone(),
+    };
+    (
+        StatedAmount {
+            amount: declared.amount,
+            raw: written.clone(),
+            location,
+        },
+        Some(note),
+    )
 }
 
 /// The Luhn check of a 9-digit FINESS or SIREN (french-reference-data.md §3.4).

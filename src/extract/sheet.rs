@@ -11,11 +11,11 @@
 //! a "Source : …" note below, amounts as numbers or as French text, scaled by the header
 //! ("en k€", "en M€").
 
-use crate::amount::{Amount, Precision, Qualifier, format_eur, parse_amount, parse_number};
+use crate::amount::{Amount, Precision, Qualifier, format_eur, parse_number};
 use crate::error::Error;
-use crate::extract::Extraction;
+use crate::extract::{Extraction, declared_totals};
 use crate::model::{Located, Location, Note, RawItem, Severity, StatedAmount};
-use crate::sources::{Breakdown, EnvelopeSpec, Unit};
+use crate::sources::{Breakdown, DescriptionRef, EnvelopeSpec, Unit, WrittenAmount};
 use calamine::{Data, Dimensions, Range, Reader, SheetType, SheetVisible, Sheets};
 use rust_decimal::{Decimal, RoundingStrategy};
 use std::collections::BTreeMap;
@@ -35,13 +35,13 @@ const FLOAT_NOISE_EUR: Decimal = Decimal::from_parts(1, 0, 0, false, 6);
 
 /// Extract one envelope's table from a spreadsheet source.
 ///
-/// `source_name` goes into every `Location::Cell`; `declared_fallback` is where the
-/// description states `declared_total`, used when no cell of the sheet holds that text.
+/// `source_name` goes into every `Location::Cell`; `description` is where the envelope's
+/// keys stand, for a `declared_total` that no cell of the sheet holds.
 pub fn extract_sheet(
     source_name: &str,
     bytes: &[u8],
     spec: &EnvelopeSpec,
-    declared_fallback: &Location,
+    description: &DescriptionRef<'_>,
 ) -> Result<Extraction, Error> {
     let mut workbook = Workbook::open(source_name, bytes)?;
     let anchor = spec.anchor.as_deref().map(Anchor::parse);
@@ -106,10 +106,13 @@ pub fn extract_sheet(
     if extraction.total_row.is_none() {
         extraction.total_row = total_above_header(source_name, &grid, bounds, &layout)?;
     }
-    extraction.declared_total = match &spec.declared_total {
-        Some(text) => Some(declared_total(source_name, &grid, text, declared_fallback)?),
-        None => None,
-    };
+    declared_totals(
+        spec,
+        description,
+        source_name,
+        &mut extraction,
+        |declared| declared_cell(source_name, &grid, declared),
+    );
     Ok(extraction)
 }
 
@@ -1795,47 +1798,31 @@ fn read_rows(
     Ok(extraction)
 }
 
-/// The description's `declared_total`, located at the cell of the sheet that states it
-/// (compared without spaces, so "67 000 000 €" matches "67 000 000 €"), else at
-/// the description.
-fn declared_total(
-    source: &str,
-    grid: &Grid,
-    text: &str,
-    fallback: &Location,
-) -> Result<StatedAmount, Error> {
-    let amount = parse_amount(text).map_err(|e| {
-        Error::extraction(
-            fallback,
-            format!("declared_total '{text}' cannot be read: {e}"),
-        )
-    })?;
+/// The cell of the sheet that states the description's `declared_total` (compared without
+/// spaces, so "67 000 000 €" matches "67 000 000 €"), if one does.
+fn declared_cell(source: &str, grid: &Grid, declared: &WrittenAmount) -> Option<StatedAmount> {
     let compact = |s: &str| -> String {
         fold(s)
             .chars()
             .filter(|c| !c.is_whitespace())
             .collect::<String>()
     };
-    let wanted = compact(text);
-    let location = grid
+    let wanted = compact(&declared.written);
+    let (row, col) = grid
         .values
         .used_cells()
         .filter_map(|(row, col, data)| match data {
             Data::String(s) if compact(s).contains(&wanted) => Some((row, col)),
             _ => None,
         })
-        .min()
-        .and_then(|(row, col)| {
-            let start = grid.values.start()?;
-            let row = u32::try_from(row).ok()? + start.0;
-            let col = u32::try_from(col).ok()? + start.1;
-            Some(grid.location(source, row, col))
-        })
-        .unwrap_or_else(|| fallback.clone());
-    Ok(StatedAmount {
-        amount,
-        raw: text.to_string(),
-        location,
+        .min()?;
+    let start = grid.values.start()?;
+    let row = u32::try_from(row).ok()? + start.0;
+    let col = u32::try_from(col).ok()? + start.1;
+    Some(StatedAmount {
+        amount: declared.amount,
+        raw: declared.written.clone(),
+        location: grid.location(source, row, col),
     })
 }
 

@@ -4,94 +4,11 @@
 
 use super::{Finding, FindingBuilder, Validation};
 use crate::amount::format_eur;
+use crate::model::Statement;
 use crate::model::{Fact, Location};
-use crate::normalise::Statement;
+use crate::names::{MATCH_THRESHOLD, NameIndex, name_tokens};
 use crate::sources::Breakdown;
 use std::collections::{BTreeMap, BTreeSet};
-
-/// Words that say nothing about which organisation a name designates.
-const STOPWORDS: [&str; 16] = [
-    "de", "la", "le", "les", "des", "du", "d", "l", "et", "a", "au", "aux", "en", "pour", "sur",
-    "un",
-];
-
-/// Lower-case, accent-free alphanumeric words of a name, without stop words.
-pub(crate) fn name_tokens(text: &str) -> Vec<String> {
-    use unicode_normalization::UnicodeNormalization;
-    let folded: String = text
-        .nfd()
-        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
-        .flat_map(char::to_lowercase)
-        .collect();
-    folded
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty() && !STOPWORDS.contains(w))
-        .map(str::to_string)
-        .collect()
-}
-
-/// A key under which two spellings of one name collide ("Groupe SOS Solidarités" and
-/// "groupe sos solidarites").
-pub fn name_key(text: &str) -> String {
-    // Every word counts here, single letters included: "Association A" and "Association D"
-    // are two organisations.
-    use unicode_normalization::UnicodeNormalization;
-    let folded: String = text
-        .nfd()
-        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
-        .flat_map(char::to_lowercase)
-        .collect();
-    folded
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// Beneficiary names weighted so that words shared by several names ("fondation") count
-/// less than distinctive ones ("OVE").
-pub(crate) struct NameIndex {
-    names: Vec<Vec<String>>,
-    weight: BTreeMap<String, f64>,
-}
-
-impl NameIndex {
-    pub fn new<'a>(names: impl Iterator<Item = &'a str>) -> Self {
-        let names: Vec<Vec<String>> = names.map(name_tokens).collect();
-        let mut df: BTreeMap<String, usize> = BTreeMap::new();
-        for tokens in &names {
-            for t in tokens.iter().collect::<BTreeSet<_>>() {
-                *df.entry(t.clone()).or_default() += 1;
-            }
-        }
-        let weight = df.into_iter().map(|(t, n)| (t, 1.0 / n as f64)).collect();
-        NameIndex { names, weight }
-    }
-
-    /// Share (0 to 1) of name `i`'s weight found among `words`.
-    pub fn score(&self, i: usize, words: &BTreeSet<String>) -> f64 {
-        let tokens = &self.names[i];
-        let total: f64 = tokens
-            .iter()
-            .map(|t| self.weight.get(t).copied().unwrap_or(1.0))
-            .sum();
-        if total == 0.0 {
-            return 0.0;
-        }
-        let found: f64 = tokens
-            .iter()
-            .filter(|t| words.contains(*t))
-            .map(|t| self.weight.get(t).copied().unwrap_or(1.0))
-            .sum();
-        found / total
-    }
-}
-
-/// More than half of a name's distinctive weight must be present for two names to be the same
-/// organisation: "Caisse nationale de l'assurance maladie (Cnam)" matches "Caisse nationale
-/// d'assurance maladie Bourgogne – Franche-Comté", "la fondation OVE" does not match
-/// "Fondation Partage et Vie".
-pub(crate) const MATCH_THRESHOLD: f64 = 0.5;
 
 fn primary_of<'a>(all: &'a [Statement], id: &str) -> Option<&'a Statement> {
     all.iter().find(|s| s.primary && s.spec.id == id)
@@ -235,7 +152,7 @@ fn lines(all: &[Statement], s: &Statement, p: &Statement, v: &mut Validation) {
         return;
     }
     let env = &s.spec.id;
-    let primary = crate::normalise::envelope_state(all, p, &s.published_on, "");
+    let primary = crate::normalise::envelope_state(all, p, s.published_on, "");
     let restated: Vec<&Fact> = s.current().collect();
     let index = NameIndex::new(
         primary
@@ -364,7 +281,7 @@ fn regions(all: &[Statement], s: &Statement, p: &Statement, v: &mut Validation) 
     let env = &s.spec.id;
     let (ours, theirs) = (
         group_by_region(s.current()),
-        group_by_region(crate::normalise::envelope_state(all, p, &s.published_on, "").into_iter()),
+        group_by_region(crate::normalise::envelope_state(all, p, s.published_on, "").into_iter()),
     );
     let sum = |facts: &[&Fact]| -> (rust_decimal::Decimal, rust_decimal::Decimal) {
         (

@@ -4,11 +4,12 @@
 //! figure name one, else the subtotal of the region the sentence names, else the envelope's
 //! total. Bounds and rounding are read as written (`Amount::admits`).
 
-use super::agreement::{MATCH_THRESHOLD, NameIndex, name_tokens, region_conflict, subject};
+use super::agreement::{region_conflict, subject};
 use super::{FindingBuilder, Validation, by_region};
 use crate::amount::format_eur;
+use crate::model::Statement;
 use crate::model::{Claim, ClaimKind, Fact, Location, StatedAmount};
-use crate::normalise::Statement;
+use crate::names::{MATCH_THRESHOLD, NameIndex, name_tokens};
 use crate::region::RegionCode;
 use crate::sources::Breakdown;
 use rust_decimal::Decimal;
@@ -29,7 +30,7 @@ pub fn check(all: &[Statement], v: &mut Validation) {
         let Some(p) = all.iter().find(|p| p.primary && p.spec.id == s.spec.id) else {
             continue;
         };
-        let facts: Vec<&Fact> = crate::normalise::envelope_state(all, p, &s.published_on, "");
+        let facts: Vec<&Fact> = crate::normalise::envelope_state(all, p, s.published_on, "");
         let index = NameIndex::new(
             facts
                 .iter()
@@ -81,7 +82,7 @@ fn money_claims(s: &Statement, t: &Target<'_>, v: &mut Validation) {
                 c.sort_by_key(|&(i, fits)| (!fits, i));
                 c.into_iter().map(|(i, _)| i).collect()
             } else {
-                let region = claim.region_code();
+                let region = s.claim_region(claim);
                 (0..t.facts.len())
                     .filter(|&i| region.is_some() && t.facts[i].region == region)
                     .collect()
@@ -116,7 +117,7 @@ fn money_claims(s: &Statement, t: &Target<'_>, v: &mut Validation) {
     }
     let mut ok = true;
     for (k, (claim, amount)) in money.iter().enumerate() {
-        let region = claim.region_code();
+        let region = s.claim_region(claim);
         if grouped[k] {
             continue;
         }
@@ -319,7 +320,7 @@ fn count_claims(s: &Statement, t: &Target<'_>, v: &mut Validation) {
             continue;
         }
         any = true;
-        let region = claim.region_code();
+        let region = s.claim_region(claim);
         let lines: Vec<&&Fact> = t
             .facts
             .iter()

@@ -9,11 +9,10 @@ mod plausibility;
 mod rules;
 mod totals;
 
-pub use agreement::name_key;
 pub use rules::{RULES, RuleInfo, rule_info};
 
 use crate::model::{Location, Severity};
-use crate::normalise::{RegionIssue, Statement};
+use crate::model::{RegionIssue, Statement};
 use crate::region::RegionCode;
 use crate::sources::sha256_hex;
 use rust_decimal::Decimal;

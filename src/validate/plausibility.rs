@@ -7,7 +7,7 @@
 
 use super::{FindingBuilder, Validation, by_region};
 use crate::amount::format_eur;
-use crate::normalise::Statement;
+use crate::model::Statement;
 use crate::region::RegionCode;
 use crate::sources::Breakdown;
 use rust_decimal::Decimal;

@@ -9,8 +9,8 @@
 
 use super::{ChildPart, DerivedRemainder, FindingBuilder, Reconciliation, Validation};
 use crate::amount::format_eur;
+use crate::model::Statement;
 use crate::model::{Fact, StatedAmount};
-use crate::normalise::Statement;
 use crate::region::RegionCode;
 use crate::sources::Breakdown;
 use rust_decimal::Decimal;
@@ -488,10 +488,9 @@ fn amending_revision(s: &Statement, base: &Statement, all: &[Statement], v: &mut
     let key = |f: &Fact| {
         f.region
             .map(|r| r.code().to_string())
-            .or_else(|| f.beneficiary.as_deref().map(super::agreement::name_key))
+            .or_else(|| f.beneficiary.as_deref().map(crate::names::name_key))
     };
-    let base_facts =
-        crate::normalise::envelope_state(all, base, &s.published_on, &s.publication_id);
+    let base_facts = crate::normalise::envelope_state(all, base, s.published_on, &s.publication_id);
     let mut ok = true;
     for old in s.superseded() {
         let before = key(old).and_then(|k| {
@@ -633,7 +632,7 @@ fn completeness(s: &Statement, v: &mut Validation) {
                 .region_issues
                 .iter()
                 .filter_map(|i| match i {
-                    crate::normalise::RegionIssue::Legacy { label, .. } => Some(&label.location),
+                    crate::model::RegionIssue::Legacy { label, .. } => Some(&label.location),
                     _ => None,
                 })
                 .collect();
@@ -720,7 +719,7 @@ fn completeness(s: &Statement, v: &mut Validation) {
                     // …and one organisation's projects in two regions are two lines.
                     let key = format!(
                         "{}|{}|{}",
-                        super::agreement::name_key(b),
+                        crate::names::name_key(b),
                         f.identifier.as_deref().unwrap_or(""),
                         f.region.map_or("", |r| r.code())
                     );

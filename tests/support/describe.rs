@@ -1,7 +1,7 @@
 //! A readable rendering of extracted facts, shared by the snapshot tests.
 
+use esms_ledger::model::Statement;
 use esms_ledger::model::{ClaimKind, FactRole};
-use esms_ledger::normalise::Statement;
 
 /// One readable line per figure: what a reviewer checks against the source by eye.
 pub fn describe(s: &Statement) -> Vec<String> {

@@ -17,12 +17,12 @@ use crate::amount::{
 };
 use crate::amount::{format_eur, number_word};
 use crate::error::Error;
-use crate::extract::Extraction;
+use crate::extract::{Extraction, declared_totals};
 use crate::model::{Claim, ClaimKind, Located, Location, Note, RawItem, Severity, StatedAmount};
 use crate::region::{find_regions, normalise_region};
-use crate::sources::{Breakdown, EnvelopeSpec, ItemLayout, Unit};
+pub use crate::sources::DescriptionRef;
+use crate::sources::{Breakdown, EnvelopeSpec, ItemLayout, Unit, WrittenAmount};
 use rust_decimal::{Decimal, RoundingStrategy};
-use std::path::Path;
 use unicode_normalization::UnicodeNormalization;
 
 mod doc;
@@ -34,26 +34,6 @@ use doc::{Doc, Found, Piece, Pos, fold_phrase};
 use items::{read_figures, read_piece, sentences, trim_label};
 use lines::{ListBounds, bare_numbers, folded_string, read_lines};
 use prose::{claims_from_phrases, read_prose_claims};
-/// Where the description of the envelope is, for errors about its keys.
-pub struct DescriptionRef<'a> {
-    pub path: &'a Path,
-    pub text: &'a str,
-}
-
-impl DescriptionRef<'_> {
-    /// "inputs/x.toml:12" for the line holding `needle`, or the file alone.
-    fn at(&self, needle: &str) -> String {
-        match self.text.find(needle) {
-            Some(offset) => format!(
-                "{}:{}",
-                self.path.display(),
-                self.text[..offset].matches('\n').count() + 1
-            ),
-            None => self.path.display().to_string(),
-        }
-    }
-}
-
 /// The char index after a bullet marker ("•", "-", "1.", "a)") and its spaces, if the line
 /// is a bullet.
 fn bullet_body(line: &[char]) -> Option<usize> {
@@ -119,7 +99,7 @@ pub fn extract_text(
                     .map(|((l, _), _)| (l + 1).to_string())
                     .collect();
                 return Err(Error::extraction(
-                    description.at(anchor),
+                    description.at("anchor"),
                     format!(
                         "anchor \"{anchor}\" of envelope '{}' occurs {} times in {source_name} (lines {}): make it longer, so that it names one place",
                         spec.id,
@@ -134,7 +114,7 @@ pub fn extract_text(
                     .map(|(line, text)| format!("; closest: \"{text}\" (line {})", line + 1))
                     .unwrap_or_default();
                 return Err(Error::extraction(
-                    description.at(anchor),
+                    description.at("anchor"),
                     format!(
                         "anchor \"{anchor}\" of envelope '{}' is not in {source_name}{hint}",
                         spec.id
@@ -146,25 +126,9 @@ pub fn extract_text(
         None => None,
     };
 
-    if let Some(declared) = &spec.declared_total {
-        // "de 66 400 000 € à 66 500 000 €": a revision that changes the total as well.
-        let pair = find_amounts(declared);
-        let changed_total = parse_amount(declared).is_err() && pair.len() == 2;
-        if changed_total {
-            let (before, note) =
-                locate_declared(&doc, &pair[0].raw, anchor_end, spec, description)?;
-            extraction.declared_before = Some(before);
-            extraction.notes.extend(note);
-        }
-        let after = if changed_total {
-            pair[1].raw.as_str()
-        } else {
-            declared.as_str()
-        };
-        let (stated, note) = locate_declared(&doc, after, anchor_end, spec, description)?;
-        extraction.declared_total = Some(stated);
-        extraction.notes.extend(note);
-    }
+    declared_totals(spec, description, doc.file, &mut extraction, |declared| {
+        locate_declared(&doc, declared, anchor_end)
+    });
 
     let Some(anchor_end) = anchor_end else {
         extraction.claims = claims_from_phrases(&doc, spec, description)?;
@@ -217,20 +181,15 @@ pub fn extract_text(
 }
 
 /// The declared total, as written in the description, found in the source: on the
-/// anchor's line if it is there, else the last occurrence before the anchor, else the first.
+/// anchor's line if it is there, else the last occurrence before the anchor, else the first;
+/// written another way ("75 M€" for "75 millions d'euros"); or as a bare number.
 fn locate_declared(
     doc: &Doc<'_>,
-    declared: &str,
+    declared: &WrittenAmount,
     anchor_end: Option<(usize, usize)>,
-    spec: &EnvelopeSpec,
-    description: &DescriptionRef<'_>,
-) -> Result<(StatedAmount, Option<Note>), Error> {
-    let amount = parse_amount(declared).map_err(|e| {
-        Error::extraction(
-            description.at(declared),
-            format!("declared_total of envelope '{}': {e}", spec.id),
-        )
-    })?;
+) -> Option<StatedAmount> {
+    let amount = declared.amount;
+    let declared = declared.written.as_str();
     let pick = |found: &[Found]| -> Option<Found> {
         match anchor_end {
             Some((anchor_line, _)) => found
@@ -256,7 +215,7 @@ fn locate_declared(
         } else {
             doc.lines[line].len()
         };
-        return Ok((stated_at(line, start, end, amount), None));
+        return Some(stated_at(line, start, end, amount));
     }
     // Written another way in the source ("75 M€" for "75 millions d'euros"): the figure of
     // the same value, as the source states it.
@@ -279,7 +238,7 @@ fn locate_declared(
             .iter()
             .find(|(s, _, _)| *s == (line, start))
             .map_or(amount, |&(_, _, a)| a);
-        return Ok((stated_at(line, start, end, stated), None));
+        return Some(stated_at(line, start, end, stated));
     }
     // A table's total line without a unit ("Total	38 498 000" under a "(en euros)"
     // header): the same number, written alone.
@@ -295,43 +254,9 @@ fn locate_declared(
         })
         .collect();
     if let Some(((line, start), (_, end))) = pick(&bare) {
-        return Ok((stated_at(line, start, end, amount), None));
+        return Some(stated_at(line, start, end, amount));
     }
-    // Not in the source at all (a total known from another text): kept, located in the
-    // description, and said.
-    let line = description
-        .text
-        .find(declared)
-        .map_or(0, |o| description.text[..o].matches('\n').count() + 1);
-    let location = Location::Line {
-        file: description
-            .path
-            .file_name()
-            .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
-        line: u32::try_from(line).unwrap_or(u32::MAX),
-        span: (0, 0),
-    };
-    let note = Note {
-        rule: "declared.not_in_source".to_string(),
-        severity: Severity::Warning,
-        message: format!(
-            "declared_total \"{declared}\" of envelope '{}' is not in {}: taken from the description",
-            spec.id, doc.file
-        ),
-        message_fr: format!(
-            "Le total déclaré « {declared} » de l'enveloppe « {} » ne figure pas dans {} : il est pris dans la description.",
-            spec.id, doc.file
-        ),
-        location: location.clone(),
-    };
-    Ok((
-        StatedAmount {
-            amount,
-            raw: declared.to_string(),
-            location,
-        },
-        Some(note),
-    ))
+    None
 }
 
 fn locate_remainder(
@@ -356,7 +281,7 @@ fn locate_remainder(
             Ok(doc.located(line, start, end))
         }
         None => Err(Error::extraction(
-            description.at(phrase),
+            description.at("remainder"),
             format!(
                 "remainder \"{phrase}\" of envelope '{}' is not in {}",
                 spec.id, doc.file
@@ -377,7 +302,7 @@ fn section(
             let found = doc.find_all(until);
             let Some(&(start, _)) = found.iter().find(|(s, _)| *s >= (line, col)) else {
                 return Err(Error::extraction(
-                    description.at(until),
+                    description.at("until"),
                     format!(
                         "\"until\" phrase \"{until}\" of envelope '{}' is not after its anchor in {}",
                         spec.id, doc.file

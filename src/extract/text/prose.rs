@@ -153,11 +153,11 @@ pub(super) fn claims_from_phrases(
     description: &DescriptionRef<'_>,
 ) -> Result<Vec<Claim>, Error> {
     let mut extraction = Extraction::default();
-    for phrase in &spec.claims {
+    for (index, phrase) in spec.claims.iter().enumerate() {
         let found = doc.find_all(phrase);
         let Some(&((line, col), _)) = found.first() else {
             return Err(Error::extraction(
-                description.at(phrase),
+                description.at(&format!("claims[{index}]")),
                 format!(
                     "claim \"{phrase}\" of envelope '{}' is not in {}",
                     spec.id, doc.file

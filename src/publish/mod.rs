@@ -13,12 +13,14 @@
 //! directory (same filesystem, so `rename` is atomic), synced, renamed over its target, and
 //! the directory synced; nothing is renamed before every file is staged.
 
-use crate::dataset::chrono_free_date::Date;
+pub mod release;
+
 use crate::dataset::{
     AllocationRow, Dataset, EnvelopeRow, FindingRow, PublicationRow, RegionRow, SCHEMA_VERSION,
 };
 use crate::error::Error;
 use crate::sources::sha256_hex;
+use chrono::NaiveDate;
 use polars::prelude::*;
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -266,8 +268,12 @@ impl<'a, R> Columns<'a, R> {
         Ok(self.push(column.into_column()))
     }
 
-    fn date(self, name: &'static str, value: impl Fn(&R) -> Date) -> Self {
-        let days = self.rows.iter().map(|row| value(row).days_since_epoch());
+    fn date(self, name: &'static str, value: impl Fn(&R) -> NaiveDate) -> Self {
+        // Parquet DATE: days since 1970-01-01.
+        let epoch = NaiveDate::default();
+        let days = self.rows.iter().map(|row| {
+            i32::try_from(value(row).signed_duration_since(epoch).num_days()).unwrap_or(i32::MAX)
+        });
         let column =
             Int32Chunked::from_iter_values(PlSmallStr::from_static(name), days).into_date();
         self.push(column.into_column())
@@ -678,11 +684,7 @@ mod tests {
 
     #[test]
     fn columns_are_the_row_fields_in_field_order() {
-        let date = Date {
-            year: 2022,
-            month: 1,
-            day: 4,
-        };
+        let date = NaiveDate::from_ymd_opt(2022, 1, 4).expect("a date");
         let dataset = Dataset {
             allocations: vec![AllocationRow {
                 publication_id: String::new(),
