@@ -468,3 +468,224 @@ fn apply_revisions(statements: &mut [Statement], base: usize) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::amount::{Amount, Precision, Qualifier};
+    use crate::model::Location;
+    use crate::sources::{ItemLayout, PublicationKind};
+    use chrono::NaiveDate;
+    use rust_decimal::Decimal;
+
+    fn spec(breakdown: Breakdown) -> EnvelopeSpec {
+        EnvelopeSpec {
+            id: "env".to_string(),
+            programme: "ESMS numérique".to_string(),
+            exercise: 2021,
+            phase: "amorçage".to_string(),
+            channel: "ARS".to_string(),
+            breakdown,
+            declared_total: None,
+            anchor: Some("a".to_string()),
+            until: None,
+            items: ItemLayout::Auto,
+            parent: None,
+            remainder: None,
+            claims: Vec::new(),
+            unit: None,
+            columns: None,
+            region_aliases: std::collections::BTreeMap::new(),
+        }
+    }
+
+    fn fact(publication: &str, region: RegionCode, amount: Amount) -> Fact {
+        let location = Location::Line {
+            file: format!("{publication}.txt"),
+            line: 1,
+            span: (0, 1),
+        };
+        Fact {
+            publication_id: publication.to_string(),
+            envelope_id: "env".to_string(),
+            role: FactRole::Component,
+            region: Some(region),
+            beneficiary: None,
+            identifier: None,
+            amount,
+            raw_label: region.name().to_string(),
+            raw_amount: amount.value.to_string(),
+            location,
+            label_location: None,
+        }
+    }
+
+    fn statement(
+        publication: &str,
+        kind: PublicationKind,
+        on: (i32, u32, u32),
+        breakdown: Breakdown,
+        facts: Vec<Fact>,
+    ) -> Statement {
+        Statement {
+            publication_id: publication.to_string(),
+            publication_kind: kind,
+            published_on: NaiveDate::from_ymd_opt(on.0, on.1, on.2).expect("a date"),
+            source_name: format!("{publication}.txt"),
+            spec: spec(breakdown),
+            primary: false,
+            amends: None,
+            declared_total: None,
+            declared_before: None,
+            total_row: None,
+            remainder: None,
+            facts,
+            claims: Vec::new(),
+            region_issues: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    fn eur(value: i64) -> Amount {
+        Amount::exact(Decimal::from(value))
+    }
+
+    fn millions(value: i64) -> Amount {
+        Amount {
+            value: Decimal::from(value * 1_000_000),
+            precision: Precision::Rounded {
+                unit: Decimal::from(1_000_000),
+            },
+            qualifier: Qualifier::Equal,
+        }
+    }
+
+    #[test]
+    fn an_exact_table_is_the_reference_over_a_rounded_statement_of_higher_authority() {
+        let mut statements = vec![
+            statement(
+                "bo",
+                PublicationKind::BoDecision,
+                (2021, 12, 10),
+                Breakdown::Region,
+                vec![fact("bo", RegionCode::Bretagne, millions(2))],
+            ),
+            statement(
+                "annexe",
+                PublicationKind::AnnexTable,
+                (2021, 12, 10),
+                Breakdown::Region,
+                vec![fact("annexe", RegionCode::Bretagne, eur(2_000_100))],
+            ),
+        ];
+        rank_statements(&mut statements);
+        assert!(!statements[0].primary);
+        assert!(statements[1].primary);
+        // The other statement's figures are restatements: checked, never counted twice.
+        assert_eq!(statements[0].facts[0].role, FactRole::Restatement);
+        assert_eq!(statements[1].facts[0].role, FactRole::Component);
+    }
+
+    #[test]
+    fn between_exact_statements_the_bo_text_is_the_reference() {
+        let mut statements = vec![
+            statement(
+                "presse",
+                PublicationKind::PressExtract,
+                (2021, 1, 1),
+                Breakdown::Region,
+                vec![fact("presse", RegionCode::Bretagne, eur(10))],
+            ),
+            statement(
+                "bo",
+                PublicationKind::BoDecision,
+                (2021, 6, 1),
+                Breakdown::Region,
+                vec![fact("bo", RegionCode::Bretagne, eur(10))],
+            ),
+        ];
+        rank_statements(&mut statements);
+        assert!(statements[1].primary && !statements[0].primary);
+    }
+
+    #[test]
+    fn a_later_revision_amends_the_reference_and_an_earlier_one_does_not() {
+        let reference = statement(
+            "decision",
+            PublicationKind::BoDecision,
+            (2021, 6, 1),
+            Breakdown::Region,
+            vec![
+                fact("decision", RegionCode::Bretagne, eur(100)),
+                fact("decision", RegionCode::Normandie, eur(200)),
+            ],
+        );
+        let revision = |id: &str, on| {
+            let mut old = fact(id, RegionCode::Bretagne, eur(100));
+            old.role = FactRole::Superseded;
+            statement(
+                id,
+                PublicationKind::BoDecision,
+                on,
+                Breakdown::Revision,
+                vec![old, fact(id, RegionCode::Bretagne, eur(150))],
+            )
+        };
+        let mut statements = vec![
+            reference,
+            revision("later", (2021, 9, 1)),
+            revision("older", (2021, 3, 1)),
+        ];
+        rank_statements(&mut statements);
+        assert_eq!(statements[1].amends.as_deref(), Some("decision"));
+        assert_eq!(statements[2].amends, None);
+        // The reference's Bretagne line is amended (not counted); Normandie still counts.
+        let roles: Vec<FactRole> = statements[0].facts.iter().map(|f| f.role).collect();
+        assert_eq!(roles, [FactRole::Amended, FactRole::Component]);
+
+        // As of a date before the revision, the reference stands as published; after it,
+        // Bretagne is the revised 150.
+        let amounts_on = |on| {
+            let date = NaiveDate::from_ymd_opt(2021, on, 15).expect("a date");
+            let mut lines: Vec<Decimal> = envelope_state(&statements, &statements[0], date, "")
+                .iter()
+                .map(|f| f.amount.value)
+                .collect();
+            lines.sort();
+            lines
+        };
+        assert_eq!(amounts_on(7), [Decimal::from(100), Decimal::from(200)]);
+        assert_eq!(amounts_on(10), [Decimal::from(150), Decimal::from(200)]);
+    }
+
+    #[test]
+    fn the_description_alias_beats_every_rule() {
+        let mut spec = spec(Breakdown::Region);
+        spec.region_aliases
+            .insert("ARS Océan Indien".to_string(), "04".to_string());
+        let label = |text: &str| crate::model::Located {
+            text: text.to_string(),
+            location: Location::Line {
+                file: "a.txt".to_string(),
+                line: 1,
+                span: (0, 1),
+            },
+        };
+        let mut issues = Vec::new();
+        assert_eq!(
+            resolve(&label(" ARS Océan Indien "), &spec, &mut issues),
+            Some(RegionCode::LaReunion)
+        );
+        assert!(issues.is_empty());
+        // Without the alias the name is ambiguous (La Réunion or Mayotte): never guessed.
+        assert_eq!(resolve(&label("Océan Indien"), &spec, &mut issues), None);
+        assert_eq!(issues.len(), 1);
+        // A pre-2016 name maps to its successor, and says so.
+        let mut issues = Vec::new();
+        assert_eq!(
+            resolve(&label("Limousin"), &spec, &mut issues),
+            Some(RegionCode::NouvelleAquitaine)
+        );
+        assert!(matches!(issues[..], [RegionIssue::Legacy { .. }]));
+    }
+}
