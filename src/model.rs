@@ -293,3 +293,94 @@ impl Statement {
         self.declared_total.as_ref().or(self.total_row.as_ref())
     }
 }
+
+/// Statements and facts built by hand, for the unit tests of the stages that read them.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::*;
+    use crate::amount::{Precision, Qualifier};
+    use crate::sources::Breakdown;
+    use chrono::NaiveDate;
+
+    pub fn spec(breakdown: Breakdown) -> EnvelopeSpec {
+        EnvelopeSpec {
+            id: "env".to_string(),
+            programme: "ESMS numérique".to_string(),
+            exercise: 2021,
+            phase: "amorçage".to_string(),
+            channel: "ARS".to_string(),
+            breakdown,
+            declared_total: None,
+            anchor: Some("a".to_string()),
+            until: None,
+            items: ItemLayout::Auto,
+            parent: None,
+            remainder: None,
+            claims: Vec::new(),
+            unit: None,
+            columns: None,
+            region_aliases: std::collections::BTreeMap::new(),
+        }
+    }
+
+    pub fn fact(publication: &str, region: RegionCode, amount: Amount) -> Fact {
+        let location = Location::Line {
+            file: format!("{publication}.txt"),
+            line: 1,
+            span: (0, 1),
+        };
+        Fact {
+            publication_id: publication.to_string(),
+            envelope_id: "env".to_string(),
+            role: FactRole::Component,
+            region: Some(region),
+            beneficiary: None,
+            identifier: None,
+            amount,
+            raw_label: region.name().to_string(),
+            raw_amount: amount.value.to_string(),
+            location,
+            label_location: None,
+        }
+    }
+
+    pub fn statement(
+        publication: &str,
+        kind: PublicationKind,
+        on: (i32, u32, u32),
+        breakdown: Breakdown,
+        facts: Vec<Fact>,
+    ) -> Statement {
+        Statement {
+            publication_id: publication.to_string(),
+            publication_kind: kind,
+            published_on: NaiveDate::from_ymd_opt(on.0, on.1, on.2).expect("a date"),
+            source_name: format!("{publication}.txt"),
+            spec: spec(breakdown),
+            primary: false,
+            amends: None,
+            declared_total: None,
+            declared_before: None,
+            total_row: None,
+            remainder: None,
+            facts,
+            claims: Vec::new(),
+            region_issues: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    pub fn eur(value: i64) -> Amount {
+        Amount::exact(Decimal::from(value))
+    }
+
+    pub fn millions(value: i64) -> Amount {
+        Amount {
+            value: Decimal::from(value * 1_000_000),
+            precision: Precision::Rounded {
+                unit: Decimal::from(1_000_000),
+            },
+            qualifier: Qualifier::Equal,
+        }
+    }
+}

@@ -7,6 +7,8 @@ mod agreement;
 mod claims;
 mod plausibility;
 mod rules;
+#[cfg(test)]
+mod tests;
 mod totals;
 
 pub use rules::{RULES, RuleInfo, rule_info};
