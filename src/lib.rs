@@ -21,3 +21,4 @@ pub mod run;
 pub mod sources;
 pub mod tables;
 pub mod validate;
+pub mod vocab;

@@ -672,37 +672,10 @@ const NEW: &[&str] = &[
     "corrige",
     "corrigee",
 ];
-const MILLION: &[&str] = &[
-    "m€",
-    "meur",
-    "millions d euros",
-    "million d euros",
-    "millions €",
-    "en millions",
-    "m euros",
-];
-const THOUSAND: &[&str] = &[
-    "k€",
-    "keur",
-    "milliers d euros",
-    "millier d euros",
-    "milliers €",
-    "en milliers",
-    "k euros",
-];
-const EURO: &[&str] = &["€", "eur", "euro", "euros"];
 
 /// The scale a header gives its column's numbers, if it gives one.
 fn header_scale(words: &str) -> Option<Decimal> {
-    if has_any(words, MILLION) {
-        Some(Decimal::from(1_000_000))
-    } else if has_any(words, THOUSAND) {
-        Some(Decimal::from(1_000))
-    } else if has_any(words, EURO) {
-        Some(Decimal::ONE)
-    } else {
-        None
-    }
+    crate::vocab::unit_in_header(words)
 }
 
 /// What a column's header says it holds.
@@ -1227,64 +1200,17 @@ enum TotalKind {
     Subtotal,
 }
 
-/// Whether a label opens a total or sub-total row.
+/// Whether a label opens a total or sub-total row (see `vocab::total_row`).
 fn total_kind(label: &str) -> Option<TotalKind> {
-    let w = words(label);
-    let tokens: Vec<&str> = w.split_whitespace().collect();
-    match tokens.as_slice() {
-        ["sous", "total", ..] | ["sous", "totaux", ..] | ["soustotal", ..] => {
-            Some(TotalKind::Subtotal)
-        }
-        ["ensemble", ..] | ["france", "entiere", ..] | ["montant", "total", ..] => {
-            Some(TotalKind::Total)
-        }
-        ["total" | "totaux", rest @ ..] => {
-            let rest = rest.join(" ");
-            let whole_table = [
-                "",
-                "general",
-                "generale",
-                "generaux",
-                "national",
-                "nationale",
-                "france",
-                "global",
-                "globale",
-                "credits",
-                "des credits",
-                "ars",
-                "regions",
-                "toutes regions",
-                "enveloppe",
-                "de l enveloppe",
-                "france entiere",
-                "en €",
-                "en euros",
-                "€",
-                "euros",
-                "ensemble",
-            ];
-            if whole_table.contains(&rest.as_str()) || rest.chars().all(|c| c.is_ascii_digit()) {
-                Some(TotalKind::Total)
-            } else {
-                Some(TotalKind::Subtotal)
-            }
-        }
-        _ => None,
-    }
+    crate::vocab::total_row(label).map(|kind| match kind {
+        crate::vocab::TotalRow::Grand => TotalKind::Total,
+        crate::vocab::TotalRow::Sub => TotalKind::Subtotal,
+    })
 }
 
-/// A note under a table: "Source : …", "* montants arrondis", "NB : …", "(1) …".
+/// A note under a table (see `vocab::is_note`).
 fn is_note(text: &str) -> bool {
-    let trimmed = text.trim_start_matches(is_space);
-    if trimmed.starts_with(['*', '(', '¹', '²', '³']) {
-        return true;
-    }
-    let w = words(trimmed);
-    matches!(
-        w.split_whitespace().next(),
-        Some("source" | "sources" | "note" | "notes" | "nb" | "lecture" | "champ" | "remarque")
-    )
+    crate::vocab::is_note(text)
 }
 
 /// "8 348 102 €", "8.348.102,00 EUR", "645 000 euros", "€ 12" → the number text for
@@ -1474,33 +1400,12 @@ fn total_above_header(
 /// The unit a title or note cell of the sheet states explicitly ("en milliers d'euros",
 /// "(en M€)"): only "en …" forms, which no figure of a title takes.
 fn unit_in_notes(grid: &Grid) -> Option<Decimal> {
-    const THOUSANDS: &[&str] = &[
-        "en milliers d euros",
-        "en k€",
-        "en keur",
-        "en milliers",
-        "en k euros",
-    ];
-    const MILLIONS: &[&str] = &[
-        "en millions d euros",
-        "en m€",
-        "en meur",
-        "en millions",
-        "en m euros",
-    ];
-    grid.values.used_cells().find_map(|(_, _, data)| {
-        let Data::String(text) = data else {
-            return None;
-        };
-        let w = words(text);
-        if has_any(&w, THOUSANDS) {
-            Some(Decimal::ONE_THOUSAND)
-        } else if has_any(&w, MILLIONS) {
-            Some(Decimal::from(1_000_000))
-        } else {
-            None
-        }
-    })
+    grid.values
+        .used_cells()
+        .find_map(|(_, _, data)| match data {
+            Data::String(text) => crate::vocab::unit_declared(text),
+            _ => None,
+        })
 }
 
 /// A FINESS or SIREN kept as its 9 characters (french-reference-data.md §3.4).

@@ -36,20 +36,10 @@ pub(super) fn folded_string(text: &str) -> String {
     fold_phrase(text).into_iter().collect()
 }
 
-/// The scale a heading or header states: "(en euros)", "en k€", "en millions d'euros".
+/// The scale a heading or a header row states: "(en euros)", "en k€", "en millions
+/// d'euros", or a header cell's own unit.
 pub(super) fn scale_in(folded: &str) -> Option<Decimal> {
-    const THOUSANDS: [&str; 4] = ["k€", "keur", "milliers d'euros", "millier d'euros"];
-    const MILLIONS: [&str; 4] = ["m€", "meur", "millions d'euros", "million d'euros"];
-    const EUROS: [&str; 5] = ["en euros", "en €", "(€)", "(euros)", "montant €"];
-    if THOUSANDS.iter().any(|w| folded.contains(w)) {
-        Some(Decimal::ONE_THOUSAND)
-    } else if MILLIONS.iter().any(|w| folded.contains(w)) {
-        Some(Decimal::from(1_000_000))
-    } else if EUROS.iter().any(|w| folded.contains(w)) {
-        Some(Decimal::ONE)
-    } else {
-        None
-    }
+    crate::vocab::unit_in_note(folded)
 }
 
 /// Cells of a table line: separated by tabs, "|" or runs of two spaces or more (single
@@ -207,7 +197,8 @@ pub(super) fn header_columns(
             None
         },
         identifier,
-        scale: scale_in(&texts[amount]).or_else(|| texts.iter().find_map(|t| scale_in(t))),
+        scale: crate::vocab::unit_in_header(&texts[amount])
+            .or_else(|| texts.iter().find_map(|t| scale_in(t))),
     })
 }
 
@@ -593,43 +584,12 @@ pub(super) fn next_row_has_figure(
 
 /// A note under a table: "(1) …", "(a) …", "* …", "¹ …", "Source : …", "NB : …".
 pub(super) fn is_footnote(line: &[char]) -> bool {
-    let text: String = line.iter().collect();
-    let t = text.trim_start();
-    let call = t
-        .strip_prefix('(')
-        .and_then(|rest| rest.split_once(')'))
-        .is_some_and(|(inside, _)| {
-            (1..=2).contains(&inside.chars().count()) && inside.chars().all(char::is_alphanumeric)
-        });
-    let folded = folded_string(t);
-    call || t.starts_with(['*', '¹', '²', '³', '⁴', '⁵'])
-        || folded.starts_with("source :")
-        || folded.starts_with("source:")
-        || folded.starts_with("nb :")
-        || folded.starts_with("n.b.")
+    crate::vocab::is_note(&line.iter().collect::<String>())
 }
 
-/// A PDF page's header or footer: "BO Santé – Protection sociale – Solidarité n° 2024/12,
-/// Page 45", "Bulletin officiel …", "- 12 -", "3/7".
+/// A PDF page's running head or footer.
 pub(super) fn is_page_furniture(line: &[char]) -> bool {
-    let text: String = line.iter().collect();
-    let folded = folded_string(&text);
-    let t = folded.trim();
-    let page_number = t.split("page").skip(1).any(|after| {
-        after
-            .trim_start_matches([' ', ':', '.'])
-            .starts_with(|c: char| c.is_ascii_digit())
-    });
-    let numbering = !t.is_empty()
-        && t.chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '/' | '–'))
-        && t.chars().any(|c| c.is_ascii_digit())
-        && t.chars().any(|c| matches!(c, '-' | '/' | '–'));
-    page_number
-        || t.starts_with("bo sante")
-        || t.starts_with("bulletin officiel")
-        || t.starts_with("journal officiel")
-        || numbering
+    crate::vocab::is_page_furniture(&line.iter().collect::<String>())
 }
 
 /// Whether line `l` goes on with the bullet in `parts` (a line wrapped by a PDF export).
@@ -657,55 +617,12 @@ pub(super) enum TotalKind {
     Sub,
 }
 
-/// "Total", "TOTAL GÉNÉRAL", "Total national", "France entière", "Ensemble" close the
-/// table; "Total Métropole", "Total Outre-mer", "Sous-total …" close a part of it.
+/// Whether a line's words open a total row (see `vocab::total_row`).
 pub(super) fn total_kind(label: &str) -> Option<TotalKind> {
-    const GRAND: [&str; 12] = [
-        "general",
-        "national",
-        "france",
-        "france entiere",
-        "des credits",
-        "de l'enveloppe",
-        "global",
-        "generale",
-        "ensemble",
-        "toutes regions",
-        "toutes regions confondues",
-        "national et regional",
-    ];
-    let label = label.trim();
-    if label.starts_with("sous-total") || label.starts_with("sous total") {
-        return Some(TotalKind::Sub);
-    }
-    // "soit un total de …", "Soit, au total, …", "Ensemble des régions – …", "Au total : …"
-    let closing = (label.starts_with("soit") && label.contains("total"))
-        || label.starts_with("au total")
-        || label.starts_with("ensemble des")
-        || label.starts_with("total des");
-    if closing {
-        return Some(TotalKind::Grand);
-    }
-    if [
-        "ensemble",
-        "france entiere",
-        "montant total",
-        "total general",
-    ]
-    .contains(&label)
-    {
-        return Some(TotalKind::Grand);
-    }
-    let rest = label.strip_prefix("total")?;
-    if !rest.is_empty() && !rest.starts_with([' ', ':', '-']) {
-        return None;
-    }
-    let rest = rest.trim_matches(|c: char| !c.is_alphanumeric());
-    if rest.is_empty() || GRAND.contains(&rest) {
-        Some(TotalKind::Grand)
-    } else {
-        Some(TotalKind::Sub)
-    }
+    crate::vocab::total_row(label).map(|kind| match kind {
+        crate::vocab::TotalRow::Grand => TotalKind::Grand,
+        crate::vocab::TotalRow::Sub => TotalKind::Sub,
+    })
 }
 
 /// Sums the lines since the last sub-total, to check the next one.
@@ -748,18 +665,6 @@ impl Subtotal {
 /// A unit stated in a note near the list ("Montants en millions d'euros", "(en k€)"): only
 /// the explicit "en …" forms, never a figure of the prose.
 pub(super) fn stated_unit_near(doc: &Doc<'_>, bounds: ListBounds) -> Option<Decimal> {
-    const THOUSANDS: [&str; 4] = [
-        "en k€",
-        "en keur",
-        "en milliers d'euros",
-        "en millier d'euros",
-    ];
-    const MILLIONS: [&str; 4] = [
-        "en m€",
-        "en meur",
-        "en millions d'euros",
-        "en million d'euros",
-    ];
     let last = match bounds.until {
         Some((ul, _)) => ul,
         None => (bounds.first + 80).min(doc.lines.len().saturating_sub(1)),
@@ -769,14 +674,7 @@ pub(super) fn stated_unit_near(doc: &Doc<'_>, bounds: ListBounds) -> Option<Deci
         if !find_amounts(&text).is_empty() {
             return None;
         }
-        let folded = folded_string(&text);
-        if THOUSANDS.iter().any(|w| folded.contains(w)) {
-            Some(Decimal::ONE_THOUSAND)
-        } else if MILLIONS.iter().any(|w| folded.contains(w)) {
-            Some(Decimal::from(1_000_000))
-        } else {
-            None
-        }
+        crate::vocab::unit_declared(&text)
     })
 }
 

@@ -1,0 +1,374 @@
+//! The vocabulary of French financial tables, in one place for every kind of source: which
+//! rows close a table or a part of it ("Total", "TOTAUX", "Sous-total DOM/ TOM"), which
+//! words state a unit ("en milliers d'euros", "(M€)"), which lines are notes under a table
+//! ("(1) …", "Source : …") and which are a PDF page's running head or footer. A new wording
+//! from the next BO is added here once, and texts and spreadsheets read it alike.
+
+use rust_decimal::Decimal;
+use unicode_normalization::UnicodeNormalization;
+
+/// What a row opening with a total word closes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TotalRow {
+    /// "Total", "TOTAUX", "Total général", "Ensemble", "France entière": the whole table.
+    Grand,
+    /// "Sous-total …", "Total Métropole", "Total DOM/TOM", "Total Bretagne": the rows above
+    /// it since the previous sub-total or group heading.
+    Sub,
+}
+
+/// The folded words of a text: lower case, accents dropped, split on anything that is not
+/// a letter or a digit ("€" sticks to its word, "m€"; "%" is a word of its own).
+pub fn words(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut word = String::new();
+    let folded = text
+        .nfd()
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .flat_map(char::to_lowercase);
+    for c in folded {
+        if c.is_alphanumeric() || c == '€' {
+            word.push(c);
+        } else {
+            if !word.is_empty() {
+                out.push(std::mem::take(&mut word));
+            }
+            if c == '%' {
+                out.push("%".to_string());
+            }
+        }
+    }
+    if !word.is_empty() {
+        out.push(word);
+    }
+    out
+}
+
+/// Words after "Total" that make it the whole table's total ("Total général", "Total des
+/// crédits", "Total national et régional", "Total 2023").
+const WHOLE_TABLE: [&str; 17] = [
+    "general",
+    "generale",
+    "generaux",
+    "national",
+    "nationale",
+    "global",
+    "globale",
+    "credits",
+    "ars",
+    "regions",
+    "enveloppe",
+    "enveloppes",
+    "ensemble",
+    "toutes",
+    "montants",
+    "programme",
+    "annexe",
+];
+
+/// Words that make a total partial whatever else it says ("Total France métropolitaine",
+/// "Total général Outre-mer").
+const PART: [&str; 11] = [
+    "metropole",
+    "metropolitaine",
+    "metropolitaines",
+    "hexagone",
+    "outre",
+    "dom",
+    "tom",
+    "drom",
+    "com",
+    "zone",
+    "territoires",
+];
+
+/// Words that only link or state the unit: "Total (en €)", "Total des crédits".
+const FILLER: [&str; 10] = [
+    "des", "de", "du", "la", "l", "en", "€", "euros", "eur", "k€",
+];
+
+/// Whether `label` (a row's first cell, or a line's words before its figure) opens a total
+/// row, and of what.
+pub fn total_row(label: &str) -> Option<TotalRow> {
+    let w = words(label);
+    let w: Vec<&str> = w.iter().map(String::as_str).collect();
+    match w.as_slice() {
+        ["sous" | "s", "total" | "totaux", ..] | ["soustotal" | "soustotaux", ..] => {
+            Some(TotalRow::Sub)
+        }
+        // "soit un total de …", "Soit, au total, …", "Au total : …".
+        ["soit", rest @ ..] if rest.contains(&"total") => Some(TotalRow::Grand),
+        ["au", "total", ..] | ["ensemble", ..] | ["montant", "total", ..] => Some(TotalRow::Grand),
+        ["france", "entiere", ..] => Some(TotalRow::Grand),
+        ["total" | "totaux" | "totals", rest @ ..] => {
+            let rest: Vec<&str> = rest
+                .iter()
+                .copied()
+                .skip_while(|t| FILLER.contains(t))
+                .filter(|t| !FILLER.contains(t))
+                .collect();
+            let partial = rest.iter().any(|t| PART.contains(t));
+            let whole = match rest.as_slice() {
+                [] | ["france"] | ["france", "entiere"] => true,
+                [year] if year.chars().all(|c| c.is_ascii_digit()) => true,
+                [head, ..] => WHOLE_TABLE.contains(head),
+            };
+            Some(if whole && !partial {
+                TotalRow::Grand
+            } else {
+                TotalRow::Sub
+            })
+        }
+        _ => None,
+    }
+}
+
+/// A figure introduced by "dont" ("dont projet DUI mutualisé   100 000") details the one
+/// before it: it is never a line of its own.
+pub fn is_detail(label: &str) -> bool {
+    words(label).first().is_some_and(|w| w == "dont")
+}
+
+const MILLIONS: [&[&str]; 7] = [
+    &["m€"],
+    &["meur"],
+    &["millions", "d", "euros"],
+    &["million", "d", "euros"],
+    &["millions", "€"],
+    &["en", "millions"],
+    &["m", "euros"],
+];
+const THOUSANDS: [&[&str]; 8] = [
+    &["k€"],
+    &["keur"],
+    &["milliers", "d", "euros"],
+    &["millier", "d", "euros"],
+    &["milliers", "€"],
+    &["en", "milliers"],
+    &["k", "euros"],
+    &["keuros"],
+];
+/// In a column header any euro word states the unit ("Montant (€)", "Crédits en euros").
+const EUROS_IN_HEADER: [&[&str]; 4] = [&["€"], &["eur"], &["euro"], &["euros"]];
+/// In a title or a note, only a phrase that states it ("Montants en euros", "(en €)"):
+/// "75 millions d'euros" in running text is a figure, not a unit.
+const EUROS_IN_NOTE: [&[&str]; 4] = [
+    &["en", "euros"],
+    &["en", "€"],
+    &["montant", "€"],
+    &["montants", "€"],
+];
+
+fn has_phrase(words: &[String], phrase: &[&str]) -> bool {
+    words
+        .windows(phrase.len())
+        .any(|w| w.iter().zip(phrase).all(|(a, b)| a == b))
+}
+
+fn scale_of(words: &[String], euros: &[&[&str]]) -> Option<Decimal> {
+    let any = |phrases: &[&[&str]]| phrases.iter().any(|p| has_phrase(words, p));
+    if any(&MILLIONS) {
+        Some(Decimal::from(1_000_000))
+    } else if any(&THOUSANDS) {
+        Some(Decimal::ONE_THOUSAND)
+    } else if any(euros) {
+        Some(Decimal::ONE)
+    } else {
+        None
+    }
+}
+
+/// The scale (euros per unit) a column header gives its numbers: "Montant (k€)" → 1 000.
+pub fn unit_in_header(header: &str) -> Option<Decimal> {
+    scale_of(&words(header), &EUROS_IN_HEADER)
+}
+
+/// The scale a title, a heading or a note gives a table's bare numbers: "Montants en
+/// milliers d'euros" → 1 000, "(en euros)" → 1.
+pub fn unit_in_note(text: &str) -> Option<Decimal> {
+    let mut w = words(text);
+    // "(€)" and "(euros)" alone are a unit too.
+    if w.len() == 1 && matches!(w[0].as_str(), "€" | "euros") {
+        w.insert(0, "en".to_string());
+    }
+    scale_of(&w, &EUROS_IN_NOTE)
+}
+
+/// A unit a title, heading or note declares for the figures around it, with "en":
+/// "(en milliers d'euros)", "Montants en M€". Stricter than [`unit_in_note`]: any line of a
+/// sheet or of the text around a table may be read for it.
+pub fn unit_declared(text: &str) -> Option<Decimal> {
+    let w = words(text);
+    let declared = |phrases: &[&[&str]]| {
+        phrases.iter().any(|p| {
+            if p.first() == Some(&"en") {
+                has_phrase(&w, p)
+            } else {
+                let with_en: Vec<&str> = std::iter::once("en").chain(p.iter().copied()).collect();
+                has_phrase(&w, &with_en)
+            }
+        })
+    };
+    if declared(&THOUSANDS) {
+        Some(Decimal::ONE_THOUSAND)
+    } else if declared(&MILLIONS) {
+        Some(Decimal::from(1_000_000))
+    } else {
+        None
+    }
+}
+
+/// A note under a table: "(1) …", "(a) …", "* …", "¹ …", "Source : …", "NB : …".
+pub fn is_note(text: &str) -> bool {
+    let t = text.trim_start();
+    let call = t
+        .strip_prefix('(')
+        .and_then(|rest| rest.split_once(')'))
+        .is_some_and(|(inside, _)| {
+            (1..=2).contains(&inside.chars().count())
+                && inside.chars().all(|c| c.is_alphanumeric() || c == '*')
+        });
+    call || t.starts_with(['*', '¹', '²', '³', '⁴', '⁵'])
+        || matches!(
+            words(t).first().map(String::as_str),
+            Some("source" | "sources" | "note" | "notes" | "nb" | "lecture" | "champ" | "remarque")
+        ) && t.contains(':')
+}
+
+/// A PDF page's running head or footer: "BO Santé – Protection sociale – Solidarité n°
+/// 2024/12, Page 45", "Bulletin officiel …", "- 12 -", "3/7".
+pub fn is_page_furniture(text: &str) -> bool {
+    let w = words(text);
+    let t = text.trim();
+    let page_number = w
+        .windows(2)
+        .any(|p| p[0] == "page" && p[1].starts_with(|c: char| c.is_ascii_digit()));
+    let numbering = !t.is_empty()
+        && t.chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '/' | '–'))
+        && t.chars().any(|c| c.is_ascii_digit())
+        && t.chars().any(|c| matches!(c, '-' | '/' | '–'));
+    let head = |first: &[&str]| w.len() >= first.len() && w.iter().zip(first).all(|(a, b)| a == b);
+    page_number
+        || head(&["bo", "sante"])
+        || head(&["bulletin", "officiel"])
+        || head(&["journal", "officiel"])
+        || numbering
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grand_totals_whatever_their_wording() {
+        for label in [
+            "Total",
+            "TOTAL",
+            "TOTAUX",
+            "Total général",
+            "TOTAL GÉNÉRAL",
+            "Total national",
+            "Total des crédits",
+            "Total de l'enveloppe",
+            "Total (en €)",
+            "Total France",
+            "Total France entière",
+            "France entière",
+            "Ensemble",
+            "Ensemble des régions",
+            "Montant total",
+            "soit un total de",
+            "Au total",
+            "Total 2023",
+            "Total national et régional",
+        ] {
+            assert_eq!(total_row(label), Some(TotalRow::Grand), "{label}");
+        }
+    }
+
+    #[test]
+    fn sub_totals_whatever_their_wording() {
+        for label in [
+            "Sous-total",
+            "Sous total Nord",
+            "SOUS-TOTAL MÉTROPOLE",
+            "Sous-total DOM/ TOM",
+            "S/total Outre-mer",
+            "Total Métropole",
+            "Total France métropolitaine",
+            "Total Outre-mer",
+            "Total DOM/TOM",
+            "Total Île-de-France",
+            "Total général Outre-mer",
+        ] {
+            assert_eq!(total_row(label), Some(TotalRow::Sub), "{label}");
+        }
+    }
+
+    #[test]
+    fn other_labels_are_no_totals() {
+        for label in [
+            "Totalement autre",
+            "Bretagne",
+            "Montant",
+            "Totalisation des crédits",
+        ] {
+            assert_eq!(total_row(label), None, "{label}");
+        }
+    }
+
+    #[test]
+    fn units_in_headers_and_notes() {
+        assert_eq!(
+            unit_in_header("Crédits (en M€)"),
+            Some(Decimal::from(1_000_000))
+        );
+        assert_eq!(
+            unit_in_header("en milliers d’euros"),
+            Some(Decimal::ONE_THOUSAND)
+        );
+        assert_eq!(unit_in_header("Montant (K€)"), Some(Decimal::ONE_THOUSAND));
+        assert_eq!(unit_in_header("Montant (€)"), Some(Decimal::ONE));
+        assert_eq!(unit_in_header("Montant"), None);
+        assert_eq!(
+            unit_in_note("Montants en milliers d'euros"),
+            Some(Decimal::ONE_THOUSAND)
+        );
+        assert_eq!(unit_in_note("(en euros)"), Some(Decimal::ONE));
+        assert_eq!(unit_in_note("(€)"), Some(Decimal::ONE));
+        assert_eq!(unit_in_note("Les crédits délégués aux ARS"), None);
+        assert_eq!(
+            unit_declared("Annexe – Délégation de crédits 2025 (en milliers d'euros)"),
+            Some(Decimal::ONE_THOUSAND)
+        );
+        assert_eq!(
+            unit_declared("Montants en M€"),
+            Some(Decimal::from(1_000_000))
+        );
+        assert_eq!(unit_declared("75 millions d'euros sont délégués"), None);
+    }
+
+    #[test]
+    fn notes_and_page_furniture() {
+        assert!(is_note("(1) dont 100 000 € au titre de 2022"));
+        assert!(is_note("Source : instruction du 16 janvier 2023"));
+        assert!(is_note("* montants arrondis"));
+        assert!(is_note("NB : hors Mayotte"));
+        assert!(!is_note("Bretagne"));
+        assert!(!is_note("Champagne-Ardenne : 12 €"));
+        assert!(is_page_furniture(
+            "BO Santé – Protection sociale – Solidarité n° 2023/3 du 15 février 2023, Page 45"
+        ));
+        assert!(is_page_furniture("- 46 -"));
+        assert!(is_page_furniture("3/7"));
+        assert!(!is_page_furniture("Bretagne  1 000"));
+    }
+
+    #[test]
+    fn dont_rows_are_details() {
+        assert!(is_detail("dont projet DUI mutualisé"));
+        assert!(is_detail("  Dont : SI SAMU"));
+        assert!(!is_detail("Dordogne"));
+    }
+}
