@@ -5,9 +5,8 @@
 //! row, the declared total and the notes. The error cases assert that the message names the
 //! file, the sheet and the cell a user has to fix.
 
-#[path = "common/sheets.rs"]
-mod sheets;
-
+use crate::support::workbook::{self, Cell, SheetSpec, e, f, merge, n, t};
+use crate::support::{self, rule_id};
 use calamine::{Data, Reader};
 use esms_ledger::error::Error;
 use esms_ledger::extract::Extraction;
@@ -16,9 +15,7 @@ use esms_ledger::model::{Location, StatedAmount};
 use esms_ledger::sources::{Description, EnvelopeSpec, SourceFormat};
 use rust_decimal::Decimal;
 use serde::Serialize;
-use sheets::{Cell, SheetSpec, e, f, merge, n, t};
 use std::io::{Cursor, Read, Write};
-use std::path::Path;
 
 // ---------------------------------------------------------------------------------------
 // Harness.
@@ -50,11 +47,11 @@ fn extract(file: &str, bytes: &[u8], spec: &EnvelopeSpec) -> Result<Extraction, 
 }
 
 fn xlsx(sheets: &[SheetSpec]) -> Vec<u8> {
-    sheets::xlsx(sheets).expect("xlsx built")
+    workbook::xlsx(sheets).expect("xlsx built")
 }
 
 fn ods(sheets: &[SheetSpec]) -> Vec<u8> {
-    sheets::ods(sheets).expect("ods built")
+    workbook::ods(sheets).expect("ods built")
 }
 
 fn sheet(name: &str, rows: Vec<Vec<Cell>>) -> SheetSpec {
@@ -150,7 +147,7 @@ fn view(source: &str, extraction: &Extraction) -> View {
 
 fn snapshot(name: &str, source: &str, extraction: &Extraction) {
     let view = view(source, extraction);
-    insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
+    insta::with_settings!({snapshot_path => "../../snapshots", prepend_module_to_snapshot => false}, {
         insta::assert_yaml_snapshot!(name, view);
     });
 }
@@ -342,7 +339,7 @@ fn subtotal_rows_checked_and_skipped() {
     let mismatches: Vec<&str> = extraction
         .notes
         .iter()
-        .filter(|n| n.rule == "sheet.subtotal_mismatch")
+        .filter(|n| rule_id(&n.rule) == "sheet.subtotal_mismatch")
         .filter_map(|n| n.location.cell())
         .collect();
     assert_eq!(mismatches, ["C8"]);
@@ -501,7 +498,7 @@ fn identifiers_padded_and_check_digit_warned() {
     let warned: Vec<&str> = extraction
         .notes
         .iter()
-        .filter(|n| n.rule == "identifier.checksum")
+        .filter(|n| rule_id(&n.rule) == "identifier.checksum")
         .filter_map(|n| n.location.cell())
         .collect();
     assert_eq!(warned, ["A4"]);
@@ -711,7 +708,7 @@ fn float_noise_dropped_sub_cent_noted() {
     let noted: Vec<&str> = extraction
         .notes
         .iter()
-        .filter(|n| n.rule == "sheet.float_noise")
+        .filter(|n| rule_id(&n.rule) == "sheet.float_noise")
         .filter_map(|n| n.location.cell())
         .collect();
     assert_eq!(noted, ["B3"]);
@@ -822,7 +819,7 @@ fn region_merged_over_its_beneficiaries_labels_each_of_them() {
 // ---------------------------------------------------------------------------------------
 
 fn snapshot_refusal(name: &str, message: &str) {
-    insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
+    insta::with_settings!({snapshot_path => "../../snapshots", prepend_module_to_snapshot => false}, {
         insta::assert_snapshot!(name, message);
     });
 }
@@ -1088,16 +1085,14 @@ fn no_table_says_what_was_looked_for() {
 // The shipped annexes.
 // ---------------------------------------------------------------------------------------
 
-fn inputs() -> &'static Path {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/inputs"))
-}
-
 fn shipped(stem: &str) -> (Description, Vec<u8>) {
     let description: Description = toml::from_str(
-        &std::fs::read_to_string(inputs().join(format!("{stem}.toml"))).expect("description"),
+        &std::fs::read_to_string(support::shipped().join(format!("{stem}.toml")))
+            .expect("description"),
     )
     .expect("a valid description");
-    let bytes = std::fs::read(inputs().join(&description.publication.source)).expect("source");
+    let bytes =
+        std::fs::read(support::shipped().join(&description.publication.source)).expect("source");
     (description, bytes)
 }
 
@@ -1112,7 +1107,7 @@ fn shipped_2023_annex_states_the_67_millions() {
         .iter()
         .map(|i| (i.label.text.clone(), i.amount.amount.value))
         .collect();
-    let expected: Vec<(String, Decimal)> = sheets::REPARTITION_2023
+    let expected: Vec<(String, Decimal)> = workbook::REPARTITION_2023
         .iter()
         .map(|(label, amount)| (label.to_string(), eur(*amount)))
         .collect();
@@ -1160,7 +1155,7 @@ fn shipped_2021_annex_states_the_ten_laureates() {
             )
         })
         .collect();
-    let expected: Vec<(String, String, Decimal)> = sheets::LAUREATS_2021
+    let expected: Vec<(String, String, Decimal)> = workbook::LAUREATS_2021
         .iter()
         .map(|(region, beneficiary, amount)| {
             (region.to_string(), beneficiary.to_string(), eur(*amount))
@@ -1217,20 +1212,20 @@ fn cells_of(bytes: &[u8]) -> Vec<(String, Vec<String>)> {
 #[test]
 fn shipped_annexes_are_what_the_generator_builds() {
     let (_, xlsx_bytes) = shipped("2023-annexe-repartition-regionale");
-    let built = sheets::annexe_2023_xlsx().expect("builds");
+    let built = workbook::annexe_2023_xlsx().expect("builds");
     assert_eq!(cells_of(&xlsx_bytes), cells_of(&built));
     let (_, ods_bytes) = shipped("2021-annexe-appel-national");
-    let built = sheets::annexe_2021_ods().expect("builds");
+    let built = workbook::annexe_2021_ods().expect("builds");
     assert_eq!(cells_of(&ods_bytes), cells_of(&built));
     // Two builds in a row give the same bytes: the generator can be rerun without noise in
     // the diff.
     assert_eq!(
-        sheets::annexe_2023_xlsx().expect("builds"),
-        sheets::annexe_2023_xlsx().expect("builds")
+        workbook::annexe_2023_xlsx().expect("builds"),
+        workbook::annexe_2023_xlsx().expect("builds")
     );
     assert_eq!(
-        sheets::annexe_2021_ods().expect("builds"),
-        sheets::annexe_2021_ods().expect("builds")
+        workbook::annexe_2021_ods().expect("builds"),
+        workbook::annexe_2021_ods().expect("builds")
     );
 }
 
@@ -1243,7 +1238,7 @@ fn shipped_descriptions_load_as_spreadsheets() {
     ] {
         let (description, bytes) = shipped(stem);
         std::fs::copy(
-            inputs().join(format!("{stem}.toml")),
+            support::shipped().join(format!("{stem}.toml")),
             dir.path().join(format!("{stem}.toml")),
         )
         .expect("description copied");
@@ -1365,8 +1360,8 @@ fn random_layouts_never_panic() {
 #[test]
 fn damaged_files_never_panic() {
     let originals = [
-        sheets::annexe_2023_xlsx().expect("builds"),
-        sheets::annexe_2021_ods().expect("builds"),
+        workbook::annexe_2023_xlsx().expect("builds"),
+        workbook::annexe_2021_ods().expect("builds"),
     ];
     let mut dice = Dice(0xdead_beef_1234_5678);
     for original in &originals {
@@ -1458,11 +1453,11 @@ fn ods_region_merged_down_is_carried_to_the_rows_below() {
             Some("Bretagne")
         ]
     );
-    let carried: Vec<&str> = extraction
+    let carried: Vec<String> = extraction
         .notes
         .iter()
-        .filter(|n| n.rule == "sheet.region_carried")
-        .map(|n| n.rule.as_str())
+        .map(|n| rule_id(&n.rule))
+        .filter(|rule| rule == "sheet.region_carried")
         .collect();
     assert_eq!(carried.len(), 2);
 }
@@ -1534,7 +1529,7 @@ fn zone_subtotals_then_grand_total_and_dont_rows() {
         extraction.total_row.map(|t| t.amount.value),
         Some(eur(800_000))
     );
-    let rules: Vec<&str> = extraction.notes.iter().map(|n| n.rule.as_str()).collect();
+    let rules: Vec<String> = extraction.notes.iter().map(|n| rule_id(&n.rule)).collect();
     assert_eq!(rules, ["extraction.detail"]);
 }
 

@@ -7,9 +7,11 @@ use esms_ledger::validate::{Finding, RULES};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
+use crate::support::rule_id;
+
 #[derive(Serialize)]
 struct Shown {
-    rule: &'static str,
+    rule: String,
     severity: &'static str,
     subject: String,
     message_fr: String,
@@ -23,7 +25,7 @@ struct Shown {
 
 fn shown(f: &Finding) -> Shown {
     Shown {
-        rule: f.rule,
+        rule: rule_id(&f.rule),
         severity: f.severity.as_str(),
         subject: f.subject.clone(),
         message_fr: f.message_fr.clone(),
@@ -60,7 +62,7 @@ fn each_rule_fires_on_its_trigger_and_stays_quiet_otherwise() {
         // The inputs are read relative to the crate so that locations are stable.
         let (_, _, validation, _) =
             analyse(&dir).unwrap_or_else(|e| panic!("{rule}/{variant}: {e}"));
-        let fired = validation.findings.iter().any(|f| f.rule == rule);
+        let fired = validation.findings.iter().any(|f| rule_id(&f.rule) == rule);
         if variant.starts_with("trigger") {
             assert!(
                 fired,
@@ -76,7 +78,7 @@ fn each_rule_fires_on_its_trigger_and_stays_quiet_otherwise() {
         }
         let findings: Vec<Shown> = validation.findings.iter().map(shown).collect();
         insta::with_settings!({
-            snapshot_path => "../snapshots",
+            snapshot_path => "../../snapshots",
             prepend_module_to_snapshot => false,
             omit_expression => true,
             description => format!("findings of tests/rules/{rule}/{variant}"),
@@ -87,7 +89,7 @@ fn each_rule_fires_on_its_trigger_and_stays_quiet_otherwise() {
 }
 
 /// Rules that only spreadsheets can raise are proven by the spreadsheet gallery
-/// (`tests/sheet_gallery.rs`); `extraction.note` files notes no rule names.
+/// (`tests/it/sheets.rs`); `extraction.note` files notes no rule names.
 const SHEET_RULES: [&str; 5] = [
     "sheet.float_noise",
     "sheet.region_carried",

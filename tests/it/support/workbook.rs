@@ -1,4 +1,4 @@
-//! Workbooks built in code, for the spreadsheet gallery (`tests/sheet_gallery.rs`) and the
+//! Workbooks built in code, for the spreadsheet tests (`tests/it/sheets.rs`) and the
 //! generator of the shipped annexes (`examples/gen_annexes.rs`, which includes this file with
 //! `#[path]`). One description of a sheet (`SheetSpec`) is written either as xlsx, through
 //! rust_xlsxwriter, or as ods, by hand: there is no ods writer among our crates, and an ods

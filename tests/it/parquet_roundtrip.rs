@@ -678,7 +678,7 @@ fn footer_schema_is_the_bi_contract() {
             "{name}"
         );
         let stem = name.trim_end_matches(".parquet");
-        insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
+        insta::with_settings!({snapshot_path => "../../snapshots", prepend_module_to_snapshot => false}, {
             insta::assert_yaml_snapshot!(format!("parquet_schema__{stem}"), schema);
         });
     }

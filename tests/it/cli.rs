@@ -2,17 +2,15 @@
 //! the lock, and the reports of the shipped inputs.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
+
+use crate::support::{inputs_copy, shipped};
 
 fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_esms-ledger"));
     c.env_remove("RUST_LOG").env("NO_COLOR", "1");
     c
-}
-
-fn shipped() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("inputs")
 }
 
 fn run(inputs: &Path, out: &Path, extra: &[&str]) -> Output {
@@ -33,16 +31,6 @@ fn code(o: &Output) -> i32 {
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// A copy of the shipped inputs that a test may change.
-fn inputs_copy() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("tempdir");
-    for entry in fs::read_dir(shipped()).expect("inputs") {
-        let path = entry.expect("entry").path();
-        fs::copy(&path, dir.path().join(path.file_name().unwrap())).expect("copy");
-    }
-    dir
 }
 
 const TABLES: [&str; 5] = [
@@ -91,7 +79,7 @@ fn report_of_the_shipped_inputs() {
         .replace(&fingerprint, "[fingerprint]")
         .replace(env!("CARGO_PKG_VERSION"), "[version]");
     insta::with_settings!({
-        snapshot_path => "../snapshots",
+        snapshot_path => "../../snapshots",
         prepend_module_to_snapshot => false,
         omit_expression => true,
         description => "report.md of the shipped inputs",
@@ -414,7 +402,7 @@ fn report_json_and_html_of_a_rejected_run() {
     // The rule catalogue is guarded by the README test and report.md's snapshot.
     shown.as_object_mut().unwrap().remove("rules");
     insta::with_settings!({
-        snapshot_path => "../snapshots",
+        snapshot_path => "../../snapshots",
         prepend_module_to_snapshot => false,
         omit_expression => true,
         description => "report.json of tests/rules/revision.unnamed_changed/trigger (rules omitted)",

@@ -7,9 +7,7 @@
 use esms_ledger::run::analyse;
 use std::path::Path;
 
-#[path = "support/describe.rs"]
-mod describe;
-use describe::describe;
+use crate::support::describe::describe;
 
 #[test]
 fn each_layout_extracts_every_line() {
@@ -40,7 +38,7 @@ fn each_layout_extracts_every_line() {
             ));
         }
         insta::with_settings!({
-            snapshot_path => "../snapshots",
+            snapshot_path => "../../snapshots",
             prepend_module_to_snapshot => false,
             omit_expression => true,
             description => format!("facts and findings of tests/layouts/{name}"),

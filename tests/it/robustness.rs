@@ -3,12 +3,12 @@
 
 use esms_ledger::extract::text::{DescriptionRef, extract_text};
 use esms_ledger::sources::{SourceFormat, load_publications};
-use std::path::Path;
+
+use crate::support::shipped;
 
 #[test]
 fn damaged_texts_give_results_or_errors_never_panics() {
-    let inputs = Path::new(env!("CARGO_MANIFEST_DIR")).join("inputs");
-    let publications = load_publications(&inputs).expect("shipped inputs");
+    let publications = load_publications(&shipped()).expect("shipped inputs");
     let mut runs = 0;
     for p in publications
         .iter()

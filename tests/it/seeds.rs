@@ -7,18 +7,12 @@ use esms_ledger::normalise::Statement;
 use esms_ledger::run::analyse;
 use rust_decimal::Decimal;
 use std::collections::BTreeSet;
-use std::path::Path;
 
-#[path = "support/describe.rs"]
-mod describe;
-use describe::describe;
-
-fn inputs() -> &'static Path {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/inputs"))
-}
+use crate::support::describe::describe;
+use crate::support::shipped;
 
 fn statements() -> Vec<Statement> {
-    analyse(inputs()).expect("shipped inputs analyse").1
+    analyse(&shipped()).expect("shipped inputs analyse").1
 }
 
 /// (file, line, start, end) of every figure the statements hold: facts, claims, declared
@@ -48,7 +42,7 @@ fn every_money_figure_of_the_seed_texts_is_extracted_with_its_line() {
     let spans = extracted_spans(&statements);
     let mut missing = Vec::new();
     let mut figures = 0;
-    for entry in std::fs::read_dir(inputs()).expect("inputs") {
+    for entry in std::fs::read_dir(shipped()).expect("inputs") {
         let path = entry.expect("entry").path();
         if path.extension().is_none_or(|e| e != "txt") {
             continue;
@@ -162,7 +156,7 @@ fn facts_extracted_from_each_publication() {
             })
             .collect();
         insta::with_settings!({
-            snapshot_path => "../snapshots",
+            snapshot_path => "../../snapshots",
             prepend_module_to_snapshot => false,
             omit_expression => true,
             description => format!("facts extracted from publication {publication}"),
