@@ -11,7 +11,7 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-use crate::support::{inputs_copy, rule_id, shipped};
+use crate::support::{fixture, inputs_copy, rule_id, shipped};
 
 fn run(inputs: &Path, out: &Path) -> i32 {
     Command::new(env!("CARGO_BIN_EXE_esms-ledger"))
@@ -266,14 +266,14 @@ fn a_spreadsheet_cell_and_a_text_line_that_disagree_are_reported_with_both_locat
     );
 }
 
-/// The dataset and validation of a folder of `tests/`.
+/// The dataset and validation of a folder of `tests/fixtures/`.
 fn dataset_of(
     folder: &str,
 ) -> (
     esms_ledger::dataset::Dataset,
     esms_ledger::validate::Validation,
 ) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(folder);
+    let dir = fixture(folder);
     let (publications, statements, validation, _) =
         esms_ledger::run::analyse(&dir).expect("analyse");
     let dataset = esms_ledger::tables::build(&publications, &statements, &validation);
@@ -292,7 +292,7 @@ fn counted_sum(dataset: &esms_ledger::dataset::Dataset) -> Decimal {
 
 #[test]
 fn a_later_decision_amends_the_lines_it_names_and_counts_once() {
-    let (dataset, validation) = dataset_of("tests/rules/revision.total/quiet-amending-new-total");
+    let (dataset, validation) = dataset_of("rules/revision.total/quiet-amending-new-total");
     let counted = counted_sum(&dataset);
     // 9 800 000 € decided, Bretagne +100 000 €, Corse −50 000 €: the new total.
     assert_eq!(counted, Decimal::from(9_850_000));
@@ -321,7 +321,7 @@ fn a_later_decision_amends_the_lines_it_names_and_counts_once() {
 }
 
 /// The old binary Excel format (BIFF8, .xls) goes through calamine like the others; the
-/// fixture is written by `tests/fixtures/gen_xls.py` (xlwt), since no Rust crate of the
+/// fixture is written by `tests/fixtures/acceptance/gen_xls.py` (xlwt), since no Rust crate of the
 /// project writes xls.
 #[test]
 fn an_xls_annex_is_read_and_agrees_with_its_text_twin() {
@@ -333,7 +333,7 @@ fn an_xls_annex_is_read_and_agrees_with_its_text_twin() {
         fs::copy(shipped().join(name), dir.path().join(name)).unwrap();
     }
     fs::copy(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/annexe-2023.xls"),
+        fixture("acceptance/annexe-2023.xls"),
         dir.path().join("annexe.xls"),
     )
     .unwrap();
@@ -372,8 +372,7 @@ fn an_xls_annex_is_read_and_agrees_with_its_text_twin() {
 
 #[test]
 fn revisions_in_a_row_count_the_latest_amounts_once() {
-    let (dataset, validation) =
-        dataset_of("tests/rules/revision.base_mismatch/quiet-chained-then-press");
+    let (dataset, validation) = dataset_of("rules/revision.base_mismatch/quiet-chained-then-press");
     let counted = counted_sum(&dataset);
     // 9 800 000 €, Bretagne 500 000 → 550 000 → 600 000 €, Corse 100 000 → 50 000 €.
     assert_eq!(counted, Decimal::from(9_850_000));

@@ -5,7 +5,7 @@ use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use crate::support::{inputs_copy, shipped};
+use crate::support::{fixture, inputs_copy, shipped};
 
 fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_esms-ledger"));
@@ -79,7 +79,7 @@ fn report_of_the_shipped_inputs() {
         .replace(&fingerprint, "[fingerprint]")
         .replace(env!("CARGO_PKG_VERSION"), "[version]");
     insta::with_settings!({
-        snapshot_path => "../../snapshots",
+        snapshot_path => "../../snapshots/cli",
         prepend_module_to_snapshot => false,
         omit_expression => true,
         description => "report.md of the shipped inputs",
@@ -383,8 +383,7 @@ fn check_prints_findings_and_writes_nothing() {
 /// report.json and report.html are guarded on a small case whose every line can be read.
 #[test]
 fn report_json_and_html_of_a_rejected_run() {
-    let case =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/rules/revision.unnamed_changed/trigger");
+    let case = fixture("rules/revision.unnamed_changed/trigger");
     let out = tempfile::tempdir().unwrap();
     let o = run(&case, out.path(), &[]);
     assert_eq!(code(&o), 65, "{}", stderr(&o));
@@ -402,10 +401,10 @@ fn report_json_and_html_of_a_rejected_run() {
     // The rule catalogue is guarded by the README test and report.md's snapshot.
     shown.as_object_mut().unwrap().remove("rules");
     insta::with_settings!({
-        snapshot_path => "../../snapshots",
+        snapshot_path => "../../snapshots/cli",
         prepend_module_to_snapshot => false,
         omit_expression => true,
-        description => "report.json of tests/rules/revision.unnamed_changed/trigger (rules omitted)",
+        description => "report.json of tests/fixtures/rules/revision.unnamed_changed/trigger (rules omitted)",
     }, {
         insta::assert_json_snapshot!("report_json_rejected_revision", shown);
         insta::assert_snapshot!("report_html_rejected_revision", redact(fs::read_to_string(dir.join("report.html")).unwrap()));

@@ -678,8 +678,12 @@ fn footer_schema_is_the_bi_contract() {
             "{name}"
         );
         let stem = name.trim_end_matches(".parquet");
-        insta::with_settings!({snapshot_path => "../../snapshots", prepend_module_to_snapshot => false}, {
-            insta::assert_yaml_snapshot!(format!("parquet_schema__{stem}"), schema);
+        insta::with_settings!({
+            snapshot_path => "../../snapshots/parquet_roundtrip",
+            prepend_module_to_snapshot => false,
+            snapshot_suffix => stem,
+        }, {
+            insta::assert_yaml_snapshot!("schema", schema);
         });
     }
 }

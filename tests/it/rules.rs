@@ -1,13 +1,13 @@
-//! Every validation rule, proven by a pair of inputs: `tests/rules/<rule>/trigger` raises it,
-//! `tests/rules/<rule>/quiet*` does not. Each case's findings are snapshotted, so the
-//! arithmetic of every rule is reviewed once and then guarded.
+//! Every validation rule, proven by a pair of inputs: `tests/fixtures/rules/<rule>/trigger`
+//! raises it, `tests/fixtures/rules/<rule>/quiet*` does not. Each case's findings are
+//! snapshotted, so the arithmetic of every rule is reviewed once and then guarded.
 
 use esms_ledger::run::analyse;
 use esms_ledger::validate::{Finding, RULES};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
-use crate::support::rule_id;
+use crate::support::{Failures, fixture, rule_id};
 
 #[derive(Serialize)]
 struct Shown {
@@ -38,54 +38,68 @@ fn shown(f: &Finding) -> Shown {
     }
 }
 
+/// (rule, variant, folder) of every case of `tests/fixtures/rules/`.
 fn cases() -> Vec<(String, String, PathBuf)> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/rules");
+    let root = fixture("rules");
     let mut out = Vec::new();
-    for rule in std::fs::read_dir(&root).expect("tests/rules") {
+    for rule in std::fs::read_dir(&root).expect("tests/fixtures/rules") {
         let rule = rule.expect("entry").path();
         for variant in std::fs::read_dir(&rule).expect("rule folder") {
-            let variant = variant.expect("entry").path();
-            out.push((
-                rule.file_name().unwrap().to_string_lossy().into_owned(),
-                variant.file_name().unwrap().to_string_lossy().into_owned(),
-                variant,
-            ));
+            out.push(case(&variant.expect("entry").path()));
         }
     }
     out.sort();
     out
 }
 
+/// (rule, variant, folder) of the case in `dir`: `tests/fixtures/rules/<rule>/<variant>`.
+fn case(dir: &Path) -> (String, String, PathBuf) {
+    let name = |path: &Path| path.file_name().unwrap().to_string_lossy().into_owned();
+    let rule = dir.parent().expect("a rule folder");
+    (name(rule), name(dir), dir.to_path_buf())
+}
+
+/// Each case is its own snapshot (`snapshots/rules/findings@<rule>__<variant>.snap`), and a
+/// case that fails does not stop the others.
 #[test]
 fn each_rule_fires_on_its_trigger_and_stays_quiet_otherwise() {
-    for (rule, variant, dir) in cases() {
-        // The inputs are read relative to the crate so that locations are stable.
-        let (_, _, validation, _) =
-            analyse(&dir).unwrap_or_else(|e| panic!("{rule}/{variant}: {e}"));
-        let fired = validation.findings.iter().any(|f| rule_id(&f.rule) == rule);
-        if variant.starts_with("trigger") {
-            assert!(
-                fired,
-                "{rule}/{variant} should raise {rule}: {:#?}",
-                validation.findings
-            );
-        } else {
-            assert!(
-                !fired,
-                "{rule}/{variant} should not raise {rule}: {:#?}",
-                validation.findings
-            );
-        }
-        let findings: Vec<Shown> = validation.findings.iter().map(shown).collect();
-        insta::with_settings!({
-            snapshot_path => "../../snapshots",
-            prepend_module_to_snapshot => false,
-            omit_expression => true,
-            description => format!("findings of tests/rules/{rule}/{variant}"),
-        }, {
-            insta::assert_yaml_snapshot!(format!("rule__{rule}__{variant}"), findings);
-        });
+    let mut failures = Failures::default();
+    insta::with_settings!({
+           snapshot_path => "../../snapshots/rules",
+           prepend_module_to_snapshot => false,
+           omit_expression => true,
+       }, {
+           insta::glob!("../fixtures", "rules/*/*", |dir| {
+               let (rule, variant, dir) = case(dir);
+               // The inputs are read relative to the crate so that locations are stable.
+               let validation = match analyse(&dir) {
+                   Ok((_, _, validation, _)) => validation,
+                   Err(e) => {
+    failures.add(format!("{rule}/{variant}: {e}"));
+    return;
     }
+               };
+               let fired = validation.findings.iter().any(|f| rule_id(&f.rule) == rule);
+               if variant.starts_with("trigger") && !fired {
+                   failures.add(format!(
+                       "{rule}/{variant} should raise {rule}: {:#?}",
+                       validation.findings
+                   ));
+               } else if !variant.starts_with("trigger") && fired {
+                   failures.add(format!(
+                       "{rule}/{variant} should not raise {rule}: {:#?}",
+                       validation.findings
+                   ));
+               }
+               let findings: Vec<Shown> = validation.findings.iter().map(shown).collect();
+               insta::with_settings!({
+                   description => format!("findings of tests/fixtures/rules/{rule}/{variant}"),
+               }, {
+                   insta::assert_yaml_snapshot!("findings", findings);
+               });
+           });
+       });
+    failures.assert_none();
 }
 
 /// Rules that only spreadsheets can raise are proven by the spreadsheet gallery

@@ -156,12 +156,13 @@ fn facts_extracted_from_each_publication() {
             })
             .collect();
         insta::with_settings!({
-            snapshot_path => "../../snapshots",
+            snapshot_path => "../../snapshots/seeds",
             prepend_module_to_snapshot => false,
             omit_expression => true,
+            snapshot_suffix => publication,
             description => format!("facts extracted from publication {publication}"),
         }, {
-            insta::assert_yaml_snapshot!(format!("facts__{publication}"), of);
+            insta::assert_yaml_snapshot!("facts", of);
         });
     }
 }
