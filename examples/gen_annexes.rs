@@ -10,15 +10,15 @@
 //!   ten projects of the 2021 national call.
 //!
 //! Their descriptions (`*.toml` beside them) are written by hand, like every description.
-//! The workbooks are built by `tests/common/sheets.rs`, which the gallery test also uses
-//! to check that the shipped files hold exactly what it builds.
+//! The workbooks are built by `tests/it/support/workbook.rs`, which the spreadsheet tests
+//! also use to check that the shipped files hold exactly what it builds.
 
-#[path = "../tests/common/sheets.rs"]
-mod sheets;
+#[path = "../tests/it/support/workbook.rs"]
+mod workbook;
 
 use std::path::PathBuf;
 
-fn main() -> Result<(), sheets::BoxError> {
+fn main() -> Result<(), workbook::BoxError> {
     let dir = std::env::args_os()
         .nth(1)
         .map_or_else(|| PathBuf::from("inputs"), PathBuf::from);
@@ -26,9 +26,12 @@ fn main() -> Result<(), sheets::BoxError> {
     let files = [
         (
             "2023-annexe-repartition-regionale.xlsx",
-            sheets::annexe_2023_xlsx()?,
+            workbook::annexe_2023_xlsx()?,
         ),
-        ("2021-annexe-appel-national.ods", sheets::annexe_2021_ods()?),
+        (
+            "2021-annexe-appel-national.ods",
+            workbook::annexe_2021_ods()?,
+        ),
     ];
     for (name, bytes) in files {
         let path = dir.join(name);

@@ -1,0 +1,56 @@
+//! Text layouts official publications take beyond the seeds: tables re-typed with tabs or
+//! pipes, bare numbers under a unit header, "Région : montant" lines, amounts before their
+//! region, INSEE code prefixes and dotted leaders, rounded M€ lists, revision tables,
+//! beneficiary tables, decisions in prose. Each folder of `tests/fixtures/layouts/` is one
+//! publication, and its own snapshot (`snapshots/layouts/facts@<folder>.snap`); adding a case
+//! is adding a folder.
+
+use esms_ledger::run::analyse;
+
+use crate::support::Failures;
+use crate::support::describe::describe;
+
+#[test]
+fn each_layout_extracts_every_line() {
+    let mut failures = Failures::default();
+    let mut cases = 0;
+    insta::with_settings!({
+           snapshot_path => "../../snapshots/layouts",
+           prepend_module_to_snapshot => false,
+           omit_expression => true,
+       }, {
+           insta::glob!("../fixtures", "layouts/*", |dir| {
+               cases += 1;
+               let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+               let (_, statements, validation, _) = match analyse(dir) {
+                   Ok(analysis) => analysis,
+                   Err(e) => {
+    failures.add(format!("{name}: {e}"));
+    return;
+    }
+               };
+               let mut lines: Vec<String> = statements.iter().flat_map(describe).collect();
+               if let Some(row) = statements.iter().find_map(|s| s.total_row.as_ref()) {
+                   lines.push(format!(
+                       "total row {} = {} @ {}",
+                       row.raw, row.amount.value, row.location
+                   ));
+               }
+               for f in &validation.findings {
+                   lines.push(format!(
+                       "finding {} {}: {}",
+                       f.severity.as_str(),
+                       f.rule,
+                       f.message
+                   ));
+               }
+               insta::with_settings!({
+                   description => format!("facts and findings of tests/fixtures/layouts/{name}"),
+               }, {
+                   insta::assert_yaml_snapshot!("facts", lines);
+               });
+           });
+       });
+    failures.assert_none();
+    assert!(cases >= 9, "only {cases} layouts");
+}

@@ -1,0 +1,13 @@
+//! The integration tests, in one binary: each test binary links polars, so eight of them
+//! cost eight links. One module per area; the inputs of an area are files under
+//! `tests/fixtures/<area>/`, its snapshots are under `snapshots/<area>/`.
+
+mod acceptance;
+mod cli;
+mod layouts;
+mod parquet_roundtrip;
+mod robustness;
+mod rules;
+mod seeds;
+mod sheets;
+mod support;
