@@ -80,13 +80,54 @@ pub(super) fn cells(line: &[char], start: usize, end: usize) -> Vec<(usize, usiz
     out
 }
 
+/// Why a header row could not give the table's columns: said to the user with the key of
+/// the description that fixes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum HeaderProblem {
+    /// Several columns could hold the envelope's amounts and nothing designates one.
+    AmbiguousAmount { candidates: Vec<usize> },
+    /// A `columns.*` key names no column of the header.
+    NotFound { key: &'static str, wanted: String },
+}
+
+/// The column a `columns.*` key designates: a header's text (whole, else contained), a
+/// column letter ("B"), or a 1-based position ("2").
+fn designated(wanted: &str, texts: &[String]) -> Option<usize> {
+    let folded = folded_string(wanted.trim());
+    let trimmed = wanted.trim();
+    texts
+        .iter()
+        .position(|t| t.trim() == folded)
+        .or_else(|| texts.iter().position(|t| t.contains(&folded)))
+        .or_else(|| {
+            let letters = trimmed.len() <= 2 && trimmed.chars().all(|c| c.is_ascii_uppercase());
+            letters.then(|| {
+                trimmed
+                    .bytes()
+                    .fold(0usize, |n, b| n * 26 + usize::from(b - b'A' + 1))
+                    - 1
+            })
+        })
+        .or_else(|| trimmed.parse::<usize>().ok().and_then(|n| n.checked_sub(1)))
+        .filter(|&i| i < texts.len())
+}
+
+/// "B « Dotation FIR »": a column as the user will find it in the source.
+pub(super) fn column_name(texts: &[String], i: usize) -> String {
+    let letter = char::from(b'A' + u8::try_from(i % 26).unwrap_or(0));
+    format!("{letter} « {} »", texts[i].trim())
+}
+
 /// Reads a header row: which column holds the label, the region, the amount (and the old
-/// amount of a revision), an identifier. Percentage and comment columns are ignored.
+/// amount of a revision), an identifier. Percentage, comment and "dont" columns are
+/// ignored. `None` when the row is no header; a problem when it is one but the envelope's
+/// amount column cannot be told without `columns`.
 pub(super) fn header_columns(
     texts: &[String],
-    breakdown: Breakdown,
-    exercise: i32,
-) -> Option<Columns> {
+    spec: &EnvelopeSpec,
+) -> Option<Result<Columns, HeaderProblem>> {
+    let breakdown = spec.breakdown;
+    let exercise = spec.exercise;
     // Shares, comments, and the differences of a revision table are not amounts.
     const IGNORED: [&str; 11] = [
         "%",
@@ -136,28 +177,73 @@ pub(super) fn header_columns(
     ];
     const IDENTIFIER: [&str; 3] = ["finess", "siren", "siret"];
     let has = |t: &str, words: &[&str]| words.iter().any(|w| t.contains(w));
+    let wanted = spec.columns.clone().unwrap_or_default();
+    // Each `columns.*` key the description gives must name a column of this header.
+    let pick =
+        |key: &'static str, value: &Option<String>| -> Result<Option<usize>, HeaderProblem> {
+            match value {
+                None => Ok(None),
+                Some(w) => designated(w, texts)
+                    .map(Some)
+                    .ok_or(HeaderProblem::NotFound {
+                        key,
+                        wanted: w.clone(),
+                    }),
+            }
+        };
+    let chosen = (|| {
+        Ok::<_, HeaderProblem>((
+            pick("amount", &wanted.amount)?,
+            pick("label", &wanted.label)?,
+            pick("region", &wanted.region)?,
+            pick("identifier", &wanted.identifier)?,
+            pick("previous", &wanted.previous)?,
+        ))
+    })();
     let kept: Vec<usize> = (0..texts.len())
         .filter(|&i| !has(&texts[i], &IGNORED))
         .collect();
     // "Région | 2023 | 2024": a column named by the envelope's exercise holds its amounts.
     let year = exercise.to_string();
+    // "dont fongible", "dont prévention": columns detailing another one, never its amounts.
     let amounts: Vec<usize> = kept
         .iter()
         .copied()
         .filter(|&i| {
-            (has(&texts[i], &AMOUNT) || texts[i].contains(&year)) && !has(&texts[i], &IDENTIFIER)
+            (has(&texts[i], &AMOUNT) || texts[i].contains(&year))
+                && !has(&texts[i], &IDENTIFIER)
+                && !texts[i].trim_start().starts_with("dont ")
         })
         .collect();
+    let (chosen_amount, chosen_label, chosen_region, chosen_identifier, chosen_previous) =
+        match chosen {
+            Ok(chosen) => chosen,
+            // A row naming no column the description wants is a header only if it looks
+            // like one: otherwise it is no header at all.
+            Err(_) if amounts.is_empty() => return None,
+            Err(problem) => return Some(Err(problem)),
+        };
     let of_exercise = amounts.iter().copied().find(|&i| texts[i].contains(&year));
-    let previous = amounts.iter().copied().find(|&i| has(&texts[i], &PREVIOUS));
-    let amount = if breakdown == Breakdown::Revision {
-        amounts
+    let previous =
+        chosen_previous.or_else(|| amounts.iter().copied().find(|&i| has(&texts[i], &PREVIOUS)));
+    let amount = match chosen_amount {
+        Some(i) => i,
+        None if breakdown == Breakdown::Revision => amounts
             .iter()
             .copied()
             .find(|&i| Some(i) != previous && has(&texts[i], &NEW))
-            .or_else(|| amounts.iter().copied().rev().find(|&i| Some(i) != previous))?
-    } else {
-        of_exercise.or_else(|| amounts.last().copied())?
+            .or_else(|| amounts.iter().copied().rev().find(|&i| Some(i) != previous))?,
+        None => match (of_exercise, amounts.as_slice()) {
+            (Some(i), _) => i,
+            (None, [only]) => *only,
+            (None, []) => return None,
+            // "Dotation FIR | … | Crédits ESMS numérique | Total délégué": never a silent pick.
+            (None, several) => {
+                return Some(Err(HeaderProblem::AmbiguousAmount {
+                    candidates: several.to_vec(),
+                }));
+            }
+        },
     };
     let find = |words: &[&str]| {
         kept.iter()
@@ -166,27 +252,29 @@ pub(super) fn header_columns(
     };
     // A "Code région" column beside the region's name: the name is the label (codes are
     // the first thing mistyped, and the name is what a reader checks).
-    let region = kept
-        .iter()
-        .copied()
-        .find(|&i| {
-            i != amount
-                && Some(i) != previous
-                && has(&texts[i], &REGION)
-                && !texts[i].contains("code")
-        })
-        .or_else(|| find(&REGION));
-    let identifier = find(&IDENTIFIER);
+    let region = chosen_region.or_else(|| {
+        kept.iter()
+            .copied()
+            .find(|&i| {
+                i != amount
+                    && Some(i) != previous
+                    && has(&texts[i], &REGION)
+                    && !texts[i].contains("code")
+            })
+            .or_else(|| find(&REGION))
+    });
+    let identifier = chosen_identifier.or_else(|| find(&IDENTIFIER));
     let first_text = kept
         .iter()
         .copied()
         .find(|&i| i != amount && Some(i) != previous && Some(i) != identifier);
-    let label = match breakdown {
-        Breakdown::Region | Breakdown::Revision => region.or(first_text)?,
-        Breakdown::Beneficiary => find(&BENEFICIARY).or(first_text)?,
-        Breakdown::BudgetLine => first_text?,
+    let label = match (chosen_label, breakdown) {
+        (Some(i), _) => i,
+        (None, Breakdown::Region | Breakdown::Revision) => region.or(first_text)?,
+        (None, Breakdown::Beneficiary) => find(&BENEFICIARY).or(first_text)?,
+        (None, Breakdown::BudgetLine) => first_text?,
     };
-    Some(Columns {
+    Some(Ok(Columns {
         count: texts.len(),
         label,
         region: region.filter(|&r| r != label),
@@ -199,7 +287,48 @@ pub(super) fn header_columns(
         identifier,
         scale: crate::vocab::unit_in_header(&texts[amount])
             .or_else(|| texts.iter().find_map(|t| scale_in(t))),
-    })
+    }))
+}
+
+/// The error for a header row whose amount column the tool will not guess: where the
+/// header stands, its columns, and the `columns` key that settles it.
+fn header_error(
+    doc: &Doc<'_>,
+    line: usize,
+    cells: &[(usize, usize)],
+    problem: HeaderProblem,
+    spec: &EnvelopeSpec,
+) -> Error {
+    let start = cells.first().map_or(0, |c| c.0);
+    let end = cells.last().map_or(0, |c| c.1);
+    let location = doc.located(line, start, end).location;
+    // The headers as the source writes them, not folded.
+    let texts: Vec<String> = cells
+        .iter()
+        .map(|&(s, e)| doc.lines[line][s..e].iter().collect())
+        .collect();
+    let texts = &texts[..];
+    let all: Vec<String> = (0..texts.len()).map(|i| column_name(texts, i)).collect();
+    let message = match problem {
+        HeaderProblem::AmbiguousAmount { candidates } => {
+            let named: Vec<String> = candidates.iter().map(|&i| column_name(texts, i)).collect();
+            let example = candidates
+                .first()
+                .map_or(String::new(), |&i| texts[i].trim().to_string());
+            format!(
+                "the table of envelope '{}' has several amount columns ({}) and nothing says which holds its figures: name it in the description, e.g. `columns = {{ amount = \"{example}\" }}` (a header's text, a letter or a 1-based position); its columns are {}",
+                spec.id,
+                named.join(", "),
+                all.join(", ")
+            )
+        }
+        HeaderProblem::NotFound { key, wanted } => format!(
+            "`columns.{key}` = \"{wanted}\" of envelope '{}' names no column of this table; its columns are {}",
+            spec.id,
+            all.join(", ")
+        ),
+    };
+    Error::extraction(location, message)
 }
 
 /// A number standing alone at the end of a line ("Bretagne    2 636 303"), for tables
@@ -405,12 +534,13 @@ pub(super) fn read_lines(
             end,
         );
         if let Some(cols) = columns.as_ref().filter(|c| c.count == row_cells.len()) {
-            // The column header repeated at the top of the next page: no digit where the
-            // amount stands.
+            // The column header repeated at the top of the next page: the header's words
+            // again, or no digit where the amount stands.
             let (amount_start, amount_end) = row_cells[cols.amount];
-            if !doc.lines[this][amount_start..amount_end]
-                .iter()
-                .any(char::is_ascii_digit)
+            if headings.contains(&folded)
+                || !doc.lines[this][amount_start..amount_end]
+                    .iter()
+                    .any(char::is_ascii_digit)
             {
                 continue;
             }
@@ -444,7 +574,10 @@ pub(super) fn read_lines(
                 .iter()
                 .map(|&(s, e)| folded_string(&doc.lines[this][s..e].iter().collect::<String>()))
                 .collect();
-            if let Some(found) = header_columns(&texts, spec.breakdown, spec.exercise) {
+            if let Some(found) = header_columns(&texts, spec) {
+                let found = found.map_err(|p| header_error(doc, this, &row_cells, p, spec))?;
+                // Repeated at the top of the next page of a PDF, it is skipped there.
+                headings.push(folded.clone());
                 if found.scale.is_some() && scale == unit_fallback {
                     scale = found.scale;
                 }
@@ -497,7 +630,10 @@ pub(super) fn read_lines(
                             folded_string(&doc.lines[this][s..e].iter().collect::<String>())
                         })
                         .collect();
-                    columns = header_columns(&texts, spec.breakdown, spec.exercise).or(columns);
+                    if let Some(found) = header_columns(&texts, spec) {
+                        columns =
+                            Some(found.map_err(|p| header_error(doc, this, &row_cells, p, spec))?);
+                    }
                 }
                 if let Some(stated) = scale_in(&folded)
                     && (scale.is_none() || scale == unit_fallback)
