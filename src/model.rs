@@ -5,6 +5,7 @@
 
 use crate::amount::Amount;
 use crate::region::RegionCode;
+use crate::validate::Rule;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -167,8 +168,7 @@ pub type Eur = Decimal;
 /// beneficiary's name). Validation turns notes into findings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Note {
-    /// Stable rule id, e.g. "sheet.float_noise", "identifier.checksum".
-    pub rule: String,
+    pub rule: Rule,
     pub severity: Severity,
     /// English one-liner for logs and findings.parquet.
     pub message: String,

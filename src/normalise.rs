@@ -8,6 +8,7 @@ use crate::extract::Extraction;
 use crate::model::{Claim, Fact, FactRole, Located, Location, Note, StatedAmount};
 use crate::region::{MatchRule, RegionCode, RegionError, find_regions, normalise_region};
 use crate::sources::{Breakdown, EnvelopeSpec, Publication, PublicationKind};
+use crate::validate::Rule;
 use serde::Serialize;
 
 /// Why a label did not resolve cleanly to one region.
@@ -248,7 +249,7 @@ fn unused_aliases(
                 .position(|l| l.contains(alias.as_str()))
                 .map_or(0, |i| u32::try_from(i + 1).unwrap_or(u32::MAX));
             Note {
-                rule: "region.alias_unused".to_string(),
+                rule: Rule::RegionAliasUnused,
                 severity: crate::model::Severity::Warning,
                 message: format!("region alias \"{alias}\" of envelope '{}' matches no label of the source", spec.id),
                 message_fr: format!(

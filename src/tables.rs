@@ -221,7 +221,7 @@ pub fn build(
         .map(|f| {
             let first = f.locations.first();
             FindingRow {
-                rule: f.rule.to_string(),
+                rule: f.rule.id().to_string(),
                 severity: f.severity.as_str().to_string(),
                 envelope_id: f.envelope_id.clone(),
                 message: f.message.clone(),

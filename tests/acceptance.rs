@@ -262,7 +262,7 @@ fn a_spreadsheet_cell_and_a_text_line_that_disagree_are_reported_with_both_locat
     let conflict = validation
         .findings
         .iter()
-        .find(|f| f.rule == "agreement.amount")
+        .find(|f| f.rule == esms_ledger::validate::Rule::AgreementAmount)
         .expect("the PACA line disagrees");
     assert_eq!(conflict.subject, "93");
     assert_eq!(conflict.expected, Some(Decimal::from(5_806_673)));
@@ -372,7 +372,7 @@ fn an_xls_annex_is_read_and_agrees_with_its_text_twin() {
             .as_deref(),
         Some("annexe.xls[Annexe 2!B23]")
     );
-    let on_annex: Vec<&str> = validation
+    let on_annex: Vec<esms_ledger::validate::Rule> = validation
         .findings
         .iter()
         .filter(|f| f.envelope_id.as_deref() == Some("esms-2023-ars"))

@@ -3,7 +3,7 @@
 //! arithmetic of every rule is reviewed once and then guarded.
 
 use esms_ledger::run::analyse;
-use esms_ledger::validate::{Finding, RULES};
+use esms_ledger::validate::{Finding, RULES, Rule};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -23,7 +23,7 @@ struct Shown {
 
 fn shown(f: &Finding) -> Shown {
     Shown {
-        rule: f.rule,
+        rule: f.rule.id(),
         severity: f.severity.as_str(),
         subject: f.subject.clone(),
         message_fr: f.message_fr.clone(),
@@ -36,15 +36,21 @@ fn shown(f: &Finding) -> Shown {
     }
 }
 
-fn cases() -> Vec<(String, String, PathBuf)> {
+/// Every case as (rule, its folder's name, variant, folder).
+fn cases() -> Vec<(Rule, String, String, PathBuf)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/rules");
     let mut out = Vec::new();
     for rule in std::fs::read_dir(&root).expect("tests/rules") {
         let rule = rule.expect("entry").path();
+        let name = rule.file_name().unwrap().to_string_lossy().into_owned();
+        let id: Rule = name
+            .parse()
+            .unwrap_or_else(|e| panic!("tests/rules/{name}: {e}"));
         for variant in std::fs::read_dir(&rule).expect("rule folder") {
             let variant = variant.expect("entry").path();
             out.push((
-                rule.file_name().unwrap().to_string_lossy().into_owned(),
+                id,
+                name.clone(),
                 variant.file_name().unwrap().to_string_lossy().into_owned(),
                 variant,
             ));
@@ -56,11 +62,11 @@ fn cases() -> Vec<(String, String, PathBuf)> {
 
 #[test]
 fn each_rule_fires_on_its_trigger_and_stays_quiet_otherwise() {
-    for (rule, variant, dir) in cases() {
+    for (id, rule, variant, dir) in cases() {
         // The inputs are read relative to the crate so that locations are stable.
         let (_, _, validation, _) =
             analyse(&dir).unwrap_or_else(|e| panic!("{rule}/{variant}: {e}"));
-        let fired = validation.findings.iter().any(|f| f.rule == rule);
+        let fired = validation.findings.iter().any(|f| f.rule == id);
         if variant.starts_with("trigger") {
             assert!(
                 fired,
@@ -88,22 +94,22 @@ fn each_rule_fires_on_its_trigger_and_stays_quiet_otherwise() {
 
 /// Rules that only spreadsheets can raise are proven by the spreadsheet gallery
 /// (`tests/sheet_gallery.rs`); `extraction.note` files notes no rule names.
-const SHEET_RULES: [&str; 5] = [
-    "sheet.float_noise",
-    "sheet.region_carried",
-    "sheet.subtotal_mismatch",
-    "identifier.checksum",
-    "extraction.note",
+const SHEET_RULES: [Rule; 5] = [
+    Rule::SheetFloatNoise,
+    Rule::SheetRegionCarried,
+    Rule::SheetSubtotalMismatch,
+    Rule::IdentifierChecksum,
+    Rule::ExtractionNote,
 ];
 
 #[test]
 fn every_rule_of_the_catalogue_has_its_pair_of_cases() {
     let cases = cases();
-    for rule in RULES.iter().filter(|r| !SHEET_RULES.contains(&r.id)) {
+    for rule in RULES.iter().filter(|r| !SHEET_RULES.contains(&r.rule)) {
         let variants: Vec<&str> = cases
             .iter()
-            .filter(|(r, _, _)| r == rule.id)
-            .map(|(_, v, _)| v.as_str())
+            .filter(|(r, ..)| *r == rule.rule)
+            .map(|(_, _, v, _)| v.as_str())
             .collect();
         assert!(
             variants.contains(&"trigger"),

@@ -14,6 +14,7 @@ use esms_ledger::extract::Extraction;
 use esms_ledger::extract::sheet::extract_sheet;
 use esms_ledger::model::{Location, StatedAmount};
 use esms_ledger::sources::{Description, EnvelopeSpec, SourceFormat};
+use esms_ledger::validate::Rule;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use sheets::{Cell, SheetSpec, e, f, merge, n, t};
@@ -342,7 +343,7 @@ fn subtotal_rows_checked_and_skipped() {
     let mismatches: Vec<&str> = extraction
         .notes
         .iter()
-        .filter(|n| n.rule == "sheet.subtotal_mismatch")
+        .filter(|n| n.rule == Rule::SheetSubtotalMismatch)
         .filter_map(|n| n.location.cell())
         .collect();
     assert_eq!(mismatches, ["C8"]);
@@ -501,7 +502,7 @@ fn identifiers_padded_and_check_digit_warned() {
     let warned: Vec<&str> = extraction
         .notes
         .iter()
-        .filter(|n| n.rule == "identifier.checksum")
+        .filter(|n| n.rule == Rule::IdentifierChecksum)
         .filter_map(|n| n.location.cell())
         .collect();
     assert_eq!(warned, ["A4"]);
@@ -711,7 +712,7 @@ fn float_noise_dropped_sub_cent_noted() {
     let noted: Vec<&str> = extraction
         .notes
         .iter()
-        .filter(|n| n.rule == "sheet.float_noise")
+        .filter(|n| n.rule == Rule::SheetFloatNoise)
         .filter_map(|n| n.location.cell())
         .collect();
     assert_eq!(noted, ["B3"]);
@@ -1461,8 +1462,8 @@ fn ods_region_merged_down_is_carried_to_the_rows_below() {
     let carried: Vec<&str> = extraction
         .notes
         .iter()
-        .filter(|n| n.rule == "sheet.region_carried")
-        .map(|n| n.rule.as_str())
+        .filter(|n| n.rule == Rule::SheetRegionCarried)
+        .map(|n| n.rule.id())
         .collect();
     assert_eq!(carried.len(), 2);
 }
@@ -1534,7 +1535,7 @@ fn zone_subtotals_then_grand_total_and_dont_rows() {
         extraction.total_row.map(|t| t.amount.value),
         Some(eur(800_000))
     );
-    let rules: Vec<&str> = extraction.notes.iter().map(|n| n.rule.as_str()).collect();
+    let rules: Vec<&str> = extraction.notes.iter().map(|n| n.rule.id()).collect();
     assert_eq!(rules, ["extraction.detail"]);
 }
 

@@ -5,6 +5,7 @@ pub mod sheet;
 pub mod text;
 
 use crate::model::{Claim, Located, Location, Note, RawItem, Severity, StatedAmount};
+use crate::validate::Rule;
 use serde::Serialize;
 
 /// What one source says of one envelope, before normalisation.
@@ -49,7 +50,7 @@ pub(crate) fn luhn_valid(digits: &str) -> bool {
 pub(crate) fn identifier_note(identifier: &str, location: &Location) -> Option<Note> {
     let corsican = identifier.starts_with("2A") || identifier.starts_with("2B");
     (!corsican && !luhn_valid(identifier)).then(|| Note {
-        rule: "identifier.checksum".to_string(),
+        rule: Rule::IdentifierChecksum,
         severity: Severity::Warning,
         message: format!("identifier {identifier} fails its check digit (Luhn)"),
         message_fr: format!(

@@ -16,6 +16,7 @@ use crate::error::Error;
 use crate::extract::Extraction;
 use crate::model::{Located, Location, Note, RawItem, Severity, StatedAmount};
 use crate::sources::{Breakdown, EnvelopeSpec, Unit};
+use crate::validate::Rule;
 use calamine::{Data, Dimensions, Range, Reader, SheetType, SheetVisible, Sheets};
 use rust_decimal::{Decimal, RoundingStrategy};
 use std::collections::BTreeMap;
@@ -1392,7 +1393,7 @@ fn read_amount(
     let dropped = (scaled - rounded).abs();
     let note = if from_float && dropped > FLOAT_NOISE_EUR {
         Some(Note {
-            rule: "sheet.float_noise".to_string(),
+            rule: Rule::SheetFloatNoise,
             severity: Severity::Warning,
             message: format!("the cell holds {scaled} €, beyond the cent; read as {rounded} €"),
             message_fr: format!(
@@ -1405,7 +1406,7 @@ fn read_amount(
         // Typed text with a third decimal: the same rule (a cell's amount beyond the cent,
         // validate/rules.rs), with a message that quotes the text.
         Some(Note {
-            rule: "sheet.float_noise".to_string(),
+            rule: Rule::SheetFloatNoise,
             severity: Severity::Warning,
             message: format!("'{raw}' is {scaled} €, beyond the cent; read as {rounded} €"),
             message_fr: format!(
@@ -1632,7 +1633,7 @@ fn read_rows(
             && words(&label).starts_with(" dont ")
         {
             extraction.notes.push(Note {
-                rule: "extraction.detail".to_string(),
+                rule: Rule::ExtractionDetail,
                 severity: Severity::Info,
                 message: format!("'{label}' details the row above it (\"dont\"): not counted as a line"),
                 message_fr: format!(
@@ -1682,7 +1683,7 @@ fn read_rows(
                         let stated = read.stated.amount.value;
                         if stated != since_subtotal {
                             extraction.notes.push(Note {
-                                rule: "sheet.subtotal_mismatch".to_string(),
+                                rule: Rule::SheetSubtotalMismatch,
                                 severity: Severity::Error,
                                 message: format!(
                                     "sub-total '{}' states {stated} € but the {rows_since_subtotal} row(s) above it sum to {since_subtotal} € (difference {} €)",
@@ -1747,7 +1748,7 @@ fn read_rows(
                 {
                     if let Some(col) = layout.region {
                         extraction.notes.push(Note {
-                            rule: "sheet.region_carried".to_string(),
+                            rule: Rule::SheetRegionCarried,
                             severity: Severity::Info,
                             message: format!(
                                 "empty region cell: '{}' carried down from {} (a merged cell this format does not report)",

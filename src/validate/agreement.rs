@@ -2,7 +2,7 @@
 //! totals, regions and lines must agree within what each states (a rounded "12,2 millions"
 //! agrees with an exact 12 199 648 €). A conflict names both sources with their lines.
 
-use super::{Finding, FindingBuilder, Validation};
+use super::{Finding, FindingBuilder, Rule, Validation};
 use crate::amount::format_eur;
 use crate::model::{Fact, Location};
 use crate::normalise::Statement;
@@ -148,17 +148,22 @@ fn metadata(s: &Statement, p: &Statement, v: &mut Validation) {
     if en.is_empty() {
         return;
     }
-    let mut f = FindingBuilder::new("agreement.metadata", &a.id, &s.publication_id, "metadata")
-        .messages(
-            format!("descriptions of '{}' differ: {}", a.id, en.join("; ")),
-            format!(
-                "Les descriptions de l'enveloppe « {} » par {} et {} diffèrent : {}.",
-                a.id,
-                s.publication_id,
-                p.publication_id,
-                fr.join(" ; ")
-            ),
-        );
+    let mut f = FindingBuilder::new(
+        Rule::AgreementMetadata,
+        &a.id,
+        &s.publication_id,
+        "metadata",
+    )
+    .messages(
+        format!("descriptions of '{}' differ: {}", a.id, en.join("; ")),
+        format!(
+            "Les descriptions de l'enveloppe « {} » par {} et {} diffèrent : {}.",
+            a.id,
+            s.publication_id,
+            p.publication_id,
+            fr.join(" ; ")
+        ),
+    );
     if let Some(d) = s.declared() {
         f = f.at(&d.location);
     }
@@ -190,10 +195,10 @@ fn declared_totals(s: &Statement, p: &Statement, v: &mut Validation) {
     };
     let (value, half, location, raw) = reference;
     let ok = restated.amount.admits(value, half);
-    v.check("agreement.declared_total", s, Some(ok));
+    v.check(Rule::AgreementDeclaredTotal, s, Some(ok));
     if !ok {
         let mut f = FindingBuilder::new(
-            "agreement.declared_total",
+            Rule::AgreementDeclaredTotal,
             &s.spec.id,
             &s.publication_id,
             "total",
@@ -286,7 +291,7 @@ fn lines(all: &[Statement], s: &Statement, p: &Statement, v: &mut Validation) {
         if !r.amount.admits(f.amount.value, f.amount.half_unit()) {
             ok = false;
             v.findings.push(
-                FindingBuilder::new("agreement.amount", env, &s.publication_id, subject(f))
+                FindingBuilder::new(Rule::AgreementAmount, env, &s.publication_id, subject(f))
                     .messages(
                         format!(
                             "'{}': {} in {}, {} in {}",
@@ -325,7 +330,7 @@ fn lines(all: &[Statement], s: &Statement, p: &Statement, v: &mut Validation) {
         {
             ok = false;
             v.findings.push(region_conflict(
-                "agreement.region",
+                Rule::AgreementRegion,
                 env,
                 s,
                 r.region,
@@ -343,7 +348,7 @@ fn lines(all: &[Statement], s: &Statement, p: &Statement, v: &mut Validation) {
                 .push(missing(s, p, &f.raw_label, &what, &f.location, true));
         }
     }
-    v.check("agreement.amount", s, Some(ok));
+    v.check(Rule::AgreementAmount, s, Some(ok));
 }
 
 fn group_by_region<'a>(
@@ -403,27 +408,28 @@ fn regions(all: &[Statement], s: &Statement, p: &Statement, v: &mut Validation) 
                 .collect::<Vec<_>>()
                 .join(" + ")
         };
-        let mut f = FindingBuilder::new("agreement.amount", env, &s.publication_id, region.code())
-            .messages(
-                format!(
-                    "{}: {r_value} in {}, {p_value} in {}",
-                    region.name(),
-                    s.publication_id,
-                    p.publication_id
-                ),
-                format!(
-                    "« {} » : {} selon {} (« {} »), {} selon {} (« {} ») : écart {}.",
-                    region.name(),
-                    format_eur(r_value),
-                    s.publication_id,
-                    raw(restated),
-                    format_eur(p_value),
-                    p.publication_id,
-                    raw(reference),
-                    format_eur(r_value - p_value)
-                ),
-            )
-            .arithmetic(p_value, r_value, Some(r_half + p_half));
+        let mut f =
+            FindingBuilder::new(Rule::AgreementAmount, env, &s.publication_id, region.code())
+                .messages(
+                    format!(
+                        "{}: {r_value} in {}, {p_value} in {}",
+                        region.name(),
+                        s.publication_id,
+                        p.publication_id
+                    ),
+                    format!(
+                        "« {} » : {} selon {} (« {} »), {} selon {} (« {} ») : écart {}.",
+                        region.name(),
+                        format_eur(r_value),
+                        s.publication_id,
+                        raw(restated),
+                        format_eur(p_value),
+                        p.publication_id,
+                        raw(reference),
+                        format_eur(r_value - p_value)
+                    ),
+                )
+                .arithmetic(p_value, r_value, Some(r_half + p_half));
         for fact in restated.iter().chain(reference.iter()) {
             f = f.at(&fact.location);
         }
@@ -445,7 +451,7 @@ fn regions(all: &[Statement], s: &Statement, p: &Statement, v: &mut Validation) 
             ));
         }
     }
-    v.check("agreement.amount", s, Some(ok));
+    v.check(Rule::AgreementAmount, s, Some(ok));
 }
 
 /// A line one publication has and the other lacks. `in_reference`: the reference has it.
@@ -467,10 +473,15 @@ fn missing(
     } else {
         format!("{what} figure dans {has} mais pas dans la publication de référence {lacks}.")
     };
-    FindingBuilder::new("agreement.missing", &s.spec.id, &s.publication_id, subject)
-        .messages(format!("{what} is in {has} but not in {lacks}"), fr)
-        .at(location)
-        .build()
+    FindingBuilder::new(
+        Rule::AgreementMissing,
+        &s.spec.id,
+        &s.publication_id,
+        subject,
+    )
+    .messages(format!("{what} is in {has} but not in {lacks}"), fr)
+    .at(location)
+    .build()
 }
 
 pub(crate) fn subject(f: &Fact) -> String {
@@ -482,7 +493,7 @@ pub(crate) fn subject(f: &Fact) -> String {
 
 /// The same beneficiary placed in two regions.
 pub(crate) fn region_conflict(
-    rule: &'static str,
+    rule: Rule,
     env: &str,
     s: &Statement,
     region: Option<crate::region::RegionCode>,

@@ -5,7 +5,7 @@
 //! total. Bounds and rounding are read as written (`Amount::admits`).
 
 use super::agreement::{MATCH_THRESHOLD, NameIndex, name_tokens, region_conflict, subject};
-use super::{FindingBuilder, Validation, by_region};
+use super::{FindingBuilder, Rule, Validation, by_region};
 use crate::amount::format_eur;
 use crate::model::{Claim, ClaimKind, Fact, Location, StatedAmount};
 use crate::normalise::Statement;
@@ -127,7 +127,7 @@ fn money_claims(s: &Statement, t: &Target<'_>, v: &mut Validation) {
     }
     if !money.is_empty() {
         v.check(
-            "claim.amount",
+            Rule::ClaimAmount,
             s,
             if t.facts.is_empty() && t.primary.declared().is_none() {
                 None
@@ -153,7 +153,7 @@ fn line_claim(
         ok = false;
         v.findings.push(
             FindingBuilder::new(
-                "claim.amount",
+                Rule::ClaimAmount,
                 env,
                 &s.publication_id,
                 format!("{} / {}", subject(f), amount.raw),
@@ -198,7 +198,7 @@ fn line_claim(
             .as_ref()
             .map_or(&amount.location, |r| &r.location);
         v.findings.push(region_conflict(
-            "claim.region",
+            Rule::ClaimRegion,
             env,
             s,
             region,
@@ -258,7 +258,7 @@ fn aggregate_claim(
     };
     let Some(reference) = reference else {
         v.findings.push(
-            FindingBuilder::new("claim.unmatched", env, &s.publication_id, amount.raw.clone())
+            FindingBuilder::new(Rule::ClaimUnmatched, env, &s.publication_id, amount.raw.clone())
                 .messages(
                     format!("\"{}\" in {} matches no line and no {what_en}", amount.raw, s.publication_id),
                     format!("« {} » ({}) ne correspond à aucune ligne ni {what_fr} de la publication de référence {}.", amount.raw, s.publication_id, t.primary.publication_id),
@@ -272,7 +272,7 @@ fn aggregate_claim(
         return true;
     }
     let mut f = FindingBuilder::new(
-        "claim.amount",
+        Rule::ClaimAmount,
         env,
         &s.publication_id,
         format!("{what_en} / {}", amount.raw),
@@ -334,7 +334,7 @@ fn count_claims(s: &Statement, t: &Target<'_>, v: &mut Validation) {
         let scope_fr = region.map_or("au total".to_string(), |r| format!("en {}", r.name()));
         let names: Vec<String> = lines.iter().map(|f| subject(f)).collect();
         let mut f = FindingBuilder::new(
-            "claim.count",
+            Rule::ClaimCount,
             env,
             &s.publication_id,
             format!("{} / {count}", region.map_or("all", |r| r.code())),
@@ -356,6 +356,6 @@ fn count_claims(s: &Statement, t: &Target<'_>, v: &mut Validation) {
         v.findings.push(f.build());
     }
     if any {
-        v.check("claim.count", s, Some(ok));
+        v.check(Rule::ClaimCount, s, Some(ok));
     }
 }

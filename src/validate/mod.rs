@@ -10,7 +10,7 @@ mod rules;
 mod totals;
 
 pub use agreement::name_key;
-pub use rules::{RULES, RuleInfo, rule_info};
+pub use rules::{RULES, Rule, RuleInfo, UnknownRule};
 
 use crate::model::{Location, Severity};
 use crate::normalise::{RegionIssue, Statement};
@@ -22,7 +22,7 @@ use serde::Serialize;
 /// One inconsistency, doubt or remark about the sources.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
-    pub rule: &'static str,
+    pub rule: Rule,
     pub severity: Severity,
     pub envelope_id: Option<String>,
     /// What the finding is about, stable across runs: "total", a region code, a
@@ -52,7 +52,8 @@ pub struct Finding {
 #[serde(deny_unknown_fields)]
 pub struct Acknowledgement {
     pub fingerprint: String,
-    /// The rule id, for readers of the file; checked against the finding's.
+    /// The rule id, for readers of the file; checked against the finding's (an id that
+    /// names no rule matches no finding).
     #[serde(default)]
     pub rule: Option<String>,
     pub reason: String,
@@ -72,7 +73,7 @@ pub enum CheckStatus {
 /// One check run on one envelope statement.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Check {
-    pub rule: &'static str,
+    pub rule: Rule,
     pub envelope_id: String,
     pub publication_id: String,
     pub status: CheckStatus,
@@ -135,7 +136,7 @@ pub struct Validation {
 impl Validation {
     /// Records a check run on a statement: `Some(passed)`, or `None` when it could not be
     /// evaluated (nothing to compare with).
-    pub(crate) fn check(&mut self, rule: &'static str, s: &Statement, passed: Option<bool>) {
+    pub(crate) fn check(&mut self, rule: Rule, s: &Statement, passed: Option<bool>) {
         self.checks.push(Check {
             rule,
             envelope_id: s.spec.id.clone(),
@@ -158,7 +159,7 @@ impl Validation {
 
 /// Builds findings with their fingerprints.
 pub(crate) struct FindingBuilder {
-    pub rule: &'static str,
+    pub rule: Rule,
     pub envelope_id: Option<String>,
     pub subject: String,
     /// The publication whose statement the finding is about.
@@ -173,7 +174,7 @@ pub(crate) struct FindingBuilder {
 
 impl FindingBuilder {
     pub fn new(
-        rule: &'static str,
+        rule: Rule,
         envelope_id: &str,
         publication_id: &str,
         subject: impl Into<String>,
@@ -214,7 +215,6 @@ impl FindingBuilder {
         self
     }
     pub fn build(self) -> Finding {
-        let info = rule_info(self.rule);
         // The difference belongs to the fingerprint: an acknowledged gap of 2 000 € that
         // becomes 2 002 000 € is another finding, raised again.
         let difference = match (self.expected, self.actual) {
@@ -223,7 +223,7 @@ impl FindingBuilder {
         };
         let key = format!(
             "{}|{}|{}|{}|{}",
-            self.rule,
+            self.rule.id(),
             self.envelope_id.as_deref().unwrap_or(""),
             self.subject,
             self.publication_id,
@@ -231,7 +231,7 @@ impl FindingBuilder {
         );
         Finding {
             rule: self.rule,
-            severity: info.map_or(Severity::Error, |i| i.severity),
+            severity: self.rule.severity(),
             envelope_id: self.envelope_id,
             subject: self.subject,
             message: self.message,
@@ -297,7 +297,11 @@ pub fn apply_acknowledgements(
             .iter_mut()
             .filter(|f| f.fingerprint.eq_ignore_ascii_case(ack.fingerprint.trim()))
         {
-            if ack.rule.as_deref().is_none_or(|r| r == f.rule) {
+            if ack
+                .rule
+                .as_deref()
+                .is_none_or(|r| r.parse::<Rule>() == Ok(f.rule))
+            {
                 f.acknowledged = Some(ack.clone());
                 used = true;
             }
@@ -331,7 +335,7 @@ fn duplicate_envelopes(statements: &[Statement], v: &mut Validation) {
                 continue;
             }
             let total: Decimal = fa.iter().sum();
-            let mut f = FindingBuilder::new("envelope.possible_duplicate", &b.spec.id, &b.publication_id, a.spec.id.clone())
+            let mut f = FindingBuilder::new(Rule::EnvelopePossibleDuplicate, &b.spec.id, &b.publication_id, a.spec.id.clone())
                 .messages(
                     format!(
                         "envelopes '{}' ({}) and '{}' ({}) have the same exercise, breakdown and {} figures ({total}): one envelope under two ids?",
@@ -397,7 +401,7 @@ fn unlinked_children(statements: &[Statement], v: &mut Validation) {
                 continue;
             };
             v.findings.push(
-                FindingBuilder::new("nested.parent_missing", &child.spec.id, &child.publication_id, budget.spec.id.clone())
+                FindingBuilder::new(Rule::NestedParentMissing, &child.spec.id, &child.publication_id, budget.spec.id.clone())
                     .messages(
                         format!(
                             "envelope '{}' totals {total}, exactly the line \"{}\" of '{}': declare parent = \"{}\"?",
@@ -426,7 +430,7 @@ fn region_findings(s: &Statement, out: &mut Vec<Finding>) {
         let f = match issue {
             RegionIssue::Unknown { label, suggestions } => {
                 let names: Vec<&str> = suggestions.iter().map(|r| r.name()).collect();
-                FindingBuilder::new("region.unknown", env, pubid, label.text.clone())
+                FindingBuilder::new(Rule::RegionUnknown, env, pubid, label.text.clone())
                     .messages(
                         format!("'{}' is not a region; closest: {}", label.text, names.join(", ")),
                         format!(
@@ -447,7 +451,7 @@ fn region_findings(s: &Statement, out: &mut Vec<Finding>) {
                 reason,
             } => {
                 let names: Vec<&str> = candidates.iter().map(|r| r.name()).collect();
-                FindingBuilder::new("region.ambiguous", env, pubid, label.text.clone())
+                FindingBuilder::new(Rule::RegionAmbiguous, env, pubid, label.text.clone())
                     .messages(
                         format!("'{}' is ambiguous ({reason}); not mapped", label.text),
                         format!(
@@ -464,7 +468,7 @@ fn region_findings(s: &Statement, out: &mut Vec<Finding>) {
                 label,
                 region,
                 warning,
-            } => FindingBuilder::new("region.legacy", env, pubid, label.text.clone())
+            } => FindingBuilder::new(Rule::RegionLegacy, env, pubid, label.text.clone())
                 .messages(
                     warning.clone(),
                     format!(
@@ -476,7 +480,7 @@ fn region_findings(s: &Statement, out: &mut Vec<Finding>) {
                 )
                 .at(&label.location),
             RegionIssue::InferredFromName { label, region } => {
-                FindingBuilder::new("region.inferred", env, pubid, label.text.clone())
+                FindingBuilder::new(Rule::RegionInferred, env, pubid, label.text.clone())
                     .messages(
                         format!(
                             "no region beside '{}'; used {} named in it",
@@ -492,7 +496,7 @@ fn region_findings(s: &Statement, out: &mut Vec<Finding>) {
                     )
                     .at(&label.location)
             }
-            RegionIssue::Missing { label } => FindingBuilder::new("region.missing", env, pubid, label.text.clone())
+            RegionIssue::Missing { label } => FindingBuilder::new(Rule::RegionMissing, env, pubid, label.text.clone())
                 .messages(
                     format!("no region for '{}'", label.text),
                     format!("Aucune région pour « {} ».", label.text),
@@ -505,9 +509,8 @@ fn region_findings(s: &Statement, out: &mut Vec<Finding>) {
 
 fn note_findings(s: &Statement, out: &mut Vec<Finding>) {
     for note in &s.notes {
-        let rule = rules::note_rule(&note.rule);
         let mut f = FindingBuilder::new(
-            rule,
+            note.rule,
             &s.spec.id,
             &s.publication_id,
             note.location.to_string(),

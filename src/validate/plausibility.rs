@@ -5,7 +5,7 @@
 //! likely cause (a lost or extra digit) is named with the corrected figure and the total it
 //! would give.
 
-use super::{FindingBuilder, Validation, by_region};
+use super::{FindingBuilder, Rule, Validation, by_region};
 use crate::amount::format_eur;
 use crate::normalise::Statement;
 use crate::region::RegionCode;
@@ -121,7 +121,7 @@ pub fn check(all: &[Statement], v: &mut Validation) {
                 .find(|f| f.region == Some(region))
                 .map(|f| f.location.clone());
             let mut f = FindingBuilder::new(
-                "plausibility.region_share",
+                Rule::PlausibilityRegionShare,
                 &s.spec.id,
                 &s.publication_id,
                 region.code(),

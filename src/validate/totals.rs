@@ -7,7 +7,7 @@
 //! figure involved, the declared total's included. "plus de", "près de" and "environ" are
 //! checked as what they say (see `Amount::admits`).
 
-use super::{ChildPart, DerivedRemainder, FindingBuilder, Reconciliation, Validation};
+use super::{ChildPart, DerivedRemainder, FindingBuilder, Reconciliation, Rule, Validation};
 use crate::amount::format_eur;
 use crate::model::{Fact, StatedAmount};
 use crate::normalise::Statement;
@@ -37,7 +37,7 @@ pub fn check_all(statements: &[Statement], v: &mut Validation) {
             && !known.contains(parent.as_str())
         {
             let mut f = FindingBuilder::new(
-                "nested.child_not_found",
+                Rule::NestedChildNotFound,
                 &s.spec.id,
                 &s.publication_id,
                 parent.clone(),
@@ -113,7 +113,7 @@ fn reconcile(s: &Statement, all: &[Statement], v: &mut Validation) {
                 if exact_line.is_none() {
                     let tolerance = line.amount.tolerance() + child_half;
                     v.findings.push(
-                        FindingBuilder::new("nested.child_mismatch", env, &s.publication_id, child.spec.id.clone())
+                        FindingBuilder::new(Rule::NestedChildMismatch, env, &s.publication_id, child.spec.id.clone())
                             .messages(
                                 format!(
                                     "sub-envelope '{}' totals {amount}, its line in '{env}' says {} (\"{}\")",
@@ -160,7 +160,7 @@ fn reconcile(s: &Statement, all: &[Statement], v: &mut Validation) {
         let left = d.amount.value - computed;
         if left < -tolerance {
             v.findings.push(
-                FindingBuilder::new("nested.remainder_negative", env, &s.publication_id, "remainder")
+                FindingBuilder::new(Rule::NestedRemainderNegative, env, &s.publication_id, "remainder")
                     .messages(
                         format!("components {computed} already exceed the total {} by {}", d.amount.value, -left),
                         format!(
@@ -179,7 +179,7 @@ fn reconcile(s: &Statement, all: &[Statement], v: &mut Validation) {
         } else {
             let amount = left.max(Decimal::ZERO);
             v.findings.push(
-                FindingBuilder::new("nested.remainder_derived", env, &s.publication_id, "remainder")
+                FindingBuilder::new(Rule::NestedRemainderDerived, env, &s.publication_id, "remainder")
                     .messages(
                         format!("remainder '{}' derived: {amount} (± {tolerance})", label.text),
                         format!(
@@ -214,10 +214,10 @@ fn reconcile(s: &Statement, all: &[Statement], v: &mut Validation) {
             difference = Some(computed - d.amount.value);
             tolerance = Some(tol);
             let ok = d.amount.admits(computed, extra);
-            v.check("total.sum_mismatch", s, Some(ok));
+            v.check(Rule::TotalSumMismatch, s, Some(ok));
             if !ok {
                 v.findings.push(sum_mismatch(
-                    "total.sum_mismatch",
+                    Rule::TotalSumMismatch,
                     s,
                     d,
                     computed,
@@ -227,7 +227,7 @@ fn reconcile(s: &Statement, all: &[Statement], v: &mut Validation) {
                 ));
             }
         }
-        _ => v.check("total.sum_mismatch", s, None),
+        _ => v.check(Rule::TotalSumMismatch, s, None),
     }
 
     // A rounded declared total ("71,5 millions") must not hide a table whose exact Total
@@ -238,7 +238,7 @@ fn reconcile(s: &Statement, all: &[Statement], v: &mut Validation) {
         && !row.amount.admits(computed, extra)
     {
         let tol = row.amount.tolerance() + extra;
-        let mut f = FindingBuilder::new("total.sum_mismatch", env, &s.publication_id, "total row")
+        let mut f = FindingBuilder::new(Rule::TotalSumMismatch, env, &s.publication_id, "total row")
             .messages(
                 format!("{components} components sum to {computed}, the Total row says {}", row.amount.value),
                 format!(
@@ -258,10 +258,10 @@ fn reconcile(s: &Statement, all: &[Statement], v: &mut Validation) {
     }
     if let (Some(d), Some(row)) = (&s.declared_total, &s.total_row) {
         let ok = d.amount.admits(row.amount.value, row.amount.half_unit());
-        v.check("total.row_mismatch", s, Some(ok));
+        v.check(Rule::TotalRowMismatch, s, Some(ok));
         if !ok {
             v.findings.push(
-                FindingBuilder::new("total.row_mismatch", env, &s.publication_id, "total")
+                FindingBuilder::new(Rule::TotalRowMismatch, env, &s.publication_id, "total")
                     .messages(
                         format!("declared total {} vs Total row {}", d.amount.value, row.amount.value),
                         format!(
@@ -296,7 +296,7 @@ fn reconcile(s: &Statement, all: &[Statement], v: &mut Validation) {
 }
 
 fn sum_mismatch(
-    rule: &'static str,
+    rule: Rule,
     s: &Statement,
     d: &StatedAmount,
     computed: Decimal,
@@ -370,7 +370,7 @@ fn revision(s: &Statement, all: &[Statement], v: &mut Validation) {
         {
             v.findings.push(
                 FindingBuilder::new(
-                    "revision.unchanged",
+                    Rule::RevisionUnchanged,
                     env,
                     &s.publication_id,
                     f.raw_label.clone(),
@@ -393,7 +393,7 @@ fn revision(s: &Statement, all: &[Statement], v: &mut Validation) {
     }
 
     let Some(d) = s.declared() else {
-        v.check("revision.total", s, None);
+        v.check(Rule::RevisionTotal, s, None);
         push_revision_reconciliation(s, v, new_sum, new.len(), None);
         return;
     };
@@ -409,10 +409,10 @@ fn revision(s: &Statement, all: &[Statement], v: &mut Validation) {
             let declared = d.amount.value;
             let extra = half_units(facts.iter().copied());
             let ok = d.amount.admits(sum, extra);
-            v.check("revision.total", s, Some(ok));
+            v.check(Rule::RevisionTotal, s, Some(ok));
             if !ok {
                 let tol = d.amount.tolerance() + extra;
-                let mut f = FindingBuilder::new("revision.total", env, &s.publication_id, list)
+                let mut f = FindingBuilder::new(Rule::RevisionTotal, env, &s.publication_id, list)
                     .messages(
                         format!("the list {list} the revision sums to {sum}, declared {declared}"),
                         format!(
@@ -441,10 +441,10 @@ fn revision(s: &Statement, all: &[Statement], v: &mut Validation) {
             .map(|r| format!("{} ({})", r.name(), r.code()))
             .collect();
         let ok = implied_old == implied_new && implied_new >= Decimal::ZERO;
-        v.check("revision.unnamed_changed", s, Some(ok));
+        v.check(Rule::RevisionUnnamedChanged, s, Some(ok));
         if !ok {
             let mut f = FindingBuilder::new(
-                "revision.unnamed_changed",
+                Rule::RevisionUnnamedChanged,
                 env,
                 &s.publication_id,
                 unnamed.iter().map(|r| r.code()).collect::<Vec<_>>().join(","),
@@ -533,7 +533,7 @@ fn amending_revision(s: &Statement, base: &Statement, all: &[Statement], v: &mut
             ),
         };
         let mut f = FindingBuilder::new(
-            "revision.base_mismatch",
+            Rule::RevisionBaseMismatch,
             env,
             &s.publication_id,
             old.raw_label.clone(),
@@ -547,7 +547,7 @@ fn amending_revision(s: &Statement, base: &Statement, all: &[Statement], v: &mut
         }
         v.findings.push(f.build());
     }
-    v.check("revision.base_mismatch", s, Some(ok));
+    v.check(Rule::RevisionBaseMismatch, s, Some(ok));
 
     // The reference's lines, each replaced by the revision's amount where it names one.
     let new: Vec<&Fact> = s.current().collect();
@@ -562,11 +562,11 @@ fn amending_revision(s: &Statement, base: &Statement, all: &[Statement], v: &mut
     if let Some(d) = declared {
         let extra = half_units(amended.iter().copied());
         let ok = d.amount.admits(sum, extra);
-        v.check("revision.total", s, Some(ok));
+        v.check(Rule::RevisionTotal, s, Some(ok));
         if !ok {
             let tol = d.amount.tolerance() + extra;
             v.findings.push(
-                FindingBuilder::new("revision.total", env, &s.publication_id, "after")
+                FindingBuilder::new(Rule::RevisionTotal, env, &s.publication_id, "after")
                     .messages(
                         format!("the list amended by {} sums to {sum}, declared {}", s.publication_id, d.amount.value),
                         format!(
@@ -647,7 +647,7 @@ fn completeness(s: &Statement, v: &mut Validation) {
                 if list.len() > 1 && !parts_of_successor {
                     dup_ok = false;
                     let mut f = FindingBuilder::new(
-                        "completeness.region_duplicate",
+                        Rule::CompletenessRegionDuplicate,
                         env,
                         &s.publication_id,
                         region.code(),
@@ -667,7 +667,7 @@ fn completeness(s: &Statement, v: &mut Validation) {
                     v.findings.push(f.build());
                 }
             }
-            v.check("completeness.region_duplicate", s, Some(dup_ok));
+            v.check(Rule::CompletenessRegionDuplicate, s, Some(dup_ok));
             // A revision names only the regions that change: the revision rule accounts for
             // the others.
             if s.spec.breakdown == Breakdown::Region && !s.is_partial() {
@@ -676,14 +676,14 @@ fn completeness(s: &Statement, v: &mut Validation) {
                     .copied()
                     .filter(|r| !seen.contains_key(r))
                     .collect();
-                v.check("completeness.region_missing", s, Some(missing.is_empty()));
+                v.check(Rule::CompletenessRegionMissing, s, Some(missing.is_empty()));
                 if !missing.is_empty() {
                     let names: Vec<String> = missing
                         .iter()
                         .map(|r| format!("{} ({})", r.name(), r.code()))
                         .collect();
                     let mut f = FindingBuilder::new(
-                        "completeness.region_missing",
+                        Rule::CompletenessRegionMissing,
                         env,
                         &s.publication_id,
                         missing
@@ -732,7 +732,7 @@ fn completeness(s: &Statement, v: &mut Validation) {
                 ok = false;
                 let name = list[0].beneficiary.clone().unwrap_or_default();
                 let mut f = FindingBuilder::new(
-                    "duplicate.beneficiary",
+                    Rule::DuplicateBeneficiary,
                     env,
                     &s.publication_id,
                     name.clone(),
@@ -749,7 +749,7 @@ fn completeness(s: &Statement, v: &mut Validation) {
                 }
                 v.findings.push(f.build());
             }
-            v.check("duplicate.beneficiary", s, Some(ok));
+            v.check(Rule::DuplicateBeneficiary, s, Some(ok));
         }
         Breakdown::BudgetLine => {}
     }

@@ -191,7 +191,7 @@ pub(super) fn read_figures(
     let matches = lines;
     for d in &details {
         extraction.notes.push(Note {
-            rule: "extraction.detail".to_string(),
+            rule: Rule::ExtractionDetail,
             severity: Severity::Info,
             message: format!(
                 "\"{}\" details the figure before it (\"dont\"): not counted as a line",

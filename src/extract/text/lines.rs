@@ -396,7 +396,7 @@ pub(super) fn read_lines(
         // "dont projet DUI mutualisé   100 000" details the row above it.
         if lead.starts_with("dont ") {
             extraction.notes.push(Note {
-                rule: "extraction.detail".to_string(),
+                rule: Rule::ExtractionDetail,
                 severity: Severity::Info,
                 message: format!("'{}' details the row above it (\"dont\"): not counted as a line", text.trim()),
                 message_fr: format!(
@@ -722,7 +722,7 @@ impl Subtotal {
     fn check(&mut self, stated: &StatedAmount, extraction: &mut Extraction) {
         if !stated.amount.admits(self.running, Decimal::ZERO) {
             extraction.notes.push(Note {
-                rule: "sheet.subtotal_mismatch".to_string(),
+                rule: Rule::SheetSubtotalMismatch,
                 severity: Severity::Error,
                 message: format!(
                     "sub-total {} (\"{}\") but its lines sum to {}: difference {}",

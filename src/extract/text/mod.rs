@@ -21,6 +21,7 @@ use crate::extract::Extraction;
 use crate::model::{Claim, ClaimKind, Located, Location, Note, RawItem, Severity, StatedAmount};
 use crate::region::{find_regions, normalise_region};
 use crate::sources::{Breakdown, EnvelopeSpec, ItemLayout, Unit};
+use crate::validate::Rule;
 use rust_decimal::{Decimal, RoundingStrategy};
 use std::path::Path;
 use unicode_normalization::UnicodeNormalization;
@@ -200,7 +201,7 @@ pub fn extract_text(
     if extraction.items.is_empty() && extraction.claims.is_empty() {
         let (line, col) = anchor_end;
         extraction.notes.push(Note {
-            rule: "extraction.empty".to_string(),
+            rule: Rule::ExtractionEmpty,
             severity: Severity::Error,
             message: format!(
                 "no figure after the anchor of envelope '{}': check `anchor`, `until` and `items`",
@@ -312,7 +313,7 @@ fn locate_declared(
         span: (0, 0),
     };
     let note = Note {
-        rule: "declared.not_in_source".to_string(),
+        rule: Rule::DeclaredNotInSource,
         severity: Severity::Warning,
         message: format!(
             "declared_total \"{declared}\" of envelope '{}' is not in {}: taken from the description",
