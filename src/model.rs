@@ -5,7 +5,7 @@
 
 use crate::amount::Amount;
 use crate::region::RegionCode;
-use crate::validate::Rule;
+use crate::validate::{Detail, Rule};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -169,12 +169,33 @@ pub type Eur = Decimal;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Note {
     pub rule: Rule,
-    pub severity: Severity,
-    /// English one-liner for logs and findings.parquet.
-    pub message: String,
-    /// The same in French, with amounts written the French way, for the reports.
-    pub message_fr: String,
+    /// The facts its sentences state (`Note::message`, `Note::message_fr`).
+    pub detail: Detail,
     pub location: Location,
+}
+
+impl Note {
+    pub fn new(rule: Rule, detail: Detail, location: Location) -> Self {
+        Note {
+            rule,
+            detail,
+            location,
+        }
+    }
+
+    pub fn severity(&self) -> Severity {
+        self.rule.severity()
+    }
+
+    /// English one-liner.
+    pub fn message(&self) -> String {
+        crate::validate::render::en(&self.detail)
+    }
+
+    /// The same in French, with amounts written the French way, for the reports.
+    pub fn message_fr(&self) -> String {
+        crate::validate::render::fr(&self.detail)
+    }
 }
 
 /// What a claim in prose asserts about an envelope.

@@ -8,7 +8,7 @@ use crate::extract::Extraction;
 use crate::model::{Claim, Fact, FactRole, Located, Location, Note, StatedAmount};
 use crate::region::{MatchRule, RegionCode, RegionError, find_regions, normalise_region};
 use crate::sources::{Breakdown, EnvelopeSpec, Publication, PublicationKind};
-use crate::validate::Rule;
+use crate::validate::{Detail, Rule};
 use serde::Serialize;
 
 /// Why a label did not resolve cleanly to one region.
@@ -248,16 +248,18 @@ fn unused_aliases(
                 .lines()
                 .position(|l| l.contains(alias.as_str()))
                 .map_or(0, |i| u32::try_from(i + 1).unwrap_or(u32::MAX));
-            Note {
-                rule: Rule::RegionAliasUnused,
-                severity: crate::model::Severity::Warning,
-                message: format!("region alias \"{alias}\" of envelope '{}' matches no label of the source", spec.id),
-                message_fr: format!(
-                    "L'alias de région « {alias} » de l'enveloppe « {} » ne correspond à aucun libellé de la source : l'écrire exactement comme la source.",
-                    spec.id
-                ),
-                location: Location::Line { file: file.clone(), line, span: (0, 0) },
-            }
+            Note::new(
+                Rule::RegionAliasUnused,
+                Detail::AliasUnused {
+                    alias: alias.clone(),
+                    envelope: spec.id.clone(),
+                },
+                Location::Line {
+                    file: file.clone(),
+                    line,
+                    span: (0, 0),
+                },
+            )
         })
         .collect()
 }

@@ -224,7 +224,7 @@ pub fn build(
                 rule: f.rule.id().to_string(),
                 severity: f.severity.as_str().to_string(),
                 envelope_id: f.envelope_id.clone(),
-                message: f.message.clone(),
+                message: f.message(),
                 expected_eur: f.expected.map(cents),
                 actual_eur: f.actual.map(cents),
                 difference_eur: f.difference.map(cents),

@@ -26,7 +26,7 @@ fn shown(f: &Finding) -> Shown {
         rule: f.rule.id(),
         severity: f.severity.as_str(),
         subject: f.subject.clone(),
-        message_fr: f.message_fr.clone(),
+        message_fr: f.message_fr(),
         expected: f.expected.map(|d| d.to_string()),
         actual: f.actual.map(|d| d.to_string()),
         difference: f.difference.map(|d| d.to_string()),

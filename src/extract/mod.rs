@@ -4,8 +4,8 @@
 pub mod sheet;
 pub mod text;
 
-use crate::model::{Claim, Located, Location, Note, RawItem, Severity, StatedAmount};
-use crate::validate::Rule;
+use crate::model::{Claim, Located, Location, Note, RawItem, StatedAmount};
+use crate::validate::{Detail, Rule};
 use serde::Serialize;
 
 /// What one source says of one envelope, before normalisation.
@@ -49,13 +49,13 @@ pub(crate) fn luhn_valid(digits: &str) -> bool {
 /// failure is a warning, never a rejection. Corsican numbers (2A, 2B) follow an unknown rule.
 pub(crate) fn identifier_note(identifier: &str, location: &Location) -> Option<Note> {
     let corsican = identifier.starts_with("2A") || identifier.starts_with("2B");
-    (!corsican && !luhn_valid(identifier)).then(|| Note {
-        rule: Rule::IdentifierChecksum,
-        severity: Severity::Warning,
-        message: format!("identifier {identifier} fails its check digit (Luhn)"),
-        message_fr: format!(
-            "L'identifiant {identifier} a une clé de contrôle fausse (Luhn) : à vérifier."
-        ),
-        location: location.clone(),
+    (!corsican && !luhn_valid(identifier)).then(|| {
+        Note::new(
+            Rule::IdentifierChecksum,
+            Detail::IdentifierChecksum {
+                identifier: identifier.to_string(),
+            },
+            location.clone(),
+        )
     })
 }

@@ -12,16 +12,16 @@
 //! (";" before "," before " et "), so that a label may hold commas or "et" as long as a
 //! stronger separator ends it, and labels may stand before or after their figure.
 
+use crate::amount::number_word;
 use crate::amount::{
     Amount, AmountMatch, Precision, Qualifier, find_amounts, parse_amount, parse_number,
 };
-use crate::amount::{format_eur, number_word};
 use crate::error::Error;
 use crate::extract::Extraction;
-use crate::model::{Claim, ClaimKind, Located, Location, Note, RawItem, Severity, StatedAmount};
+use crate::model::{Claim, ClaimKind, Located, Location, Note, RawItem, StatedAmount};
 use crate::region::{find_regions, normalise_region};
 use crate::sources::{Breakdown, EnvelopeSpec, ItemLayout, Unit};
-use crate::validate::Rule;
+use crate::validate::{Detail, Rule};
 use rust_decimal::{Decimal, RoundingStrategy};
 use std::path::Path;
 use unicode_normalization::UnicodeNormalization;
@@ -200,19 +200,13 @@ pub fn extract_text(
         .extend(claims_from_phrases(&doc, spec, description)?);
     if extraction.items.is_empty() && extraction.claims.is_empty() {
         let (line, col) = anchor_end;
-        extraction.notes.push(Note {
-            rule: Rule::ExtractionEmpty,
-            severity: Severity::Error,
-            message: format!(
-                "no figure after the anchor of envelope '{}': check `anchor`, `until` and `items`",
-                spec.id
-            ),
-            message_fr: format!(
-                "Aucun montant n'a été lu après l'ancre de l'enveloppe « {} » : vérifier `anchor`, `until` et `items` dans la description.",
-                spec.id
-            ),
-            location: doc.location(line, col.saturating_sub(1), col),
-        });
+        extraction.notes.push(Note::new(
+            Rule::ExtractionEmpty,
+            Detail::NothingExtracted {
+                envelope: spec.id.clone(),
+            },
+            doc.location(line, col.saturating_sub(1), col),
+        ));
     }
     Ok(extraction)
 }
@@ -312,19 +306,15 @@ fn locate_declared(
         line: u32::try_from(line).unwrap_or(u32::MAX),
         span: (0, 0),
     };
-    let note = Note {
-        rule: Rule::DeclaredNotInSource,
-        severity: Severity::Warning,
-        message: format!(
-            "declared_total \"{declared}\" of envelope '{}' is not in {}: taken from the description",
-            spec.id, doc.file
-        ),
-        message_fr: format!(
-            "Le total déclaré « {declared} » de l'enveloppe « {} » ne figure pas dans {} : il est pris dans la description.",
-            spec.id, doc.file
-        ),
-        location: location.clone(),
-    };
+    let note = Note::new(
+        Rule::DeclaredNotInSource,
+        Detail::DeclaredNotInSource {
+            declared_raw: declared.to_string(),
+            envelope: spec.id.clone(),
+            source: doc.file.to_string(),
+        },
+        location.clone(),
+    );
     Ok((
         StatedAmount {
             amount,
