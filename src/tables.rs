@@ -236,6 +236,7 @@ pub fn build(
                 subject: f.subject.clone(),
                 source_sheet: first.and_then(|l| l.sheet().map(str::to_string)),
                 source_cell: first.and_then(|l| l.cell().map(str::to_string)),
+                message_fr: f.message_fr(),
             }
         })
         .collect();
