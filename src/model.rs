@@ -172,15 +172,41 @@ pub struct Note {
     /// The facts its sentences state (`Note::message`, `Note::message_fr`).
     pub detail: Detail,
     pub location: Location,
+    /// The arithmetic of a note that compares amounts (a sub-total and its rows): the
+    /// figure stated, the one computed, and the gap the check allowed.
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub expected: Option<Eur>,
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub actual: Option<Eur>,
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub tolerance: Option<Eur>,
 }
 
 impl Note {
+    /// A note with no arithmetic.
     pub fn new(rule: Rule, detail: Detail, location: Location) -> Self {
         Note {
             rule,
             detail,
             location,
+            expected: None,
+            actual: None,
+            tolerance: None,
         }
+    }
+
+    /// The note compares `actual` (computed) with `expected` (stated), within `tolerance`.
+    #[must_use]
+    pub fn arithmetic(mut self, expected: Eur, actual: Eur, tolerance: Eur) -> Self {
+        self.expected = Some(expected);
+        self.actual = Some(actual);
+        self.tolerance = Some(tolerance);
+        self
+    }
+
+    /// `actual − expected`, when the note compares amounts.
+    pub fn difference(&self) -> Option<Eur> {
+        Some(self.actual? - self.expected?)
     }
 
     pub fn severity(&self) -> Severity {

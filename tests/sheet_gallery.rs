@@ -347,6 +347,26 @@ fn subtotal_rows_checked_and_skipped() {
         .filter_map(|n| n.location.cell())
         .collect();
     assert_eq!(mismatches, ["C8"]);
+    // The sub-total row states 235 000 €, its two rows sum to 225 000 €, checked to the cent.
+    let note = extraction
+        .notes
+        .iter()
+        .find(|n| n.rule == Rule::SheetSubtotalMismatch)
+        .unwrap();
+    assert_eq!(
+        (
+            note.expected,
+            note.actual,
+            note.difference(),
+            note.tolerance
+        ),
+        (
+            Some(eur(235_000)),
+            Some(eur(225_000)),
+            Some(eur(-10_000)),
+            Some(Decimal::ZERO)
+        )
+    );
 }
 
 #[test]

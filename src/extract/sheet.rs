@@ -1675,16 +1675,24 @@ fn read_rows(
                     TotalKind::Subtotal => {
                         let stated = read.stated.amount.value;
                         if stated != since_subtotal {
-                            extraction.notes.push(Note::new(
-                                Rule::SheetSubtotalMismatch,
-                                Detail::SubtotalOfRows {
-                                    label: first.unwrap_or_default(),
+                            // Checked to the cent: the row and its rows are read alike.
+                            extraction.notes.push(
+                                Note::new(
+                                    Rule::SheetSubtotalMismatch,
+                                    Detail::SubtotalOfRows {
+                                        label: first.unwrap_or_default(),
+                                        stated,
+                                        rows: rows_since_subtotal,
+                                        rows_sum: since_subtotal,
+                                    },
+                                    read.stated.location,
+                                )
+                                .arithmetic(
                                     stated,
-                                    rows: rows_since_subtotal,
-                                    rows_sum: since_subtotal,
-                                },
-                                read.stated.location,
-                            ));
+                                    since_subtotal,
+                                    Decimal::ZERO,
+                                ),
+                            );
                         }
                         since_subtotal = Decimal::ZERO;
                         rows_since_subtotal = 0;

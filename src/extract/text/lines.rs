@@ -718,15 +718,22 @@ impl Subtotal {
 
     fn check(&mut self, stated: &StatedAmount, extraction: &mut Extraction) {
         if !stated.amount.admits(self.running, Decimal::ZERO) {
-            extraction.notes.push(Note::new(
-                Rule::SheetSubtotalMismatch,
-                Detail::SubtotalOfLines {
-                    stated: stated.amount.value,
-                    stated_raw: stated.raw.clone(),
-                    lines_sum: self.running,
-                },
-                stated.location.clone(),
-            ));
+            extraction.notes.push(
+                Note::new(
+                    Rule::SheetSubtotalMismatch,
+                    Detail::SubtotalOfLines {
+                        stated: stated.amount.value,
+                        stated_raw: stated.raw.clone(),
+                        lines_sum: self.running,
+                    },
+                    stated.location.clone(),
+                )
+                .arithmetic(
+                    stated.amount.value,
+                    self.running,
+                    stated.amount.tolerance(),
+                ),
+            );
         }
         self.running = Decimal::ZERO;
     }
