@@ -3,6 +3,8 @@
 //! codes). The sentences themselves are written by `render::en` and `render::fr`, and
 //! nowhere else.
 
+#[cfg(doc)]
+use super::Rule;
 use crate::model::Location;
 use crate::region::RegionCode;
 use rust_decimal::Decimal;
@@ -13,7 +15,7 @@ use serde::Serialize;
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Detail {
     // --- totals and nesting ---
-    /// `total.sum_mismatch`: the components against the declared total.
+    /// [`Rule::TotalSumMismatch`]: the components against the declared total.
     SumMismatch {
         components: usize,
         computed: Decimal,
@@ -22,22 +24,22 @@ pub enum Detail {
         declared_raw: String,
         tolerance: Decimal,
     },
-    /// `total.sum_mismatch`: the components against the table's Total row.
+    /// [`Rule::TotalSumMismatch`]: the components against the table's Total row.
     SumMismatchTotalRow {
         components: u32,
         computed: Decimal,
         row: Decimal,
         tolerance: Decimal,
     },
-    /// `total.row_mismatch`.
+    /// [`Rule::TotalRowMismatch`].
     TotalRowMismatch {
         declared: Decimal,
         declared_raw: String,
         row: Decimal,
     },
-    /// `nested.child_not_found`.
+    /// [`Rule::NestedChildNotFound`].
     ParentNotFound { parent: String },
-    /// `nested.child_mismatch`: a sub-envelope against the line of its parent naming it.
+    /// [`Rule::NestedChildMismatch`]: a sub-envelope against the line of its parent naming it.
     ChildMismatch {
         child: String,
         child_total: Decimal,
@@ -46,20 +48,20 @@ pub enum Detail {
         line_raw: String,
         tolerance: Decimal,
     },
-    /// `nested.parent_missing`.
+    /// [`Rule::NestedParentMissing`].
     ParentMissing {
         envelope: String,
         total: Decimal,
         line_label: String,
         budget: String,
     },
-    /// `nested.remainder_negative`.
+    /// [`Rule::NestedRemainderNegative`].
     RemainderNegative {
         label: String,
         declared: Decimal,
         computed: Decimal,
     },
-    /// `nested.remainder_derived`: `remainder` = `declared` − `computed` (never below 0).
+    /// [`Rule::NestedRemainderDerived`]: `remainder` = `declared` − `computed` (never below 0).
     RemainderDerived {
         label: String,
         declared: Decimal,
@@ -69,16 +71,16 @@ pub enum Detail {
     },
 
     // --- completeness and duplicates ---
-    /// `completeness.region_missing`.
+    /// [`Rule::CompletenessRegionMissing`].
     RegionsMissing {
         named: usize,
         missing: Vec<RegionCode>,
     },
-    /// `completeness.region_duplicate`.
+    /// [`Rule::CompletenessRegionDuplicate`].
     RegionDuplicate { region: RegionCode, times: usize },
-    /// `duplicate.beneficiary`.
+    /// [`Rule::DuplicateBeneficiary`].
     BeneficiaryDuplicate { name: String, times: usize },
-    /// `envelope.possible_duplicate`.
+    /// [`Rule::EnvelopePossibleDuplicate`].
     PossibleDuplicate {
         first: String,
         first_publication: String,
@@ -89,9 +91,9 @@ pub enum Detail {
     },
 
     // --- revisions ---
-    /// `revision.unchanged`.
+    /// [`Rule::RevisionUnchanged`].
     RevisionUnchanged { label: String, amount: Decimal },
-    /// `revision.total`, for a revision checked on its own: one of its lists.
+    /// [`Rule::RevisionTotal`], for a revision checked on its own: one of its lists.
     RevisionTotal {
         list: RevisionList,
         sum: Decimal,
@@ -99,7 +101,7 @@ pub enum Detail {
         declared_raw: String,
         tolerance: Decimal,
     },
-    /// `revision.total`, for a revision amending the reference: the amended list.
+    /// [`Rule::RevisionTotal`], for a revision amending the reference: the amended list.
     AmendedTotal {
         base_publication: String,
         revision: String,
@@ -108,7 +110,7 @@ pub enum Detail {
         declared_raw: String,
         tolerance: Decimal,
     },
-    /// `revision.unnamed_changed`: the regions the revision does not name imply
+    /// [`Rule::RevisionUnnamedChanged`]: the regions the revision does not name imply
     /// `declared_before − listed_before` before and `declared − listed_after` after.
     RevisionUnnamedChanged {
         unnamed: Vec<RegionCode>,
@@ -118,7 +120,7 @@ pub enum Detail {
         listed_before: Decimal,
         listed_after: Decimal,
     },
-    /// `revision.base_mismatch`: the amount a revision replaces is not the reference's.
+    /// [`Rule::RevisionBaseMismatch`]: the amount a revision replaces is not the reference's.
     RevisionBaseMismatch {
         revision: String,
         label: String,
@@ -126,7 +128,7 @@ pub enum Detail {
         base_publication: String,
         base: Decimal,
     },
-    /// `revision.base_mismatch`: the line a revision replaces is not in the reference.
+    /// [`Rule::RevisionBaseMismatch`]: the line a revision replaces is not in the reference.
     RevisionBaseMissing {
         revision: String,
         label: String,
@@ -134,14 +136,14 @@ pub enum Detail {
     },
 
     // --- agreement between publications ---
-    /// `agreement.metadata`.
+    /// [`Rule::AgreementMetadata`].
     MetadataDiffers {
         envelope: String,
         publication: String,
         reference_publication: String,
         differences: Vec<FieldDifference>,
     },
-    /// `agreement.declared_total`.
+    /// [`Rule::AgreementDeclaredTotal`].
     DeclaredTotalsDisagree {
         publication: String,
         restated: Decimal,
@@ -151,7 +153,7 @@ pub enum Detail {
         /// The reference's total as written; `None` when it is the sum of its components.
         reference_raw: Option<String>,
     },
-    /// `agreement.amount`: one line (or one region's lines) in two publications.
+    /// [`Rule::AgreementAmount`]: one line (or one region's lines) in two publications.
     AmountsDisagree {
         line: ComparedLine,
         publication: String,
@@ -162,7 +164,7 @@ pub enum Detail {
         reference: Decimal,
         reference_raw: Vec<String>,
     },
-    /// `agreement.missing`: a line one publication has and the other lacks.
+    /// [`Rule::AgreementMissing`]: a line one publication has and the other lacks.
     LineMissing {
         line: MissingLine,
         publication: String,
@@ -170,7 +172,7 @@ pub enum Detail {
         /// The reference publication has the line (else the restating one has it).
         in_reference: bool,
     },
-    /// `agreement.region`, `claim.region`: one beneficiary placed in two regions.
+    /// [`Rule::AgreementRegion`], [`Rule::ClaimRegion`]: one beneficiary placed in two regions.
     RegionsDisagree {
         beneficiary: String,
         region: Option<RegionCode>,
@@ -182,7 +184,7 @@ pub enum Detail {
     },
 
     // --- claims in prose ---
-    /// `claim.amount`: a figure quoted for a line.
+    /// [`Rule::ClaimAmount`]: a figure quoted for a line.
     ClaimedLine {
         line: String,
         claimed: Decimal,
@@ -191,7 +193,7 @@ pub enum Detail {
         reference: Decimal,
         reference_publication: String,
     },
-    /// `claim.amount`: a figure quoted for a subtotal or the total.
+    /// [`Rule::ClaimAmount`]: a figure quoted for a subtotal or the total.
     ClaimedAggregate {
         claimed: Decimal,
         claimed_raw: String,
@@ -200,14 +202,14 @@ pub enum Detail {
         reference: Decimal,
         reference_publication: String,
     },
-    /// `claim.unmatched`.
+    /// [`Rule::ClaimUnmatched`].
     ClaimUnmatched {
         claimed_raw: String,
         publication: String,
         target: ClaimTarget,
         reference_publication: String,
     },
-    /// `claim.count`: `listed` are the lines the reference counts.
+    /// [`Rule::ClaimCount`]: `listed` are the lines the reference counts.
     ClaimedCount {
         publication: String,
         claimed: u32,
@@ -219,7 +221,7 @@ pub enum Detail {
     },
 
     // --- plausibility ---
-    /// `plausibility.region_share`: shares as fractions of the envelope (0.12 for 12 %).
+    /// [`Rule::PlausibilityRegionShare`]: shares as fractions of the envelope (0.12 for 12 %).
     RegionShare {
         region: RegionCode,
         amount: Decimal,
@@ -231,76 +233,76 @@ pub enum Detail {
     },
 
     // --- regions ---
-    /// `region.unknown`.
+    /// [`Rule::RegionUnknown`].
     RegionUnknown {
         label: String,
         suggestions: Vec<RegionCode>,
     },
-    /// `region.ambiguous`; `reason` is the region matcher's explanation (English).
+    /// [`Rule::RegionAmbiguous`]; `reason` is the region matcher's explanation (English).
     RegionAmbiguous {
         label: String,
         candidates: Vec<RegionCode>,
         reason: String,
     },
-    /// `region.legacy`; `warning` is the region matcher's explanation (English), the
+    /// [`Rule::RegionLegacy`]; `warning` is the region matcher's explanation (English), the
     /// English sentence of this finding.
     RegionLegacy {
         label: String,
         region: RegionCode,
         warning: String,
     },
-    /// `region.inferred`.
+    /// [`Rule::RegionInferred`].
     RegionInferred { label: String, region: RegionCode },
-    /// `region.missing`.
+    /// [`Rule::RegionMissing`].
     RegionMissing { label: String },
-    /// `region.alias_unused`.
+    /// [`Rule::RegionAliasUnused`].
     AliasUnused { alias: String, envelope: String },
 
     // --- extraction notes ---
-    /// `extraction.empty`.
+    /// [`Rule::ExtractionEmpty`].
     NothingExtracted { envelope: String },
-    /// `declared.not_in_source`.
+    /// [`Rule::DeclaredNotInSource`].
     DeclaredNotInSource {
         declared_raw: String,
         envelope: String,
         source: String,
     },
-    /// `extraction.detail`: a figure of a list introduced by "dont".
+    /// [`Rule::ExtractionDetail`]: a figure of a list introduced by "dont".
     DetailOfFigure { raw: String },
-    /// `extraction.detail`: a row of a table introduced by "dont".
+    /// [`Rule::ExtractionDetail`]: a row of a table introduced by "dont".
     DetailOfRow { label: String },
-    /// `sheet.subtotal_mismatch`, in a text table.
+    /// [`Rule::SheetSubtotalMismatch`], in a text table.
     SubtotalOfLines {
         stated: Decimal,
         stated_raw: String,
         lines_sum: Decimal,
     },
-    /// `sheet.subtotal_mismatch`, in a spreadsheet.
+    /// [`Rule::SheetSubtotalMismatch`], in a spreadsheet.
     SubtotalOfRows {
         label: String,
         stated: Decimal,
         rows: usize,
         rows_sum: Decimal,
     },
-    /// `sheet.float_noise`: a number cell with decimals beyond the cent.
+    /// [`Rule::SheetFloatNoise`]: a number cell with decimals beyond the cent.
     FloatNoise { held: Decimal, read: Decimal },
-    /// `sheet.float_noise`: a text cell with a third decimal.
+    /// [`Rule::SheetFloatNoise`]: a text cell with a third decimal.
     ExtraDecimals {
         raw: String,
         value: Decimal,
         read: Decimal,
     },
-    /// `sheet.region_carried`.
+    /// [`Rule::SheetRegionCarried`].
     RegionCarried { region: String, from: Location },
-    /// `identifier.checksum`.
+    /// [`Rule::IdentifierChecksum`].
     IdentifierChecksum { identifier: String },
 
     // --- acknowledgements ---
-    /// `acknowledgement.unused`.
+    /// [`Rule::AcknowledgementUnused`].
     AcknowledgementUnused { fingerprint: String, reason: String },
 }
 
-/// Which list of a revision a `revision.total` finding is about.
+/// Which list of a revision a [`Rule::RevisionTotal`] finding is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RevisionList {
