@@ -80,7 +80,7 @@ pub struct FindingRow {
     pub rule: String,
     pub severity: String,
     pub envelope_id: Option<String>,
-    /// English one-liner (the French text is in the reports).
+    /// English one-liner (the French sentence is `message_fr`).
     pub message: String,
     pub expected_eur: Option<Decimal>,
     pub actual_eur: Option<Decimal>,
@@ -95,6 +95,8 @@ pub struct FindingRow {
     pub subject: String,
     pub source_sheet: Option<String>,
     pub source_cell: Option<String>,
+    /// The French sentence of the reports, with its arithmetic.
+    pub message_fr: String,
 }
 
 /// One publication: publications.parquet.

@@ -203,7 +203,7 @@ fn execute(command: &Command) -> Result<(), Error> {
                     f.rule,
                     f.fingerprint,
                     place,
-                    f.message
+                    f.message()
                 );
             }
             let errors = validation.count(Severity::Error, false);

@@ -6,6 +6,7 @@
 use crate::amount::Amount;
 use crate::region::RegionCode;
 use crate::sources::{EnvelopeSpec, ItemLayout, PublicationKind};
+use crate::validate::{Detail, Rule};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -179,14 +180,60 @@ pub type Eur = Decimal;
 /// beneficiary's name). Validation turns notes into findings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Note {
-    /// Stable rule id, e.g. "sheet.float_noise", "identifier.checksum".
-    pub rule: String,
-    pub severity: Severity,
-    /// English one-liner for logs and findings.parquet.
-    pub message: String,
-    /// The same in French, with amounts written the French way, for the reports.
-    pub message_fr: String,
+    pub rule: Rule,
+    /// The facts its sentences state (`Note::message`, `Note::message_fr`).
+    pub detail: Detail,
     pub location: Location,
+    /// The arithmetic of a note that compares amounts (a sub-total and its rows): the
+    /// figure stated, the one computed, and the gap the check allowed.
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub expected: Option<Eur>,
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub actual: Option<Eur>,
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub tolerance: Option<Eur>,
+}
+
+impl Note {
+    /// A note with no arithmetic.
+    pub fn new(rule: Rule, detail: Detail, location: Location) -> Self {
+        Note {
+            rule,
+            detail,
+            location,
+            expected: None,
+            actual: None,
+            tolerance: None,
+        }
+    }
+
+    /// The note compares `actual` (computed) with `expected` (stated), within `tolerance`.
+    #[must_use]
+    pub fn arithmetic(mut self, expected: Eur, actual: Eur, tolerance: Eur) -> Self {
+        self.expected = Some(expected);
+        self.actual = Some(actual);
+        self.tolerance = Some(tolerance);
+        self
+    }
+
+    /// `actual − expected`, when the note compares amounts.
+    pub fn difference(&self) -> Option<Eur> {
+        Some(self.actual? - self.expected?)
+    }
+
+    pub fn severity(&self) -> Severity {
+        self.rule.severity()
+    }
+
+    /// English one-liner.
+    pub fn message(&self) -> String {
+        crate::validate::render::en(&self.detail)
+    }
+
+    /// The same in French, with amounts written the French way, for the reports.
+    pub fn message_fr(&self) -> String {
+        crate::validate::render::fr(&self.detail)
+    }
 }
 
 /// What a claim in prose asserts about an envelope.

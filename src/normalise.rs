@@ -8,6 +8,7 @@ use crate::extract::Extraction;
 use crate::model::{Fact, FactRole, Located, Location, Note, RegionIssue, Statement};
 use crate::region::{MatchRule, RegionCode, RegionError, find_regions, normalise_region};
 use crate::sources::{Breakdown, EnvelopeSpec, Publication};
+use crate::validate::{Detail, Rule};
 
 /// Resolves a region label, recording anything short of a clean match. The description's
 /// `region_aliases` come first: the user's explicit word beats every rule.
@@ -166,16 +167,14 @@ fn unused_aliases(
         .keys()
         .filter(|alias| !labels.contains(alias.trim()))
         .map(|alias| {
-            Note {
-                rule: "region.alias_unused".to_string(),
-                severity: crate::model::Severity::Warning,
-                message: format!("region alias \"{alias}\" of envelope '{}' matches no label of the source", spec.id),
-                message_fr: format!(
-                    "L'alias de région « {alias} » de l'enveloppe « {} » ne correspond à aucun libellé de la source : l'écrire exactement comme la source.",
-                    spec.id
-                ),
-                location: description.location(&format!("region_aliases.{alias}")),
-            }
+            Note::new(
+                Rule::RegionAliasUnused,
+                Detail::AliasUnused {
+                    alias: alias.clone(),
+                    envelope: spec.id.clone(),
+                },
+                description.location(&format!("region_aliases.{alias}")),
+            )
         })
         .collect()
 }

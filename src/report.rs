@@ -316,7 +316,7 @@ fn finding_line(out: &mut String, f: &Finding) {
         "- **{}** `{}` — {}{}",
         severity_fr(f.severity),
         f.rule,
-        f.message_fr,
+        f.message_fr(),
         ack
     );
     if f.expected.is_some() || f.tolerance.is_some() {

@@ -10,7 +10,7 @@ use crate::publish::release::{self, MANIFEST, Manifest, ManifestInput};
 use crate::publish::{self, PublishedFile, Release};
 use crate::report::{self, Report};
 use crate::sources::{self, ACKNOWLEDGED_FILE, Publication, sha256_hex};
-use crate::validate::{self, Acknowledgement, FindingBuilder, Validation};
+use crate::validate::{self, Acknowledgement, Detail, FindingBuilder, Rule, Validation};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -77,15 +77,17 @@ pub fn analyse(
     let mut validation = validate::validate(&statements);
     for ack in validate::apply_acknowledgements(&mut validation, &acks) {
         validation.findings.push({
-            let mut f = FindingBuilder::new("acknowledgement.unused", "", "acknowledged", ack.fingerprint.clone())
-                .messages(
-                    format!("acknowledgement {} matches no finding", ack.fingerprint),
-                    format!(
-                        "L'acquittement `{}` (« {} ») ne correspond plus à aucun constat : le retirer de {ACKNOWLEDGED_FILE}.",
-                        ack.fingerprint, ack.reason
-                    ),
-                )
-                .build();
+            let mut f = FindingBuilder::new(
+                Rule::AcknowledgementUnused,
+                "",
+                "acknowledged",
+                ack.fingerprint.clone(),
+                Detail::AcknowledgementUnused {
+                    fingerprint: ack.fingerprint.clone(),
+                    reason: ack.reason.clone(),
+                },
+            )
+            .build();
             f.envelope_id = None;
             f
         });

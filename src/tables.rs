@@ -218,10 +218,10 @@ pub fn build(
         .map(|f| {
             let first = f.locations.first();
             FindingRow {
-                rule: f.rule.to_string(),
+                rule: f.rule.id().to_string(),
                 severity: f.severity.as_str().to_string(),
                 envelope_id: f.envelope_id.clone(),
-                message: f.message.clone(),
+                message: f.message(),
                 expected_eur: f.expected.map(cents),
                 actual_eur: f.actual.map(cents),
                 difference_eur: f.difference.map(cents),
@@ -233,6 +233,7 @@ pub fn build(
                 subject: f.subject.clone(),
                 source_sheet: first.and_then(|l| l.sheet().map(str::to_string)),
                 source_cell: first.and_then(|l| l.cell().map(str::to_string)),
+                message_fr: f.message_fr(),
             }
         })
         .collect();

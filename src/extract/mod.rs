@@ -5,8 +5,9 @@ pub mod sheet;
 pub mod text;
 
 use crate::error::Error;
-use crate::model::{Claim, ClaimKind, Located, Location, Note, RawItem, Severity, StatedAmount};
+use crate::model::{Claim, ClaimKind, Located, Location, Note, RawItem, StatedAmount};
 use crate::sources::{DescriptionRef, EnvelopeSpec, Publication, SourceFormat, WrittenAmount};
+use crate::validate::{Detail, Rule};
 use serde::Serialize;
 
 /// What one source says of one envelope, before normalisation.
@@ -111,19 +112,15 @@ fn not_in_source(
 ) -> (StatedAmount, Option<Note>) {
     let location = description.location("declared_total");
     let written = &declared.written;
-    let note = Note {
-        rule: "declared.not_in_source".to_string(),
-        severity: Severity::Warning,
-        message: format!(
-            "declared_total \"{written}\" of envelope '{}' is not in {source_name}: taken from the description",
-            spec.id
-        ),
-        message_fr: format!(
-            "Le total déclaré « {written} » de l'enveloppe « {} » ne figure pas dans {source_name} : il est pris dans la description.",
-            spec.id
-        ),
-        location: location.clone(),
-    };
+    let note = Note::new(
+        Rule::DeclaredNotInSource,
+        Detail::DeclaredNotInSource {
+            declared_raw: written.clone(),
+            envelope: spec.id.clone(),
+            source: source_name.to_string(),
+        },
+        location.clone(),
+    );
     (
         StatedAmount {
             amount: declared.amount,
@@ -156,13 +153,13 @@ pub(crate) fn luhn_valid(digits: &str) -> bool {
 /// failure is a warning, never a rejection. Corsican numbers (2A, 2B) follow an unknown rule.
 pub(crate) fn identifier_note(identifier: &str, location: &Location) -> Option<Note> {
     let corsican = identifier.starts_with("2A") || identifier.starts_with("2B");
-    (!corsican && !luhn_valid(identifier)).then(|| Note {
-        rule: "identifier.checksum".to_string(),
-        severity: Severity::Warning,
-        message: format!("identifier {identifier} fails its check digit (Luhn)"),
-        message_fr: format!(
-            "L'identifiant {identifier} a une clé de contrôle fausse (Luhn) : à vérifier."
-        ),
-        location: location.clone(),
+    (!corsican && !luhn_valid(identifier)).then(|| {
+        Note::new(
+            Rule::IdentifierChecksum,
+            Detail::IdentifierChecksum {
+                identifier: identifier.to_string(),
+            },
+            location.clone(),
+        )
     })
 }

@@ -11,11 +11,12 @@
 //! a "Source : …" note below, amounts as numbers or as French text, scaled by the header
 //! ("en k€", "en M€").
 
-use crate::amount::{Amount, Precision, Qualifier, format_eur, parse_number};
+use crate::amount::{Amount, Precision, Qualifier, parse_number};
 use crate::error::Error;
 use crate::extract::{Extraction, declared_totals};
-use crate::model::{Located, Location, Note, RawItem, Severity, StatedAmount};
+use crate::model::{Located, Location, Note, RawItem, StatedAmount};
 use crate::sources::{Breakdown, DescriptionRef, EnvelopeSpec, Unit, WrittenAmount};
+use crate::validate::{Detail, Rule};
 use calamine::{Data, Dimensions, Range, Reader, SheetType, SheetVisible, Sheets};
 use rust_decimal::{Decimal, RoundingStrategy};
 use std::collections::BTreeMap;
@@ -1320,29 +1321,26 @@ fn read_amount(
         .normalize();
     let dropped = (scaled - rounded).abs();
     let note = if from_float && dropped > FLOAT_NOISE_EUR {
-        Some(Note {
-            rule: "sheet.float_noise".to_string(),
-            severity: Severity::Warning,
-            message: format!("the cell holds {scaled} €, beyond the cent; read as {rounded} €"),
-            message_fr: format!(
-                "La cellule contient {scaled} €, au-delà du centime ; lu {}.",
-                format_eur(rounded)
-            ),
-            location: location.clone(),
-        })
+        Some(Note::new(
+            Rule::SheetFloatNoise,
+            Detail::FloatNoise {
+                held: scaled,
+                read: rounded,
+            },
+            location.clone(),
+        ))
     } else if !from_float && !dropped.is_zero() {
         // Typed text with a third decimal: the same rule (a cell's amount beyond the cent,
         // validate/rules.rs), with a message that quotes the text.
-        Some(Note {
-            rule: "sheet.float_noise".to_string(),
-            severity: Severity::Warning,
-            message: format!("'{raw}' is {scaled} €, beyond the cent; read as {rounded} €"),
-            message_fr: format!(
-                "« {raw} » vaut {scaled} €, au-delà du centime ; lu {}.",
-                format_eur(rounded)
-            ),
-            location: location.clone(),
-        })
+        Some(Note::new(
+            Rule::SheetFloatNoise,
+            Detail::ExtraDecimals {
+                raw: raw.to_string(),
+                value: scaled,
+                read: rounded,
+            },
+            location.clone(),
+        ))
     } else {
         None
     };
@@ -1539,15 +1537,11 @@ fn read_rows(
             && let Some(label) = grid.merged_text(row, layout.label).0
             && words(&label).starts_with(" dont ")
         {
-            extraction.notes.push(Note {
-                rule: "extraction.detail".to_string(),
-                severity: Severity::Info,
-                message: format!("'{label}' details the row above it (\"dont\"): not counted as a line"),
-                message_fr: format!(
-                    "« {label} » détaille la ligne du dessus (« dont ») : elle n'est pas comptée comme une ligne."
-                ),
-                location: grid.location(source, row, layout.label),
-            });
+            extraction.notes.push(Note::new(
+                Rule::ExtractionDetail,
+                Detail::DetailOfRow { label },
+                grid.location(source, row, layout.label),
+            ));
             continue;
         }
         let amount_empty = grid.is_blank_cell(row, layout.amount);
@@ -1589,23 +1583,24 @@ fn read_rows(
                     TotalKind::Subtotal => {
                         let stated = read.stated.amount.value;
                         if stated != since_subtotal {
-                            extraction.notes.push(Note {
-                                rule: "sheet.subtotal_mismatch".to_string(),
-                                severity: Severity::Error,
-                                message: format!(
-                                    "sub-total '{}' states {stated} € but the {rows_since_subtotal} row(s) above it sum to {since_subtotal} € (difference {} €)",
-                                    first.clone().unwrap_or_default(),
-                                    stated - since_subtotal
+                            // Checked to the cent: the row and its rows are read alike.
+                            extraction.notes.push(
+                                Note::new(
+                                    Rule::SheetSubtotalMismatch,
+                                    Detail::SubtotalOfRows {
+                                        label: first.unwrap_or_default(),
+                                        stated,
+                                        rows: rows_since_subtotal,
+                                        rows_sum: since_subtotal,
+                                    },
+                                    read.stated.location,
+                                )
+                                .arithmetic(
+                                    stated,
+                                    since_subtotal,
+                                    Decimal::ZERO,
                                 ),
-                                message_fr: format!(
-                                    "Le sous-total « {} » indique {} mais les {rows_since_subtotal} ligne(s) au-dessus totalisent {} : écart {}.",
-                                    first.unwrap_or_default(),
-                                    format_eur(stated),
-                                    format_eur(since_subtotal),
-                                    format_eur(stated - since_subtotal)
-                                ),
-                                location: read.stated.location,
-                            });
+                            );
                         }
                         since_subtotal = Decimal::ZERO;
                         rows_since_subtotal = 0;
@@ -1654,21 +1649,14 @@ fn read_rows(
                     && let Some(above) = &last_region
                 {
                     if let Some(col) = layout.region {
-                        extraction.notes.push(Note {
-                            rule: "sheet.region_carried".to_string(),
-                            severity: Severity::Info,
-                            message: format!(
-                                "empty region cell: '{}' carried down from {} (a merged cell this format does not report)",
-                                above.text,
-                                above.location
-                            ),
-                            message_fr: format!(
-                                "Cellule de région vide : « {} » reportée depuis {} (cellule fusionnée que ce format ne signale pas).",
-                                above.text,
-                                above.location
-                            ),
-                            location: grid.location(source, row, col),
-                        });
+                        extraction.notes.push(Note::new(
+                            Rule::SheetRegionCarried,
+                            Detail::RegionCarried {
+                                region: above.text.clone(),
+                                from: above.location.clone(),
+                            },
+                            grid.location(source, row, col),
+                        ));
                     }
                     region_hint = Some(above.clone());
                 }

@@ -158,6 +158,7 @@ fn findings(rows: &[FindingRow]) -> Result<DataFrame, Error> {
         .text("subject", |r| &r.subject)
         .opt_text("source_sheet", |r| r.source_sheet.as_deref())
         .opt_text("source_cell", |r| r.source_cell.as_deref())
+        .text("message_fr", |r| &r.message_fr)
         .finish()
 }
 
@@ -750,6 +751,7 @@ mod tests {
                 subject: String::new(),
                 source_sheet: None,
                 source_cell: None,
+                message_fr: String::new(),
             }],
             publications: vec![PublicationRow {
                 publication_id: String::new(),

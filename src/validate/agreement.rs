@@ -2,8 +2,8 @@
 //! totals, regions and lines must agree within what each states (a rounded "12,2 millions"
 //! agrees with an exact 12 199 648 €). A conflict names both sources with their lines.
 
-use super::{Finding, FindingBuilder, Validation};
-use crate::amount::format_eur;
+use super::detail::{ComparedLine, Detail, FieldDifference, MetadataField, MissingLine};
+use super::{Finding, FindingBuilder, Rule, Validation};
 use crate::model::Statement;
 use crate::model::{Fact, Location};
 use crate::names::{MATCH_THRESHOLD, NameIndex, name_tokens};
@@ -31,51 +31,51 @@ pub fn check(all: &[Statement], v: &mut Validation) {
 
 fn metadata(s: &Statement, p: &Statement, v: &mut Validation) {
     let (a, b) = (&s.spec, &p.spec);
-    let mut en = Vec::new();
-    let mut fr = Vec::new();
-    let mut differ = |field_en: &str, field_fr: &str, x: String, y: String| {
-        if x != y {
-            en.push(format!("{field_en} '{x}' vs '{y}'"));
-            fr.push(format!("{field_fr} « {x} » contre « {y} »"));
+    let mut differences = Vec::new();
+    let mut differ = |field: MetadataField, ours: String, theirs: String| {
+        if ours != theirs {
+            differences.push(FieldDifference {
+                field,
+                ours,
+                theirs,
+            });
         }
     };
     differ(
-        "exercise",
-        "exercice",
+        MetadataField::Exercise,
         a.exercise.to_string(),
         b.exercise.to_string(),
     );
-    differ("phase", "phase", a.phase.clone(), b.phase.clone());
-    differ("channel", "canal", a.channel.clone(), b.channel.clone());
+    differ(MetadataField::Phase, a.phase.clone(), b.phase.clone());
+    differ(MetadataField::Channel, a.channel.clone(), b.channel.clone());
     differ(
-        "programme",
-        "programme",
+        MetadataField::Programme,
         a.programme.clone(),
         b.programme.clone(),
     );
     // A revision states the same envelope as its reference, by nature in another breakdown.
     if a.breakdown != Breakdown::Revision && b.breakdown != Breakdown::Revision {
         differ(
-            "breakdown",
-            "ventilation",
+            MetadataField::Breakdown,
             a.breakdown.as_str().to_string(),
             b.breakdown.as_str().to_string(),
         );
     }
-    if en.is_empty() {
+    if differences.is_empty() {
         return;
     }
-    let mut f = FindingBuilder::new("agreement.metadata", &a.id, &s.publication_id, "metadata")
-        .messages(
-            format!("descriptions of '{}' differ: {}", a.id, en.join("; ")),
-            format!(
-                "Les descriptions de l'enveloppe « {} » par {} et {} diffèrent : {}.",
-                a.id,
-                s.publication_id,
-                p.publication_id,
-                fr.join(" ; ")
-            ),
-        );
+    let mut f = FindingBuilder::new(
+        Rule::AgreementMetadata,
+        &a.id,
+        &s.publication_id,
+        "metadata",
+        Detail::MetadataDiffers {
+            envelope: a.id.clone(),
+            publication: s.publication_id.clone(),
+            reference_publication: p.publication_id.clone(),
+            differences,
+        },
+    );
     if let Some(d) = s.declared() {
         f = f.at(&d.location);
     }
@@ -86,12 +86,13 @@ fn declared_totals(s: &Statement, p: &Statement, v: &mut Validation) {
     let Some(restated) = s.declared() else {
         return;
     };
+    // The reference's total as written; `None` when it is the sum of its components.
     let reference = match p.declared() {
         Some(d) => (
             d.amount.value,
             d.amount.half_unit(),
             Some(d.location.clone()),
-            d.raw.clone(),
+            Some(d.raw.clone()),
         ),
         None if !p.facts.is_empty() => {
             let sum = p.current().map(|f| f.amount.value).sum();
@@ -100,36 +101,28 @@ fn declared_totals(s: &Statement, p: &Statement, v: &mut Validation) {
                 sum,
                 half,
                 p.current().next().map(|f| f.location.clone()),
-                "somme des composantes".to_string(),
+                None,
             )
         }
         None => return,
     };
     let (value, half, location, raw) = reference;
     let ok = restated.amount.admits(value, half);
-    v.check("agreement.declared_total", s, Some(ok));
+    v.check(Rule::AgreementDeclaredTotal, s, Some(ok));
     if !ok {
         let mut f = FindingBuilder::new(
-            "agreement.declared_total",
+            Rule::AgreementDeclaredTotal,
             &s.spec.id,
             &s.publication_id,
             "total",
-        )
-        .messages(
-            format!(
-                "{} declares {} (\"{}\"), {} declares {value}",
-                s.publication_id, restated.amount.value, restated.raw, p.publication_id
-            ),
-            format!(
-                "{} annonce « {} » ({}) pour cette enveloppe, {} annonce {} (« {} ») : écart {}.",
-                s.publication_id,
-                restated.raw,
-                format_eur(restated.amount.value),
-                p.publication_id,
-                format_eur(value),
-                raw,
-                format_eur(restated.amount.value - value)
-            ),
+            Detail::DeclaredTotalsDisagree {
+                publication: s.publication_id.clone(),
+                restated: restated.amount.value,
+                restated_raw: restated.raw.clone(),
+                reference_publication: p.publication_id.clone(),
+                reference: value,
+                reference_raw: raw,
+            },
         )
         .arithmetic(
             value,
@@ -193,9 +186,12 @@ fn lines(all: &[Statement], s: &Statement, p: &Statement, v: &mut Validation) {
         };
         let Some(i) = m else {
             ok = false;
-            let what = format!("« {} » ({})", r.raw_label, format_eur(r.amount.value));
+            let line = MissingLine::Line {
+                label: r.raw_label.clone(),
+                amount: r.amount.value,
+            };
             v.findings
-                .push(missing(s, p, &r.raw_label, &what, &r.location, false));
+                .push(missing(s, p, &r.raw_label, line, &r.location, false));
             continue;
         };
         matched_primary.insert(i);
@@ -203,36 +199,29 @@ fn lines(all: &[Statement], s: &Statement, p: &Statement, v: &mut Validation) {
         if !r.amount.admits(f.amount.value, f.amount.half_unit()) {
             ok = false;
             v.findings.push(
-                FindingBuilder::new("agreement.amount", env, &s.publication_id, subject(f))
-                    .messages(
-                        format!(
-                            "'{}': {} in {}, {} in {}",
-                            f.raw_label,
-                            r.amount.value,
-                            s.publication_id,
-                            f.amount.value,
-                            p.publication_id
-                        ),
-                        format!(
-                            "« {} » : {} selon {} (« {} »), {} selon {} (« {} ») : écart {}.",
-                            f.raw_label,
-                            format_eur(r.amount.value),
-                            s.publication_id,
-                            r.raw_amount,
-                            format_eur(f.amount.value),
-                            p.publication_id,
-                            f.raw_amount,
-                            format_eur(r.amount.value - f.amount.value)
-                        ),
-                    )
-                    .arithmetic(
-                        f.amount.value,
-                        r.amount.value,
-                        Some(f.amount.half_unit() + r.amount.half_unit()),
-                    )
-                    .at(&r.location)
-                    .at(&f.location)
-                    .build(),
+                FindingBuilder::new(
+                    Rule::AgreementAmount,
+                    env,
+                    &s.publication_id,
+                    subject(f),
+                    Detail::AmountsDisagree {
+                        line: ComparedLine::Line(f.raw_label.clone()),
+                        publication: s.publication_id.clone(),
+                        restated: r.amount.value,
+                        restated_raw: vec![r.raw_amount.clone()],
+                        reference_publication: p.publication_id.clone(),
+                        reference: f.amount.value,
+                        reference_raw: vec![f.raw_amount.clone()],
+                    },
+                )
+                .arithmetic(
+                    f.amount.value,
+                    r.amount.value,
+                    Some(f.amount.half_unit() + r.amount.half_unit()),
+                )
+                .at(&r.location)
+                .at(&f.location)
+                .build(),
             );
         }
         if p.spec.breakdown == Breakdown::Beneficiary
@@ -242,7 +231,7 @@ fn lines(all: &[Statement], s: &Statement, p: &Statement, v: &mut Validation) {
         {
             ok = false;
             v.findings.push(region_conflict(
-                "agreement.region",
+                Rule::AgreementRegion,
                 env,
                 s,
                 r.region,
@@ -255,12 +244,15 @@ fn lines(all: &[Statement], s: &Statement, p: &Statement, v: &mut Validation) {
     for (i, f) in primary.iter().enumerate() {
         if !matched_primary.contains(&i) && !s.is_partial() {
             ok = false;
-            let what = format!("« {} » ({})", f.raw_label, format_eur(f.amount.value));
+            let line = MissingLine::Line {
+                label: f.raw_label.clone(),
+                amount: f.amount.value,
+            };
             v.findings
-                .push(missing(s, p, &f.raw_label, &what, &f.location, true));
+                .push(missing(s, p, &f.raw_label, line, &f.location, true));
         }
     }
-    v.check("agreement.amount", s, Some(ok));
+    v.check(Rule::AgreementAmount, s, Some(ok));
 }
 
 fn group_by_region<'a>(
@@ -297,7 +289,7 @@ fn regions(all: &[Statement], s: &Statement, p: &Statement, v: &mut Validation) 
                 s,
                 p,
                 region.code(),
-                region.name(),
+                MissingLine::Region { region: *region },
                 &restated[0].location,
                 false,
             ));
@@ -313,34 +305,23 @@ fn regions(all: &[Statement], s: &Statement, p: &Statement, v: &mut Validation) 
             continue;
         }
         ok = false;
-        let raw = |facts: &[&Fact]| {
-            facts
-                .iter()
-                .map(|f| f.raw_amount.as_str())
-                .collect::<Vec<_>>()
-                .join(" + ")
-        };
-        let mut f = FindingBuilder::new("agreement.amount", env, &s.publication_id, region.code())
-            .messages(
-                format!(
-                    "{}: {r_value} in {}, {p_value} in {}",
-                    region.name(),
-                    s.publication_id,
-                    p.publication_id
-                ),
-                format!(
-                    "« {} » : {} selon {} (« {} »), {} selon {} (« {} ») : écart {}.",
-                    region.name(),
-                    format_eur(r_value),
-                    s.publication_id,
-                    raw(restated),
-                    format_eur(p_value),
-                    p.publication_id,
-                    raw(reference),
-                    format_eur(r_value - p_value)
-                ),
-            )
-            .arithmetic(p_value, r_value, Some(r_half + p_half));
+        let raw = |facts: &[&Fact]| facts.iter().map(|f| f.raw_amount.clone()).collect();
+        let mut f = FindingBuilder::new(
+            Rule::AgreementAmount,
+            env,
+            &s.publication_id,
+            region.code(),
+            Detail::AmountsDisagree {
+                line: ComparedLine::Region(*region),
+                publication: s.publication_id.clone(),
+                restated: r_value,
+                restated_raw: raw(restated),
+                reference_publication: p.publication_id.clone(),
+                reference: p_value,
+                reference_raw: raw(reference),
+            },
+        )
+        .arithmetic(p_value, r_value, Some(r_half + p_half));
         for fact in restated.iter().chain(reference.iter()) {
             f = f.at(&fact.location);
         }
@@ -356,13 +337,13 @@ fn regions(all: &[Statement], s: &Statement, p: &Statement, v: &mut Validation) 
                 s,
                 p,
                 region.code(),
-                region.name(),
+                MissingLine::Region { region: *region },
                 &reference[0].location,
                 true,
             ));
         }
     }
-    v.check("agreement.amount", s, Some(ok));
+    v.check(Rule::AgreementAmount, s, Some(ok));
 }
 
 /// A line one publication has and the other lacks. `in_reference`: the reference has it.
@@ -370,24 +351,24 @@ fn missing(
     s: &Statement,
     p: &Statement,
     subject: &str,
-    what: &str,
+    line: MissingLine,
     location: &Location,
     in_reference: bool,
 ) -> Finding {
-    let (has, lacks) = if in_reference {
-        (&p.publication_id, &s.publication_id)
-    } else {
-        (&s.publication_id, &p.publication_id)
-    };
-    let fr = if in_reference {
-        format!("{what} figure dans la publication de référence {has} mais pas dans {lacks}.")
-    } else {
-        format!("{what} figure dans {has} mais pas dans la publication de référence {lacks}.")
-    };
-    FindingBuilder::new("agreement.missing", &s.spec.id, &s.publication_id, subject)
-        .messages(format!("{what} is in {has} but not in {lacks}"), fr)
-        .at(location)
-        .build()
+    FindingBuilder::new(
+        Rule::AgreementMissing,
+        &s.spec.id,
+        &s.publication_id,
+        subject,
+        Detail::LineMissing {
+            line,
+            publication: s.publication_id.clone(),
+            reference_publication: p.publication_id.clone(),
+            in_reference,
+        },
+    )
+    .at(location)
+    .build()
 }
 
 pub(crate) fn subject(f: &Fact) -> String {
@@ -399,7 +380,7 @@ pub(crate) fn subject(f: &Fact) -> String {
 
 /// The same beneficiary placed in two regions.
 pub(crate) fn region_conflict(
-    rule: &'static str,
+    rule: Rule,
     env: &str,
     s: &Statement,
     region: Option<crate::region::RegionCode>,
@@ -407,29 +388,22 @@ pub(crate) fn region_conflict(
     p: &Statement,
     f: &Fact,
 ) -> super::Finding {
-    let name = |r: Option<crate::region::RegionCode>| r.map_or("?", |r| r.name());
-    FindingBuilder::new(rule, env, &s.publication_id, subject(f))
-        .messages(
-            format!(
-                "'{}': {} according to {} ({location}), {} according to {} ({})",
-                subject(f),
-                name(region),
-                s.publication_id,
-                name(f.region),
-                p.publication_id,
-                f.location
-            ),
-            format!(
-                "« {} » : région {} selon {} ({location}), mais {} selon {} ({}).",
-                subject(f),
-                name(region),
-                s.publication_id,
-                name(f.region),
-                p.publication_id,
-                f.location
-            ),
-        )
-        .at(location)
-        .at(&f.location)
-        .build()
+    FindingBuilder::new(
+        rule,
+        env,
+        &s.publication_id,
+        subject(f),
+        Detail::RegionsDisagree {
+            beneficiary: subject(f),
+            region,
+            publication: s.publication_id.clone(),
+            at: location.clone(),
+            reference_region: f.region,
+            reference_publication: p.publication_id.clone(),
+            reference_at: f.location.clone(),
+        },
+    )
+    .at(location)
+    .at(&f.location)
+    .build()
 }

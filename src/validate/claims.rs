@@ -5,8 +5,8 @@
 //! total. Bounds and rounding are read as written (`Amount::admits`).
 
 use super::agreement::{region_conflict, subject};
-use super::{FindingBuilder, Validation, by_region};
-use crate::amount::format_eur;
+use super::detail::{ClaimTarget, Detail};
+use super::{FindingBuilder, Rule, Validation, by_region};
 use crate::model::Statement;
 use crate::model::{Claim, ClaimKind, Fact, Location, StatedAmount};
 use crate::names::{MATCH_THRESHOLD, NameIndex, name_tokens};
@@ -128,7 +128,7 @@ fn money_claims(s: &Statement, t: &Target<'_>, v: &mut Validation) {
     }
     if !money.is_empty() {
         v.check(
-            "claim.amount",
+            Rule::ClaimAmount,
             s,
             if t.facts.is_empty() && t.primary.declared().is_none() {
                 None
@@ -154,29 +154,18 @@ fn line_claim(
         ok = false;
         v.findings.push(
             FindingBuilder::new(
-                "claim.amount",
+                Rule::ClaimAmount,
                 env,
                 &s.publication_id,
                 format!("{} / {}", subject(f), amount.raw),
-            )
-            .messages(
-                format!(
-                    "'{}' quoted as \"{}\" in {}, but {} in {}",
-                    subject(f),
-                    amount.raw,
-                    s.publication_id,
-                    f.amount.value,
-                    t.primary.publication_id
-                ),
-                format!(
-                    "« {} » est cité pour « {} » dans {}, mais vaut {} dans {} : écart {}.",
-                    subject(f),
-                    amount.raw,
-                    s.publication_id,
-                    format_eur(f.amount.value),
-                    t.primary.publication_id,
-                    format_eur(amount.amount.value - f.amount.value)
-                ),
+                Detail::ClaimedLine {
+                    line: subject(f),
+                    claimed: amount.amount.value,
+                    claimed_raw: amount.raw.clone(),
+                    publication: s.publication_id.clone(),
+                    reference: f.amount.value,
+                    reference_publication: t.primary.publication_id.clone(),
+                },
             )
             .arithmetic(
                 f.amount.value,
@@ -199,7 +188,7 @@ fn line_claim(
             .as_ref()
             .map_or(&amount.location, |r| &r.location);
         v.findings.push(region_conflict(
-            "claim.region",
+            Rule::ClaimRegion,
             env,
             s,
             region,
@@ -221,9 +210,8 @@ fn aggregate_claim(
     v: &mut Validation,
 ) -> bool {
     let env = &s.spec.id;
-    let (what_en, what_fr, reference, half, locations): (
-        String,
-        String,
+    let (target, reference, half, locations): (
+        ClaimTarget,
         Option<Decimal>,
         Decimal,
         Vec<Location>,
@@ -232,8 +220,10 @@ fn aggregate_claim(
             let sums = by_region(t.primary);
             let facts: Vec<&&Fact> = t.facts.iter().filter(|f| f.region == Some(r)).collect();
             (
-                format!("subtotal of {}", r.name()),
-                format!("au sous-total {} ({} ligne(s))", r.name(), facts.len()),
+                ClaimTarget::RegionSubtotal {
+                    region: r,
+                    lines: facts.len(),
+                },
                 sums.get(&r).copied(),
                 facts.iter().map(|f| f.amount.half_unit()).sum(),
                 facts.iter().map(|f| f.location.clone()).collect(),
@@ -241,15 +231,13 @@ fn aggregate_claim(
         }
         None => match t.primary.declared() {
             Some(d) => (
-                "declared total".into(),
-                format!("le total annoncé (« {} »)", d.raw),
+                ClaimTarget::DeclaredTotal { raw: d.raw.clone() },
                 Some(d.amount.value),
                 d.amount.half_unit(),
                 vec![d.location.clone()],
             ),
             None if !t.facts.is_empty() => (
-                "sum of the lines".into(),
-                "à la somme des lignes".into(),
+                ClaimTarget::SumOfLines,
                 Some(t.facts.iter().map(|f| f.amount.value).sum()),
                 t.facts.iter().map(|f| f.amount.half_unit()).sum(),
                 Vec::new(),
@@ -259,13 +247,20 @@ fn aggregate_claim(
     };
     let Some(reference) = reference else {
         v.findings.push(
-            FindingBuilder::new("claim.unmatched", env, &s.publication_id, amount.raw.clone())
-                .messages(
-                    format!("\"{}\" in {} matches no line and no {what_en}", amount.raw, s.publication_id),
-                    format!("« {} » ({}) ne correspond à aucune ligne ni {what_fr} de la publication de référence {}.", amount.raw, s.publication_id, t.primary.publication_id),
-                )
-                .at(&amount.location)
-                .build(),
+            FindingBuilder::new(
+                Rule::ClaimUnmatched,
+                env,
+                &s.publication_id,
+                amount.raw.clone(),
+                Detail::ClaimUnmatched {
+                    claimed_raw: amount.raw.clone(),
+                    publication: s.publication_id.clone(),
+                    target,
+                    reference_publication: t.primary.publication_id.clone(),
+                },
+            )
+            .at(&amount.location)
+            .build(),
         );
         return false;
     };
@@ -273,24 +268,18 @@ fn aggregate_claim(
         return true;
     }
     let mut f = FindingBuilder::new(
-        "claim.amount",
+        Rule::ClaimAmount,
         env,
         &s.publication_id,
-        format!("{what_en} / {}", amount.raw),
-    )
-    .messages(
-        format!(
-            "\"{}\" in {} vs {what_en} {reference} in {}",
-            amount.raw, s.publication_id, t.primary.publication_id
-        ),
-        format!(
-            "« {} » ({}) ne correspond pas {what_fr} : {} dans {} ; écart {}.",
-            amount.raw,
-            s.publication_id,
-            format_eur(reference),
-            t.primary.publication_id,
-            format_eur(amount.amount.value - reference)
-        ),
+        format!("{} / {}", target.subject(), amount.raw),
+        Detail::ClaimedAggregate {
+            claimed: amount.amount.value,
+            claimed_raw: amount.raw.clone(),
+            publication: s.publication_id.clone(),
+            target,
+            reference,
+            reference_publication: t.primary.publication_id.clone(),
+        },
     )
     .arithmetic(
         reference,
@@ -331,24 +320,19 @@ fn count_claims(s: &Statement, t: &Target<'_>, v: &mut Validation) {
             continue;
         }
         ok = false;
-        let scope_en = region.map_or("in all".to_string(), |r| format!("in {}", r.name()));
-        let scope_fr = region.map_or("au total".to_string(), |r| format!("en {}", r.name()));
-        let names: Vec<String> = lines.iter().map(|f| subject(f)).collect();
         let mut f = FindingBuilder::new(
-            "claim.count",
+            Rule::ClaimCount,
             env,
             &s.publication_id,
             format!("{} / {count}", region.map_or("all", |r| r.code())),
-        )
-        .messages(
-            format!("{} claims {count} projects {scope_en}; {} lists {actual}", s.publication_id, t.primary.publication_id),
-            format!(
-                "{} annonce {count} projet(s) {scope_fr} (« {} ») ; la publication de référence {} en compte {actual}{}.",
-                s.publication_id,
-                claim.context.text.trim(),
-                t.primary.publication_id,
-                if names.is_empty() { String::new() } else { format!(" : {}", names.join(", ")) }
-            ),
+            Detail::ClaimedCount {
+                publication: s.publication_id.clone(),
+                claimed: count,
+                region,
+                context: claim.context.text.trim().to_string(),
+                reference_publication: t.primary.publication_id.clone(),
+                listed: lines.iter().map(|f| subject(f)).collect(),
+            },
         )
         .at(&claim.context.location);
         for l in &lines {
@@ -357,6 +341,6 @@ fn count_claims(s: &Statement, t: &Target<'_>, v: &mut Validation) {
         v.findings.push(f.build());
     }
     if any {
-        v.check("claim.count", s, Some(ok));
+        v.check(Rule::ClaimCount, s, Some(ok));
     }
 }

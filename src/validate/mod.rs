@@ -1,17 +1,21 @@
 //! Stage 4: the rules. Each rule reads normalised statements and produces `Finding`s: data
-//! (rule id, severity, the arithmetic, every location), rendered to French only by `report`.
+//! (rule, severity, the arithmetic, every location, the facts of its sentence), put into
+//! English and French sentences only by `render`.
 //! The rules stay quiet where the sources hold together, and say by how much where they
 //! do not.
 
 mod agreement;
 mod claims;
+pub mod detail;
 mod plausibility;
+pub mod render;
 mod rules;
 #[cfg(test)]
 mod tests;
 mod totals;
 
-pub use rules::{RULES, RuleInfo, rule_info};
+pub use detail::Detail;
+pub use rules::{RULES, Rule, RuleInfo, UnknownRule};
 
 use crate::model::{Location, Severity};
 use crate::model::{RegionIssue, Statement};
@@ -20,26 +24,23 @@ use crate::sources::sha256_hex;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-/// One inconsistency, doubt or remark about the sources.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// One inconsistency, doubt or remark about the sources: data, put into sentences only by
+/// `render` (`message`, `message_fr`).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
-    pub rule: &'static str,
+    pub rule: Rule,
     pub severity: Severity,
     pub envelope_id: Option<String>,
     /// What the finding is about, stable across runs: "total", a region code, a
     /// beneficiary's name.
     pub subject: String,
-    /// English one-liner (logs, findings.parquet).
-    pub message: String,
-    /// French sentence with the arithmetic, for the reports.
-    pub message_fr: String,
-    #[serde(with = "rust_decimal::serde::str_option")]
+    /// The facts its sentences state.
+    pub detail: Detail,
+    /// The arithmetic, for every rule that compares amounts: `difference` is
+    /// `actual − expected`, `tolerance` the gap the check allowed.
     pub expected: Option<Decimal>,
-    #[serde(with = "rust_decimal::serde::str_option")]
     pub actual: Option<Decimal>,
-    #[serde(with = "rust_decimal::serde::str_option")]
     pub difference: Option<Decimal>,
-    #[serde(with = "rust_decimal::serde::str_option")]
     pub tolerance: Option<Decimal>,
     pub locations: Vec<Location>,
     /// Stable id for acknowledgements: rule, envelope, subject and the publication that
@@ -48,12 +49,67 @@ pub struct Finding {
     pub acknowledged: Option<Acknowledgement>,
 }
 
+impl Finding {
+    /// English one-liner (logs, `check`, findings.parquet's `message`).
+    pub fn message(&self) -> String {
+        render::en(&self.detail)
+    }
+
+    /// French sentence with the arithmetic (the reports, findings.parquet's `message_fr`).
+    pub fn message_fr(&self) -> String {
+        render::fr(&self.detail)
+    }
+}
+
+/// report.json's shape of a finding: its sentences rendered, in both languages.
+impl Serialize for Finding {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Shown<'a> {
+            rule: Rule,
+            severity: Severity,
+            envelope_id: &'a Option<String>,
+            subject: &'a str,
+            message: String,
+            message_fr: String,
+            #[serde(with = "rust_decimal::serde::str_option")]
+            expected: Option<Decimal>,
+            #[serde(with = "rust_decimal::serde::str_option")]
+            actual: Option<Decimal>,
+            #[serde(with = "rust_decimal::serde::str_option")]
+            difference: Option<Decimal>,
+            #[serde(with = "rust_decimal::serde::str_option")]
+            tolerance: Option<Decimal>,
+            locations: &'a [Location],
+            fingerprint: &'a str,
+            acknowledged: &'a Option<Acknowledgement>,
+        }
+        Shown {
+            rule: self.rule,
+            severity: self.severity,
+            envelope_id: &self.envelope_id,
+            subject: &self.subject,
+            message: self.message(),
+            message_fr: self.message_fr(),
+            expected: self.expected,
+            actual: self.actual,
+            difference: self.difference,
+            tolerance: self.tolerance,
+            locations: &self.locations,
+            fingerprint: &self.fingerprint,
+            acknowledged: &self.acknowledged,
+        }
+        .serialize(serializer)
+    }
+}
+
 /// Why a finding no longer fails the run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Acknowledgement {
     pub fingerprint: String,
-    /// The rule id, for readers of the file; checked against the finding's.
+    /// The rule id, for readers of the file; checked against the finding's (an id that
+    /// names no rule matches no finding).
     #[serde(default)]
     pub rule: Option<String>,
     pub reason: String,
@@ -73,7 +129,7 @@ pub enum CheckStatus {
 /// One check run on one envelope statement.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Check {
-    pub rule: &'static str,
+    pub rule: Rule,
     pub envelope_id: String,
     pub publication_id: String,
     pub status: CheckStatus,
@@ -136,7 +192,7 @@ pub struct Validation {
 impl Validation {
     /// Records a check run on a statement: `Some(passed)`, or `None` when it could not be
     /// evaluated (nothing to compare with).
-    pub(crate) fn check(&mut self, rule: &'static str, s: &Statement, passed: Option<bool>) {
+    pub(crate) fn check(&mut self, rule: Rule, s: &Statement, passed: Option<bool>) {
         self.checks.push(Check {
             rule,
             envelope_id: s.spec.id.clone(),
@@ -159,13 +215,12 @@ impl Validation {
 
 /// Builds findings with their fingerprints.
 pub(crate) struct FindingBuilder {
-    pub rule: &'static str,
+    pub rule: Rule,
     pub envelope_id: Option<String>,
     pub subject: String,
     /// The publication whose statement the finding is about.
     pub publication_id: String,
-    pub message: String,
-    pub message_fr: String,
+    pub detail: Detail,
     pub expected: Option<Decimal>,
     pub actual: Option<Decimal>,
     pub tolerance: Option<Decimal>,
@@ -174,28 +229,23 @@ pub(crate) struct FindingBuilder {
 
 impl FindingBuilder {
     pub fn new(
-        rule: &'static str,
+        rule: Rule,
         envelope_id: &str,
         publication_id: &str,
         subject: impl Into<String>,
+        detail: Detail,
     ) -> Self {
         FindingBuilder {
             rule,
             envelope_id: Some(envelope_id.to_string()),
             subject: subject.into(),
             publication_id: publication_id.to_string(),
-            message: String::new(),
-            message_fr: String::new(),
+            detail,
             expected: None,
             actual: None,
             tolerance: None,
             locations: Vec::new(),
         }
-    }
-    pub fn messages(mut self, en: impl Into<String>, fr: impl Into<String>) -> Self {
-        self.message = en.into();
-        self.message_fr = fr.into();
-        self
     }
     pub fn arithmetic(
         mut self,
@@ -215,7 +265,6 @@ impl FindingBuilder {
         self
     }
     pub fn build(self) -> Finding {
-        let info = rule_info(self.rule);
         // The difference belongs to the fingerprint: an acknowledged gap of 2 000 € that
         // becomes 2 002 000 € is another finding, raised again.
         let difference = match (self.expected, self.actual) {
@@ -224,7 +273,7 @@ impl FindingBuilder {
         };
         let key = format!(
             "{}|{}|{}|{}|{}",
-            self.rule,
+            self.rule.id(),
             self.envelope_id.as_deref().unwrap_or(""),
             self.subject,
             self.publication_id,
@@ -232,11 +281,10 @@ impl FindingBuilder {
         );
         Finding {
             rule: self.rule,
-            severity: info.map_or(Severity::Error, |i| i.severity),
+            severity: self.rule.severity(),
             envelope_id: self.envelope_id,
             subject: self.subject,
-            message: self.message,
-            message_fr: self.message_fr,
+            detail: self.detail,
             expected: self.expected,
             actual: self.actual,
             difference: match (self.expected, self.actual) {
@@ -298,7 +346,11 @@ pub fn apply_acknowledgements(
             .iter_mut()
             .filter(|f| f.fingerprint.eq_ignore_ascii_case(ack.fingerprint.trim()))
         {
-            if ack.rule.as_deref().is_none_or(|r| r == f.rule) {
+            if ack
+                .rule
+                .as_deref()
+                .is_none_or(|r| r.parse::<Rule>() == Ok(f.rule))
+            {
                 f.acknowledged = Some(ack.clone());
                 used = true;
             }
@@ -332,26 +384,20 @@ fn duplicate_envelopes(statements: &[Statement], v: &mut Validation) {
                 continue;
             }
             let total: Decimal = fa.iter().sum();
-            let mut f = FindingBuilder::new("envelope.possible_duplicate", &b.spec.id, &b.publication_id, a.spec.id.clone())
-                .messages(
-                    format!(
-                        "envelopes '{}' ({}) and '{}' ({}) have the same exercise, breakdown and {} figures ({total}): one envelope under two ids?",
-                        a.spec.id,
-                        a.publication_id,
-                        b.spec.id,
-                        b.publication_id,
-                        fa.len()
-                    ),
-                    format!(
-                        "Les enveloppes « {} » ({}) et « {} » ({}) ont le même exercice, la même ventilation et les mêmes {} montants ({}) : une seule enveloppe décrite sous deux identifiants ? Ses euros seraient comptés deux fois ; harmoniser `id` dans les descriptions.",
-                        a.spec.id,
-                        a.publication_id,
-                        b.spec.id,
-                        b.publication_id,
-                        fa.len(),
-                        crate::amount::format_eur(total)
-                    ),
-                );
+            let mut f = FindingBuilder::new(
+                Rule::EnvelopePossibleDuplicate,
+                &b.spec.id,
+                &b.publication_id,
+                a.spec.id.clone(),
+                Detail::PossibleDuplicate {
+                    first: a.spec.id.clone(),
+                    first_publication: a.publication_id.clone(),
+                    second: b.spec.id.clone(),
+                    second_publication: b.publication_id.clone(),
+                    figures: fa.len(),
+                    total,
+                },
+            );
             if let (Some(x), Some(y)) = (a.current().next(), b.current().next()) {
                 f = f.at(&x.location).at(&y.location);
             }
@@ -398,125 +444,110 @@ fn unlinked_children(statements: &[Statement], v: &mut Validation) {
                 continue;
             };
             v.findings.push(
-                FindingBuilder::new("nested.parent_missing", &child.spec.id, &child.publication_id, budget.spec.id.clone())
-                    .messages(
-                        format!(
-                            "envelope '{}' totals {total}, exactly the line \"{}\" of '{}': declare parent = \"{}\"?",
-                            child.spec.id, line.raw_label, budget.spec.id, budget.spec.id
-                        ),
-                        format!(
-                            "L'enveloppe « {} » totalise {}, exactement la ligne « {} » de « {} » : sans `parent = \"{}\"` dans sa description, ces euros sont comptés deux fois.",
-                            child.spec.id,
-                            crate::amount::format_eur(total),
-                            line.raw_label,
-                            budget.spec.id,
-                            budget.spec.id
-                        ),
-                    )
-                    .at(&line.location)
-                    .build(),
+                FindingBuilder::new(
+                    Rule::NestedParentMissing,
+                    &child.spec.id,
+                    &child.publication_id,
+                    budget.spec.id.clone(),
+                    Detail::ParentMissing {
+                        envelope: child.spec.id.clone(),
+                        total,
+                        line_label: line.raw_label.clone(),
+                        budget: budget.spec.id.clone(),
+                    },
+                )
+                .at(&line.location)
+                .build(),
             );
         }
     }
 }
 
 fn region_findings(s: &Statement, out: &mut Vec<Finding>) {
-    let env = &s.spec.id;
-    let pubid = &s.publication_id;
     for issue in &s.region_issues {
-        let f = match issue {
-            RegionIssue::Unknown { label, suggestions } => {
-                let names: Vec<&str> = suggestions.iter().map(|r| r.name()).collect();
-                FindingBuilder::new("region.unknown", env, pubid, label.text.clone())
-                    .messages(
-                        format!("'{}' is not a region; closest: {}", label.text, names.join(", ")),
-                        format!(
-                            "« {} » n'est pas une région connue{}",
-                            label.text,
-                            if names.is_empty() {
-                                ".".to_string()
-                            } else {
-                                format!(" ; vouliez-vous dire : {} ?", names.join(", "))
-                            }
-                        ),
-                    )
-                    .at(&label.location)
-            }
+        let (rule, label, detail) = match issue {
+            RegionIssue::Unknown { label, suggestions } => (
+                Rule::RegionUnknown,
+                label,
+                Detail::RegionUnknown {
+                    label: label.text.clone(),
+                    suggestions: suggestions.clone(),
+                },
+            ),
             RegionIssue::Ambiguous {
                 label,
                 candidates,
                 reason,
-            } => {
-                let names: Vec<&str> = candidates.iter().map(|r| r.name()).collect();
-                FindingBuilder::new("region.ambiguous", env, pubid, label.text.clone())
-                    .messages(
-                        format!("'{}' is ambiguous ({reason}); not mapped", label.text),
-                        format!(
-                            "« {} » est ambigu (candidats : {}) : non rattaché à une région. Le rattacher dans la description (`region_aliases = {{ \"{}\" = \"{}\" }}`, avec le bon code) ou acquitter le constat.",
-                            label.text,
-                            names.join(", "),
-                            label.text,
-                            candidates.first().map_or("…", |c| c.code())
-                        ),
-                    )
-                    .at(&label.location)
-            }
+            } => (
+                Rule::RegionAmbiguous,
+                label,
+                Detail::RegionAmbiguous {
+                    label: label.text.clone(),
+                    candidates: candidates.clone(),
+                    reason: reason.clone(),
+                },
+            ),
             RegionIssue::Legacy {
                 label,
                 region,
                 warning,
-            } => FindingBuilder::new("region.legacy", env, pubid, label.text.clone())
-                .messages(
-                    warning.clone(),
-                    format!(
-                        "« {} » est un nom de région antérieur à 2016 ; rattaché à {} ({}).",
-                        label.text,
-                        region.name(),
-                        region.code()
-                    ),
-                )
-                .at(&label.location),
-            RegionIssue::InferredFromName { label, region } => {
-                FindingBuilder::new("region.inferred", env, pubid, label.text.clone())
-                    .messages(
-                        format!(
-                            "no region beside '{}'; used {} named in it",
-                            label.text,
-                            region.name()
-                        ),
-                        format!(
-                            "Aucune région indiquée pour « {} » : la région {} ({}) figurant dans son nom a été retenue.",
-                            label.text,
-                            region.name(),
-                            region.code()
-                        ),
-                    )
-                    .at(&label.location)
-            }
-            RegionIssue::Missing { label } => FindingBuilder::new("region.missing", env, pubid, label.text.clone())
-                .messages(
-                    format!("no region for '{}'", label.text),
-                    format!("Aucune région pour « {} ».", label.text),
-                )
-                .at(&label.location),
+            } => (
+                Rule::RegionLegacy,
+                label,
+                Detail::RegionLegacy {
+                    label: label.text.clone(),
+                    region: *region,
+                    warning: warning.clone(),
+                },
+            ),
+            RegionIssue::InferredFromName { label, region } => (
+                Rule::RegionInferred,
+                label,
+                Detail::RegionInferred {
+                    label: label.text.clone(),
+                    region: *region,
+                },
+            ),
+            RegionIssue::Missing { label } => (
+                Rule::RegionMissing,
+                label,
+                Detail::RegionMissing {
+                    label: label.text.clone(),
+                },
+            ),
         };
-        out.push(f.build());
+        out.push(
+            FindingBuilder::new(
+                rule,
+                &s.spec.id,
+                &s.publication_id,
+                label.text.clone(),
+                detail,
+            )
+            .at(&label.location)
+            .build(),
+        );
     }
 }
 
 fn note_findings(s: &Statement, out: &mut Vec<Finding>) {
     for note in &s.notes {
-        let rule = rules::note_rule(&note.rule);
         let mut f = FindingBuilder::new(
-            rule,
+            note.rule,
             &s.spec.id,
             &s.publication_id,
             note.location.to_string(),
+            note.detail.clone(),
         )
-        .messages(note.message.clone(), note.message_fr.clone())
         .at(&note.location)
         .build();
-        f.severity = note.severity;
+        // A note's arithmetic is set after its fingerprint: a note is keyed by where it
+        // stands, and notes had no arithmetic when the acknowledgements in use were
+        // written, so their fingerprints must not move.
+        f.expected = note.expected;
+        f.actual = note.actual;
+        f.difference = note.difference();
+        f.tolerance = note.tolerance;
         out.push(f);
     }
 }

@@ -5,8 +5,8 @@
 //! likely cause (a lost or extra digit) is named with the corrected figure and the total it
 //! would give.
 
-use super::{FindingBuilder, Validation, by_region};
-use crate::amount::format_eur;
+use super::detail::{Detail, DigitSlip, Slip};
+use super::{FindingBuilder, Rule, Validation, by_region};
 use crate::model::Statement;
 use crate::region::RegionCode;
 use crate::sources::Breakdown;
@@ -72,61 +72,38 @@ pub fn check(all: &[Statement], v: &mut Validation) {
                 let r = (*corrected / new_sum) / median;
                 r <= Decimal::TWO && r * Decimal::TWO >= Decimal::ONE
             });
-            let pct = |d: Decimal| (d * Decimal::ONE_HUNDRED).round_dp(2);
-            let mut en = format!(
-                "{}: {} is {}% of the envelope, vs a median {}% elsewhere",
-                region.name(),
-                amount,
-                pct(share),
-                pct(median)
-            );
-            let mut fr = format!(
-                "{} reçoit {}, soit {} % de l'enveloppe, contre une part médiane de {} % dans les {} autres répartitions régionales.",
-                region.name(),
-                format_eur(amount),
-                pct(share).normalize().to_string().replace('.', ","),
-                pct(median).normalize().to_string().replace('.', ","),
-                n
-            );
-            let mut expected = None;
-            if let Some((m, corrected)) = likely {
+            let slip = likely.map(|(m, corrected)| {
                 let corrected = corrected.round_dp(2);
-                let new_sum = *sum - amount + corrected;
-                let cause = if m > Decimal::ONE {
-                    "chiffre perdu"
-                } else {
-                    "chiffre en trop"
-                };
-                en.push_str(&format!(
-                    "; likely a {} digit: {corrected}, the total would become {new_sum}",
-                    if m > Decimal::ONE { "lost" } else { "extra" }
-                ));
-                fr.push_str(&format!(
-                    " Cause probable : un {cause} ; le montant serait {}, et la somme des composantes deviendrait {}",
-                    format_eur(corrected),
-                    format_eur(new_sum)
-                ));
-                if let Some(d) = s.declared() {
-                    fr.push_str(&format!(
-                        " (total annoncé {}, écart restant {})",
-                        format_eur(d.amount.value),
-                        format_eur(new_sum - d.amount.value)
-                    ));
+                DigitSlip {
+                    slip: if m > Decimal::ONE {
+                        Slip::LostDigit
+                    } else {
+                        Slip::ExtraDigit
+                    },
+                    corrected,
+                    new_sum: *sum - amount + corrected,
+                    declared: s.declared().map(|d| d.amount.value),
                 }
-                fr.push('.');
-                expected = Some(corrected);
-            }
+            });
+            let expected = slip.as_ref().map(|slip| slip.corrected);
             let location = s
                 .current()
                 .find(|f| f.region == Some(region))
                 .map(|f| f.location.clone());
             let mut f = FindingBuilder::new(
-                "plausibility.region_share",
+                Rule::PlausibilityRegionShare,
                 &s.spec.id,
                 &s.publication_id,
                 region.code(),
-            )
-            .messages(en, fr);
+                Detail::RegionShare {
+                    region,
+                    amount,
+                    share,
+                    median,
+                    others: n,
+                    slip,
+                },
+            );
             if let Some(e) = expected {
                 f = f.arithmetic(e, amount, None);
             }

@@ -7,8 +7,8 @@
 //! figure involved, the declared total's included. "plus de", "près de" and "environ" are
 //! checked as what they say (see `Amount::admits`).
 
-use super::{ChildPart, DerivedRemainder, FindingBuilder, Reconciliation, Validation};
-use crate::amount::format_eur;
+use super::detail::{Detail, RevisionList};
+use super::{ChildPart, DerivedRemainder, FindingBuilder, Reconciliation, Rule, Validation};
 use crate::model::Statement;
 use crate::model::{Fact, StatedAmount};
 use crate::region::RegionCode;
@@ -37,14 +37,13 @@ pub fn check_all(statements: &[Statement], v: &mut Validation) {
             && !known.contains(parent.as_str())
         {
             let mut f = FindingBuilder::new(
-                "nested.child_not_found",
+                Rule::NestedChildNotFound,
                 &s.spec.id,
                 &s.publication_id,
                 parent.clone(),
-            )
-            .messages(
-                format!("parent envelope '{parent}' is described by no publication"),
-                format!("L'enveloppe parente « {parent} » n'est décrite par aucune publication."),
+                Detail::ParentNotFound {
+                    parent: parent.clone(),
+                },
             );
             if let Some(d) = s.declared() {
                 f = f.at(&d.location);
@@ -113,26 +112,24 @@ fn reconcile(s: &Statement, all: &[Statement], v: &mut Validation) {
                 if exact_line.is_none() {
                     let tolerance = line.amount.tolerance() + child_half;
                     v.findings.push(
-                        FindingBuilder::new("nested.child_mismatch", env, &s.publication_id, child.spec.id.clone())
-                            .messages(
-                                format!(
-                                    "sub-envelope '{}' totals {amount}, its line in '{env}' says {} (\"{}\")",
-                                    child.spec.id, line.amount.value, line.raw_amount
-                                ),
-                                format!(
-                                    "La sous-enveloppe « {} » totalise {}, mais la ligne de « {env} » qui la désigne indique {} (« {} ») : écart {} (tolérance {}).",
-                                    child.spec.id,
-                                    format_eur(amount),
-                                    format_eur(line.amount.value),
-                                    line.raw_amount,
-                                    format_eur(amount - line.amount.value),
-                                    format_eur(tolerance)
-                                ),
-                            )
-                            .arithmetic(line.amount.value, amount, Some(tolerance))
-                            .at(&line.location)
-                            .at(&location)
-                            .build(),
+                        FindingBuilder::new(
+                            Rule::NestedChildMismatch,
+                            env,
+                            &s.publication_id,
+                            child.spec.id.clone(),
+                            Detail::ChildMismatch {
+                                child: child.spec.id.clone(),
+                                child_total: amount,
+                                envelope: env.clone(),
+                                line: line.amount.value,
+                                line_raw: line.raw_amount.clone(),
+                                tolerance,
+                            },
+                        )
+                        .arithmetic(line.amount.value, amount, Some(tolerance))
+                        .at(&line.location)
+                        .at(&location)
+                        .build(),
                     );
                 }
                 detailed_by.push(ChildPart {
@@ -160,41 +157,42 @@ fn reconcile(s: &Statement, all: &[Statement], v: &mut Validation) {
         let left = d.amount.value - computed;
         if left < -tolerance {
             v.findings.push(
-                FindingBuilder::new("nested.remainder_negative", env, &s.publication_id, "remainder")
-                    .messages(
-                        format!("components {computed} already exceed the total {} by {}", d.amount.value, -left),
-                        format!(
-                            "Les composantes ({}) dépassent déjà le total annoncé ({}) de {} : le reliquat nommé (« {} ») serait négatif.",
-                            format_eur(computed),
-                            format_eur(d.amount.value),
-                            format_eur(-left),
-                            label.text
-                        ),
-                    )
-                    .arithmetic(d.amount.value, computed, Some(tolerance))
-                    .at(&d.location)
-                    .at(&label.location)
-                    .build(),
+                FindingBuilder::new(
+                    Rule::NestedRemainderNegative,
+                    env,
+                    &s.publication_id,
+                    "remainder",
+                    Detail::RemainderNegative {
+                        label: label.text.clone(),
+                        declared: d.amount.value,
+                        computed,
+                    },
+                )
+                .arithmetic(d.amount.value, computed, Some(tolerance))
+                .at(&d.location)
+                .at(&label.location)
+                .build(),
             );
         } else {
             let amount = left.max(Decimal::ZERO);
             v.findings.push(
-                FindingBuilder::new("nested.remainder_derived", env, &s.publication_id, "remainder")
-                    .messages(
-                        format!("remainder '{}' derived: {amount} (± {tolerance})", label.text),
-                        format!(
-                            "Reliquat « {} » calculé par différence : {} − {} = {} (à ± {} près, du fait des montants arrondis).",
-                            label.text,
-                            format_eur(d.amount.value),
-                            format_eur(computed),
-                            format_eur(amount),
-                            format_eur(tolerance)
-                        ),
-                    )
-                    .arithmetic(d.amount.value, computed, Some(tolerance))
-                    .at(&label.location)
-                    .at(&d.location)
-                    .build(),
+                FindingBuilder::new(
+                    Rule::NestedRemainderDerived,
+                    env,
+                    &s.publication_id,
+                    "remainder",
+                    Detail::RemainderDerived {
+                        label: label.text.clone(),
+                        declared: d.amount.value,
+                        computed,
+                        remainder: amount,
+                        tolerance,
+                    },
+                )
+                .arithmetic(d.amount.value, computed, Some(tolerance))
+                .at(&label.location)
+                .at(&d.location)
+                .build(),
             );
             computed += amount;
             remainder = Some(DerivedRemainder {
@@ -214,20 +212,13 @@ fn reconcile(s: &Statement, all: &[Statement], v: &mut Validation) {
             difference = Some(computed - d.amount.value);
             tolerance = Some(tol);
             let ok = d.amount.admits(computed, extra);
-            v.check("total.sum_mismatch", s, Some(ok));
+            v.check(Rule::TotalSumMismatch, s, Some(ok));
             if !ok {
-                v.findings.push(sum_mismatch(
-                    "total.sum_mismatch",
-                    s,
-                    d,
-                    computed,
-                    tol,
-                    &facts,
-                    &children,
-                ));
+                v.findings
+                    .push(sum_mismatch(s, d, computed, tol, &facts, &children));
             }
         }
-        _ => v.check("total.sum_mismatch", s, None),
+        _ => v.check(Rule::TotalSumMismatch, s, None),
     }
 
     // A rounded declared total ("71,5 millions") must not hide a table whose exact Total
@@ -238,19 +229,20 @@ fn reconcile(s: &Statement, all: &[Statement], v: &mut Validation) {
         && !row.amount.admits(computed, extra)
     {
         let tol = row.amount.tolerance() + extra;
-        let mut f = FindingBuilder::new("total.sum_mismatch", env, &s.publication_id, "total row")
-            .messages(
-                format!("{components} components sum to {computed}, the Total row says {}", row.amount.value),
-                format!(
-                    "Les {components} composantes totalisent {} alors que la ligne Total du tableau indique {} : écart {} (tolérance {}).",
-                    format_eur(computed),
-                    format_eur(row.amount.value),
-                    format_eur(computed - row.amount.value),
-                    format_eur(tol)
-                ),
-            )
-            .arithmetic(row.amount.value, computed, Some(tol))
-            .at(&row.location);
+        let mut f = FindingBuilder::new(
+            Rule::TotalSumMismatch,
+            env,
+            &s.publication_id,
+            "total row",
+            Detail::SumMismatchTotalRow {
+                components,
+                computed,
+                row: row.amount.value,
+                tolerance: tol,
+            },
+        )
+        .arithmetic(row.amount.value, computed, Some(tol))
+        .at(&row.location);
         for fact in &facts {
             f = f.at(&fact.location);
         }
@@ -258,24 +250,24 @@ fn reconcile(s: &Statement, all: &[Statement], v: &mut Validation) {
     }
     if let (Some(d), Some(row)) = (&s.declared_total, &s.total_row) {
         let ok = d.amount.admits(row.amount.value, row.amount.half_unit());
-        v.check("total.row_mismatch", s, Some(ok));
+        v.check(Rule::TotalRowMismatch, s, Some(ok));
         if !ok {
             v.findings.push(
-                FindingBuilder::new("total.row_mismatch", env, &s.publication_id, "total")
-                    .messages(
-                        format!("declared total {} vs Total row {}", d.amount.value, row.amount.value),
-                        format!(
-                            "Le total déclaré ({}, « {} ») et la ligne Total du tableau ({}) diffèrent de {}.",
-                            format_eur(d.amount.value),
-                            d.raw,
-                            format_eur(row.amount.value),
-                            format_eur(row.amount.value - d.amount.value)
-                        ),
-                    )
-                    .arithmetic(d.amount.value, row.amount.value, Some(d.amount.half_unit()))
-                    .at(&d.location)
-                    .at(&row.location)
-                    .build(),
+                FindingBuilder::new(
+                    Rule::TotalRowMismatch,
+                    env,
+                    &s.publication_id,
+                    "total",
+                    Detail::TotalRowMismatch {
+                        declared: d.amount.value,
+                        declared_raw: d.raw.clone(),
+                        row: row.amount.value,
+                    },
+                )
+                .arithmetic(d.amount.value, row.amount.value, Some(d.amount.half_unit()))
+                .at(&d.location)
+                .at(&row.location)
+                .build(),
             );
         }
     }
@@ -296,7 +288,6 @@ fn reconcile(s: &Statement, all: &[Statement], v: &mut Validation) {
 }
 
 fn sum_mismatch(
-    rule: &'static str,
     s: &Statement,
     d: &StatedAmount,
     computed: Decimal,
@@ -304,33 +295,21 @@ fn sum_mismatch(
     facts: &[&Fact],
     children: &[ChildPart],
 ) -> super::Finding {
-    let diff = computed - d.amount.value;
-    let direction_fr = if diff < Decimal::ZERO {
-        "manque"
-    } else {
-        "excède"
-    };
-    let mut f = FindingBuilder::new(rule, &s.spec.id, &s.publication_id, "total")
-        .messages(
-            format!(
-                "{} components sum to {computed}, declared {} (\"{}\"): difference {diff}, tolerance {tolerance}",
-                facts.len() + children.len(),
-                d.amount.value,
-                d.raw
-            ),
-            format!(
-                "Les {} composantes totalisent {} alors que le total annoncé est {} (« {} ») : il {} {} (tolérance {}).",
-                facts.len() + children.len(),
-                format_eur(computed),
-                format_eur(d.amount.value),
-                d.raw,
-                direction_fr,
-                format_eur(diff.abs()),
-                format_eur(tolerance)
-            ),
-        )
-        .arithmetic(d.amount.value, computed, Some(tolerance))
-        .at(&d.location);
+    let mut f = FindingBuilder::new(
+        Rule::TotalSumMismatch,
+        &s.spec.id,
+        &s.publication_id,
+        "total",
+        Detail::SumMismatch {
+            components: facts.len() + children.len(),
+            computed,
+            declared: d.amount.value,
+            declared_raw: d.raw.clone(),
+            tolerance,
+        },
+    )
+    .arithmetic(d.amount.value, computed, Some(tolerance))
+    .at(&d.location);
     for fact in facts {
         f = f.at(&fact.location);
     }
@@ -370,21 +349,14 @@ fn revision(s: &Statement, all: &[Statement], v: &mut Validation) {
         {
             v.findings.push(
                 FindingBuilder::new(
-                    "revision.unchanged",
+                    Rule::RevisionUnchanged,
                     env,
                     &s.publication_id,
                     f.raw_label.clone(),
-                )
-                .messages(
-                    format!(
-                        "'{}' revised from {} to the same amount",
-                        f.raw_label, f.amount.value
-                    ),
-                    format!(
-                        "« {} » : la révision donne le même montant avant et après ({}).",
-                        f.raw_label,
-                        format_eur(f.amount.value)
-                    ),
+                    Detail::RevisionUnchanged {
+                        label: f.raw_label.clone(),
+                        amount: f.amount.value,
+                    },
                 )
                 .at(&f.location)
                 .build(),
@@ -393,7 +365,7 @@ fn revision(s: &Statement, all: &[Statement], v: &mut Validation) {
     }
 
     let Some(d) = s.declared() else {
-        v.check("revision.total", s, None);
+        v.check(Rule::RevisionTotal, s, None);
         push_revision_reconciliation(s, v, new_sum, new.len(), None);
         return;
     };
@@ -402,30 +374,31 @@ fn revision(s: &Statement, all: &[Statement], v: &mut Validation) {
     let d_before = s.declared_before.as_ref().unwrap_or(d);
     let declared_old = d_before.amount.value;
     if unnamed.is_empty() {
-        for (list, sum, facts, when_fr, d) in [
-            ("before", old_sum, &old, "avant", d_before),
-            ("after", new_sum, &new, "après", d),
+        for (list, sum, facts, d) in [
+            (RevisionList::Before, old_sum, &old, d_before),
+            (RevisionList::After, new_sum, &new, d),
         ] {
             let declared = d.amount.value;
             let extra = half_units(facts.iter().copied());
             let ok = d.amount.admits(sum, extra);
-            v.check("revision.total", s, Some(ok));
+            v.check(Rule::RevisionTotal, s, Some(ok));
             if !ok {
                 let tol = d.amount.tolerance() + extra;
-                let mut f = FindingBuilder::new("revision.total", env, &s.publication_id, list)
-                    .messages(
-                        format!("the list {list} the revision sums to {sum}, declared {declared}"),
-                        format!(
-                            "La liste {when_fr} révision totalise {} pour un total annoncé de {} (« {} ») : écart {} (tolérance {}).",
-                            format_eur(sum),
-                            format_eur(declared),
-                            d.raw,
-                            format_eur(sum - declared),
-                            format_eur(tol)
-                        ),
-                    )
-                    .arithmetic(declared, sum, Some(tol))
-                    .at(&d.location);
+                let mut f = FindingBuilder::new(
+                    Rule::RevisionTotal,
+                    env,
+                    &s.publication_id,
+                    list.subject(),
+                    Detail::RevisionTotal {
+                        list,
+                        sum,
+                        declared,
+                        declared_raw: d.raw.clone(),
+                        tolerance: tol,
+                    },
+                )
+                .arithmetic(declared, sum, Some(tol))
+                .at(&d.location);
                 for fact in facts.iter() {
                     f = f.at(&fact.location);
                 }
@@ -436,38 +409,26 @@ fn revision(s: &Statement, all: &[Statement], v: &mut Validation) {
         // The declared total's rounding cancels out: both implied amounts come from it.
         let implied_old = declared_old - old_sum;
         let implied_new = declared - new_sum;
-        let names: Vec<String> = unnamed
-            .iter()
-            .map(|r| format!("{} ({})", r.name(), r.code()))
-            .collect();
         let ok = implied_old == implied_new && implied_new >= Decimal::ZERO;
-        v.check("revision.unnamed_changed", s, Some(ok));
+        v.check(Rule::RevisionUnnamedChanged, s, Some(ok));
         if !ok {
             let mut f = FindingBuilder::new(
-                "revision.unnamed_changed",
+                Rule::RevisionUnnamedChanged,
                 env,
                 &s.publication_id,
-                unnamed.iter().map(|r| r.code()).collect::<Vec<_>>().join(","),
-            )
-            .messages(
-                format!(
-                    "regions not named by the revision ({}) are assumed unchanged, but they imply {implied_old} before and {implied_new} after (declared {declared}; listed {old_sum} before, {new_sum} after)",
-                    names.join(", ")
-                ),
-                format!(
-                    "Les régions que la révision ne cite pas ({}) sont réputées inchangées, mais le total annoncé de {} (« {} ») implique pour elles {} avant révision ({} − {} listés) et {} après ({} − {} listés) : écart de {}. Soit ces régions ont aussi changé, soit le total avant révision n'était pas {}.",
-                    names.join(", "),
-                    format_eur(declared),
-                    d.raw,
-                    format_eur(implied_old),
-                    format_eur(declared_old),
-                    format_eur(old_sum),
-                    format_eur(implied_new),
-                    format_eur(declared),
-                    format_eur(new_sum),
-                    format_eur(implied_new - implied_old),
-                    format_eur(declared_old)
-                ),
+                unnamed
+                    .iter()
+                    .map(|r| r.code())
+                    .collect::<Vec<_>>()
+                    .join(","),
+                Detail::RevisionUnnamedChanged {
+                    unnamed: unnamed.clone(),
+                    declared,
+                    declared_raw: d.raw.clone(),
+                    declared_before: declared_old,
+                    listed_before: old_sum,
+                    listed_after: new_sum,
+                },
             )
             .arithmetic(implied_old, implied_new, Some(Decimal::ZERO))
             .at(&d.location);
@@ -504,40 +465,27 @@ fn amending_revision(s: &Statement, base: &Statement, all: &[Statement], v: &mut
             continue;
         }
         ok = false;
-        let (message, message_fr) = match before {
-            Some(b) => (
-                format!(
-                    "'{}' was {} according to the revision, {} in {}",
-                    old.raw_label, old.amount.value, b.amount.value, base.publication_id
-                ),
-                format!(
-                    "La révision {} donne à « {} » un montant antérieur de {}, mais la publication qu'elle modifie ({}) indiquait {} : écart {}.",
-                    s.publication_id,
-                    old.raw_label,
-                    format_eur(old.amount.value),
-                    base.publication_id,
-                    format_eur(b.amount.value),
-                    format_eur(old.amount.value - b.amount.value)
-                ),
-            ),
-            None => (
-                format!(
-                    "'{}' is revised but not in {}",
-                    old.raw_label, base.publication_id
-                ),
-                format!(
-                    "La révision {} modifie « {} », absent de la publication qu'elle modifie ({}).",
-                    s.publication_id, old.raw_label, base.publication_id
-                ),
-            ),
+        let detail = match before {
+            Some(b) => Detail::RevisionBaseMismatch {
+                revision: s.publication_id.clone(),
+                label: old.raw_label.clone(),
+                revised_from: old.amount.value,
+                base_publication: base.publication_id.clone(),
+                base: b.amount.value,
+            },
+            None => Detail::RevisionBaseMissing {
+                revision: s.publication_id.clone(),
+                label: old.raw_label.clone(),
+                base_publication: base.publication_id.clone(),
+            },
         };
         let mut f = FindingBuilder::new(
-            "revision.base_mismatch",
+            Rule::RevisionBaseMismatch,
             env,
             &s.publication_id,
             old.raw_label.clone(),
+            detail,
         )
-        .messages(message, message_fr)
         .at(&old.location);
         if let Some(b) = before {
             f = f
@@ -546,7 +494,7 @@ fn amending_revision(s: &Statement, base: &Statement, all: &[Statement], v: &mut
         }
         v.findings.push(f.build());
     }
-    v.check("revision.base_mismatch", s, Some(ok));
+    v.check(Rule::RevisionBaseMismatch, s, Some(ok));
 
     // The reference's lines, each replaced by the revision's amount where it names one.
     let new: Vec<&Fact> = s.current().collect();
@@ -561,27 +509,27 @@ fn amending_revision(s: &Statement, base: &Statement, all: &[Statement], v: &mut
     if let Some(d) = declared {
         let extra = half_units(amended.iter().copied());
         let ok = d.amount.admits(sum, extra);
-        v.check("revision.total", s, Some(ok));
+        v.check(Rule::RevisionTotal, s, Some(ok));
         if !ok {
             let tol = d.amount.tolerance() + extra;
             v.findings.push(
-                FindingBuilder::new("revision.total", env, &s.publication_id, "after")
-                    .messages(
-                        format!("the list amended by {} sums to {sum}, declared {}", s.publication_id, d.amount.value),
-                        format!(
-                            "La liste de {} modifiée par {} totalise {} pour un total annoncé de {} (« {} ») : écart {} (tolérance {}).",
-                            base.publication_id,
-                            s.publication_id,
-                            format_eur(sum),
-                            format_eur(d.amount.value),
-                            d.raw,
-                            format_eur(sum - d.amount.value),
-                            format_eur(tol)
-                        ),
-                    )
-                    .arithmetic(d.amount.value, sum, Some(tol))
-                    .at(&d.location)
-                    .build(),
+                FindingBuilder::new(
+                    Rule::RevisionTotal,
+                    env,
+                    &s.publication_id,
+                    RevisionList::After.subject(),
+                    Detail::AmendedTotal {
+                        base_publication: base.publication_id.clone(),
+                        revision: s.publication_id.clone(),
+                        sum,
+                        declared: d.amount.value,
+                        declared_raw: d.raw.clone(),
+                        tolerance: tol,
+                    },
+                )
+                .arithmetic(d.amount.value, sum, Some(tol))
+                .at(&d.location)
+                .build(),
             );
         }
     }
@@ -646,19 +594,14 @@ fn completeness(s: &Statement, v: &mut Validation) {
                 if list.len() > 1 && !parts_of_successor {
                     dup_ok = false;
                     let mut f = FindingBuilder::new(
-                        "completeness.region_duplicate",
+                        Rule::CompletenessRegionDuplicate,
                         env,
                         &s.publication_id,
                         region.code(),
-                    )
-                    .messages(
-                        format!("{} appears {} times", region.name(), list.len()),
-                        format!(
-                            "La région {} ({}) apparaît {} fois dans la répartition.",
-                            region.name(),
-                            region.code(),
-                            list.len()
-                        ),
+                        Detail::RegionDuplicate {
+                            region: *region,
+                            times: list.len(),
+                        },
                     );
                     for fact in list {
                         f = f.at(&fact.location);
@@ -666,7 +609,7 @@ fn completeness(s: &Statement, v: &mut Validation) {
                     v.findings.push(f.build());
                 }
             }
-            v.check("completeness.region_duplicate", s, Some(dup_ok));
+            v.check(Rule::CompletenessRegionDuplicate, s, Some(dup_ok));
             // A revision names only the regions that change: the revision rule accounts for
             // the others.
             if s.spec.breakdown == Breakdown::Region && !s.is_partial() {
@@ -675,14 +618,10 @@ fn completeness(s: &Statement, v: &mut Validation) {
                     .copied()
                     .filter(|r| !seen.contains_key(r))
                     .collect();
-                v.check("completeness.region_missing", s, Some(missing.is_empty()));
+                v.check(Rule::CompletenessRegionMissing, s, Some(missing.is_empty()));
                 if !missing.is_empty() {
-                    let names: Vec<String> = missing
-                        .iter()
-                        .map(|r| format!("{} ({})", r.name(), r.code()))
-                        .collect();
                     let mut f = FindingBuilder::new(
-                        "completeness.region_missing",
+                        Rule::CompletenessRegionMissing,
                         env,
                         &s.publication_id,
                         missing
@@ -690,18 +629,10 @@ fn completeness(s: &Statement, v: &mut Validation) {
                             .map(|r| r.code())
                             .collect::<Vec<_>>()
                             .join(","),
-                    )
-                    .messages(
-                        format!(
-                            "{} of 18 regions named; missing: {}",
-                            seen.len(),
-                            names.join(", ")
-                        ),
-                        format!(
-                            "{} régions sur 18 sont nommées ; manquent : {}.",
-                            seen.len(),
-                            names.join(", ")
-                        ),
+                        Detail::RegionsMissing {
+                            named: seen.len(),
+                            missing: missing.clone(),
+                        },
                     );
                     if let Some(first) = facts.first() {
                         f = f.at(&first.location);
@@ -731,24 +662,21 @@ fn completeness(s: &Statement, v: &mut Validation) {
                 ok = false;
                 let name = list[0].beneficiary.clone().unwrap_or_default();
                 let mut f = FindingBuilder::new(
-                    "duplicate.beneficiary",
+                    Rule::DuplicateBeneficiary,
                     env,
                     &s.publication_id,
                     name.clone(),
-                )
-                .messages(
-                    format!("'{name}' appears {} times", list.len()),
-                    format!(
-                        "Le bénéficiaire « {name} » apparaît {} fois dans l'enveloppe.",
-                        list.len()
-                    ),
+                    Detail::BeneficiaryDuplicate {
+                        name,
+                        times: list.len(),
+                    },
                 );
                 for fact in list {
                     f = f.at(&fact.location);
                 }
                 v.findings.push(f.build());
             }
-            v.check("duplicate.beneficiary", s, Some(ok));
+            v.check(Rule::DuplicateBeneficiary, s, Some(ok));
         }
         Breakdown::BudgetLine => {}
     }

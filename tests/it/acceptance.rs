@@ -385,3 +385,35 @@ fn revisions_in_a_row_count_the_latest_amounts_once() {
     assert_eq!(bretagne, [("modificative2", Decimal::from(600_000))]);
     assert!(validation.findings.is_empty(), "{:#?}", validation.findings);
 }
+
+/// A sub-total that its lines do not reach shows the arithmetic in findings.parquet, while
+/// its fingerprint stays keyed by rule, envelope, place and publication, as before notes
+/// had arithmetic: acknowledgements written for it still match.
+#[test]
+fn a_subtotal_mismatch_shows_its_arithmetic_and_keeps_its_fingerprint() {
+    let (dataset, _) = dataset_of("rules/sheet.subtotal_mismatch/trigger");
+    let [row] = dataset.findings.as_slice() else {
+        panic!("one finding expected: {:#?}", dataset.findings);
+    };
+    assert_eq!(row.rule, "sheet.subtotal_mismatch");
+    assert_eq!(
+        (
+            row.expected_eur,
+            row.actual_eur,
+            row.difference_eur,
+            row.tolerance_eur
+        ),
+        (
+            Some(Decimal::from(2_535_000)),
+            Some(Decimal::from(2_535_700)),
+            Some(Decimal::from(700)),
+            Some(Decimal::ZERO)
+        )
+    );
+    // sha256("sheet.subtotal_mismatch|env-laureats|decision.txt:6:18-26|decision|")
+    assert_eq!(row.fingerprint, "c0b06eeb24e69d57");
+    assert_eq!(
+        row.message_fr,
+        "Le sous-total « 2 535 000 » (2 535 000 €) ne correspond pas à ses lignes, qui totalisent 2 535 700 € : écart 700 €."
+    );
+}

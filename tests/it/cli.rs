@@ -324,9 +324,9 @@ fn readme_lists_every_rule() {
         fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
     for rule in esms_ledger::validate::RULES {
         assert!(
-            readme.contains(&format!("| `{}` |", rule.id)),
+            readme.contains(&format!("| `{}` |", rule.rule.id())),
             "README does not list {}",
-            rule.id
+            rule.rule.id()
         );
     }
 }

@@ -41,7 +41,7 @@ fn each_layout_extracts_every_line() {
                        "finding {} {}: {}",
                        f.severity.as_str(),
                        f.rule,
-                       f.message
+                       f.message()
                    ));
                }
                insta::with_settings!({

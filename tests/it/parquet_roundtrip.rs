@@ -159,6 +159,8 @@ fn dataset() -> Dataset {
             subject: "envelope".to_string(),
             source_sheet: None,
             source_cell: None,
+            message_fr: "la somme des composantes diffère du total annoncé : écart -0,01 €"
+                .to_string(),
         },
         FindingRow {
             rule: "region-unknown".to_string(),
@@ -176,6 +178,7 @@ fn dataset() -> Dataset {
             subject: "allocation".to_string(),
             source_sheet: Some("Annexe 1".to_string()),
             source_cell: Some("B12".to_string()),
+            message_fr: "« Région Ouest » ne nomme aucune région.".to_string(),
         },
     ];
     let publications = vec![PublicationRow {
@@ -370,6 +373,7 @@ fn expect_finding(row: &FindingRow) -> Record {
         subject,
         source_sheet,
         source_cell,
+        message_fr,
     } = row;
     record(vec![
         ("rule", text(rule)),
@@ -387,6 +391,7 @@ fn expect_finding(row: &FindingRow) -> Record {
         ("subject", text(subject)),
         ("source_sheet", opt_text(source_sheet)),
         ("source_cell", opt_text(source_cell)),
+        ("message_fr", text(message_fr)),
     ])
 }
 

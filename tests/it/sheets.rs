@@ -235,10 +235,10 @@ fn view(source: &str, extraction: &Extraction) -> View {
             .map(|n| {
                 format!(
                     "{} {} @ {}: {}",
-                    n.severity.as_str(),
+                    n.severity().as_str(),
                     n.rule,
                     at(&n.location),
-                    n.message
+                    n.message()
                 )
             })
             .collect(),

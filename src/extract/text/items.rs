@@ -190,19 +190,11 @@ pub(super) fn read_figures(
     }
     let matches = lines;
     for d in &details {
-        extraction.notes.push(Note {
-            rule: "extraction.detail".to_string(),
-            severity: Severity::Info,
-            message: format!(
-                "\"{}\" details the figure before it (\"dont\"): not counted as a line",
-                d.raw
-            ),
-            message_fr: format!(
-                "« {} » détaille le montant qui le précède (« dont ») : il n'est pas compté comme une ligne.",
-                d.raw
-            ),
-            location: doc.loc(piece, d.start, d.end),
-        });
+        extraction.notes.push(Note::new(
+            Rule::ExtractionDetail,
+            Detail::DetailOfFigure { raw: d.raw.clone() },
+            doc.loc(piece, d.start, d.end),
+        ));
     }
     if matches.is_empty() {
         if !prose {

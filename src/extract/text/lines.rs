@@ -515,16 +515,13 @@ pub(super) fn read_lines(
         }
         // "dont projet DUI mutualisé   100 000" details the row above it.
         if lead.starts_with("dont ") {
-            extraction.notes.push(Note {
-                rule: "extraction.detail".to_string(),
-                severity: Severity::Info,
-                message: format!("'{}' details the row above it (\"dont\"): not counted as a line", text.trim()),
-                message_fr: format!(
-                    "« {} » détaille la ligne du dessus (« dont ») : elle n'est pas comptée comme une ligne.",
-                    text.trim()
-                ),
-                location: doc.loc(&piece, 0, chars.len()),
-            });
+            extraction.notes.push(Note::new(
+                Rule::ExtractionDetail,
+                Detail::DetailOfRow {
+                    label: text.trim().to_string(),
+                },
+                doc.loc(&piece, 0, chars.len()),
+            ));
             continue;
         }
         let total = total_kind(label_words);
@@ -774,25 +771,22 @@ impl Subtotal {
 
     fn check(&mut self, stated: &StatedAmount, extraction: &mut Extraction) {
         if !stated.amount.admits(self.running, Decimal::ZERO) {
-            extraction.notes.push(Note {
-                rule: "sheet.subtotal_mismatch".to_string(),
-                severity: Severity::Error,
-                message: format!(
-                    "sub-total {} (\"{}\") but its lines sum to {}: difference {}",
+            extraction.notes.push(
+                Note::new(
+                    Rule::SheetSubtotalMismatch,
+                    Detail::SubtotalOfLines {
+                        stated: stated.amount.value,
+                        stated_raw: stated.raw.clone(),
+                        lines_sum: self.running,
+                    },
+                    stated.location.clone(),
+                )
+                .arithmetic(
                     stated.amount.value,
-                    stated.raw,
                     self.running,
-                    self.running - stated.amount.value
+                    stated.amount.tolerance(),
                 ),
-                message_fr: format!(
-                    "Le sous-total « {} » ({}) ne correspond pas à ses lignes, qui totalisent {} : écart {}.",
-                    stated.raw,
-                    format_eur(stated.amount.value),
-                    format_eur(self.running),
-                    format_eur(self.running - stated.amount.value)
-                ),
-                location: stated.location.clone(),
-            });
+            );
         }
         self.running = Decimal::ZERO;
     }

@@ -12,16 +12,17 @@
 //! (";" before "," before " et "), so that a label may hold commas or "et" as long as a
 //! stronger separator ends it, and labels may stand before or after their figure.
 
+use crate::amount::number_word;
 use crate::amount::{
     Amount, AmountMatch, Precision, Qualifier, find_amounts, parse_amount, parse_number,
 };
-use crate::amount::{format_eur, number_word};
 use crate::error::Error;
 use crate::extract::{Extraction, declared_totals};
-use crate::model::{Claim, ClaimKind, Located, Location, Note, RawItem, Severity, StatedAmount};
+use crate::model::{Claim, ClaimKind, Located, Location, Note, RawItem, StatedAmount};
 use crate::region::{find_regions, normalise_region};
 pub use crate::sources::DescriptionRef;
 use crate::sources::{Breakdown, EnvelopeSpec, ItemLayout, Unit, WrittenAmount};
+use crate::validate::{Detail, Rule};
 use rust_decimal::{Decimal, RoundingStrategy};
 use unicode_normalization::UnicodeNormalization;
 
@@ -163,19 +164,13 @@ pub fn extract_text(
         .extend(claims_from_phrases(&doc, spec, description)?);
     if extraction.items.is_empty() && extraction.claims.is_empty() {
         let (line, col) = anchor_end;
-        extraction.notes.push(Note {
-            rule: "extraction.empty".to_string(),
-            severity: Severity::Error,
-            message: format!(
-                "no figure after the anchor of envelope '{}': check `anchor`, `until` and `items`",
-                spec.id
-            ),
-            message_fr: format!(
-                "Aucun montant n'a été lu après l'ancre de l'enveloppe « {} » : vérifier `anchor`, `until` et `items` dans la description.",
-                spec.id
-            ),
-            location: doc.location(line, col.saturating_sub(1), col),
-        });
+        extraction.notes.push(Note::new(
+            Rule::ExtractionEmpty,
+            Detail::NothingExtracted {
+                envelope: spec.id.clone(),
+            },
+            doc.location(line, col.saturating_sub(1), col),
+        ));
     }
     Ok(extraction)
 }
