@@ -4,21 +4,18 @@
 //! ```text
 //! inputs/*.toml + sources ──► sources ──► extract ──► normalise ──► validate ──► publish ──► outputs/
 //! ```
-//! Each stage is a module; data flows one way. `amount` and `region` are the pure domain
-//! core that the stages share.
+//! Each stage is a module and data flows one way: a stage imports only `core`, `model` and
+//! the stages before it. `core` is the pure domain (amounts, regions, names, the vocabulary
+//! of French tables); `model` the types passed between stages; `render` the sentences of
+//! findings, in English and in French, written at the edge (logs, tables, reports).
 
-pub mod amount;
-pub mod dataset;
+pub mod core;
 pub mod error;
 pub mod extract;
 pub mod model;
-pub mod names;
 pub mod normalise;
 pub mod publish;
-pub mod region;
-pub mod report;
+pub mod render;
 pub mod run;
 pub mod sources;
-pub mod tables;
 pub mod validate;
-pub mod vocab;

@@ -2,9 +2,9 @@
 //! and maps its errors to exit codes in one place.
 
 use clap::{Parser, Subcommand, ValueEnum};
+use esms_ledger::core::region::normalise_region;
 use esms_ledger::error::{Error, exit};
 use esms_ledger::model::Severity;
-use esms_ledger::region::normalise_region;
 use esms_ledger::run::{RunOptions, RunStatus, run};
 use std::io::IsTerminal;
 use std::path::PathBuf;

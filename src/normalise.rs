@@ -4,11 +4,11 @@
 //! statements of one envelope by several publications are ranked so that each euro is
 //! counted once.
 
+use crate::core::region::{MatchRule, RegionCode, RegionError, find_regions, normalise_region};
 use crate::extract::Extraction;
+use crate::model::{Breakdown, EnvelopeSpec, Publication};
+use crate::model::{Detail, Rule};
 use crate::model::{Fact, FactRole, Located, Location, Note, RegionIssue, Statement};
-use crate::region::{MatchRule, RegionCode, RegionError, find_regions, normalise_region};
-use crate::sources::{Breakdown, EnvelopeSpec, Publication};
-use crate::validate::{Detail, Rule};
 
 /// Resolves a region label, recording anything short of a clean match. The description's
 /// `region_aliases` come first: the user's explicit word beats every rule.
@@ -397,7 +397,7 @@ pub fn rank_statements(statements: &mut [Statement]) {
 fn line_key(f: &Fact) -> Option<String> {
     f.region
         .map(|r| r.code().to_string())
-        .or_else(|| f.beneficiary.as_deref().map(crate::names::name_key))
+        .or_else(|| f.beneficiary.as_deref().map(crate::core::names::name_key))
 }
 
 /// The reference's lines as they stood on `as_of`: the revisions published by then (other
@@ -472,8 +472,8 @@ fn apply_revisions(statements: &mut [Statement], base: usize) {
 mod tests {
     use super::*;
     use crate::model::Location;
+    use crate::model::PublicationKind;
     use crate::model::testing::{eur, fact, millions, spec, statement};
-    use crate::sources::PublicationKind;
     use chrono::NaiveDate;
     use rust_decimal::Decimal;
 

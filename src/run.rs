@@ -2,14 +2,16 @@
 //! the lock, read every description, extract, normalise, validate, and publish all the
 //! outputs at once, or nothing (the previous outputs stay; the report goes to `rejected/`).
 
+use crate::core::sha256_hex;
 use crate::error::Error;
 use crate::extract::extract;
+use crate::model::Publication;
 use crate::model::Statement;
 use crate::normalise::{normalise, rank_statements};
 use crate::publish::release::{self, MANIFEST, Manifest, ManifestInput};
+use crate::publish::report::{self, Report};
 use crate::publish::{self, PublishedFile, Release};
-use crate::report::{self, Report};
-use crate::sources::{self, ACKNOWLEDGED_FILE, Publication, sha256_hex};
+use crate::sources::{self, ACKNOWLEDGED_FILE};
 use crate::validate::{self, Acknowledgement, Detail, FindingBuilder, Rule, Validation};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -101,7 +103,7 @@ pub fn analyse(
 fn input_fingerprint(publications: &[Publication], acks: Option<&[u8]>) -> String {
     let mut parts = vec![
         env!("CARGO_PKG_VERSION").to_string(),
-        crate::dataset::SCHEMA_VERSION.to_string(),
+        crate::publish::dataset::SCHEMA_VERSION.to_string(),
     ];
     for p in publications {
         parts.push(format!(
@@ -130,7 +132,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, Error> {
     publish::remove_stale_staging(&opts.out);
     publish::remove_stale_staging(&opts.out.join(REJECTED_DIR));
     let (publications, statements, validation, fingerprint) = analyse(&opts.inputs)?;
-    let dataset = crate::tables::build(&publications, &statements, &validation);
+    let dataset = crate::publish::tables::build(&publications, &statements, &validation);
 
     let errors = validation.count(crate::model::Severity::Error, false);
     let warnings = validation.count(crate::model::Severity::Warning, false);
@@ -189,7 +191,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, Error> {
     let manifest = Manifest {
         manifest_version: "1".to_string(),
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
-        schema_version: crate::dataset::SCHEMA_VERSION.to_string(),
+        schema_version: crate::publish::dataset::SCHEMA_VERSION.to_string(),
         input_fingerprint: fingerprint,
         status: status.to_string(),
         started_at,

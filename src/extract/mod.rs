@@ -6,8 +6,8 @@ pub mod text;
 
 use crate::error::Error;
 use crate::model::{Claim, ClaimKind, Located, Location, Note, RawItem, StatedAmount};
-use crate::sources::{DescriptionRef, EnvelopeSpec, Publication, SourceFormat, WrittenAmount};
-use crate::validate::{Detail, Rule};
+use crate::model::{DescriptionRef, EnvelopeSpec, Publication, SourceFormat, WrittenAmount};
+use crate::model::{Detail, Rule};
 use serde::Serialize;
 
 /// What one source says of one envelope, before normalisation.

@@ -11,12 +11,12 @@
 //! a "Source : …" note below, amounts as numbers or as French text, scaled by the header
 //! ("en k€", "en M€").
 
-use crate::amount::{Amount, Precision, Qualifier, parse_number};
+use crate::core::amount::{Amount, Precision, Qualifier, parse_number};
 use crate::error::Error;
 use crate::extract::{Extraction, declared_totals};
+use crate::model::{Breakdown, DescriptionRef, EnvelopeSpec, Unit, WrittenAmount};
+use crate::model::{Detail, Rule};
 use crate::model::{Located, Location, Note, RawItem, StatedAmount};
-use crate::sources::{Breakdown, DescriptionRef, EnvelopeSpec, Unit, WrittenAmount};
-use crate::validate::{Detail, Rule};
 use calamine::{Data, Dimensions, Range, Reader, SheetType, SheetVisible, Sheets};
 use rust_decimal::{Decimal, RoundingStrategy};
 use std::collections::BTreeMap;
@@ -676,7 +676,7 @@ const NEW: &[&str] = &[
 
 /// The scale a header gives its column's numbers, if it gives one.
 fn header_scale(words: &str) -> Option<Decimal> {
-    crate::vocab::unit_in_header(words)
+    crate::core::vocab::unit_in_header(words)
 }
 
 /// What a column's header says it holds.
@@ -1203,15 +1203,15 @@ enum TotalKind {
 
 /// Whether a label opens a total or sub-total row (see `vocab::total_row`).
 fn total_kind(label: &str) -> Option<TotalKind> {
-    crate::vocab::total_row(label).map(|kind| match kind {
-        crate::vocab::TotalRow::Grand => TotalKind::Total,
-        crate::vocab::TotalRow::Sub => TotalKind::Subtotal,
+    crate::core::vocab::total_row(label).map(|kind| match kind {
+        crate::core::vocab::TotalRow::Grand => TotalKind::Total,
+        crate::core::vocab::TotalRow::Sub => TotalKind::Subtotal,
     })
 }
 
 /// A note under a table (see `vocab::is_note`).
 fn is_note(text: &str) -> bool {
-    crate::vocab::is_note(text)
+    crate::core::vocab::is_note(text)
 }
 
 /// "8 348 102 €", "8.348.102,00 EUR", "645 000 euros", "€ 12" → the number text for
@@ -1401,7 +1401,7 @@ fn unit_in_notes(grid: &Grid) -> Option<Decimal> {
     grid.values
         .used_cells()
         .find_map(|(_, _, data)| match data {
-            Data::String(text) => crate::vocab::unit_declared(text),
+            Data::String(text) => crate::core::vocab::unit_declared(text),
             _ => None,
         })
 }

@@ -13,13 +13,16 @@
 //! directory (same filesystem, so `rename` is atomic), synced, renamed over its target, and
 //! the directory synced; nothing is renamed before every file is staged.
 
+pub mod dataset;
 pub mod release;
+pub mod report;
+pub mod tables;
 
-use crate::dataset::{
+use crate::core::sha256_hex;
+use crate::error::Error;
+use crate::publish::dataset::{
     AllocationRow, Dataset, EnvelopeRow, FindingRow, PublicationRow, RegionRow, SCHEMA_VERSION,
 };
-use crate::error::Error;
-use crate::sources::sha256_hex;
 use chrono::NaiveDate;
 use polars::prelude::*;
 use rust_decimal::Decimal;

@@ -3,8 +3,8 @@
 //! the clock, read here only (the data and the reports hold no time).
 
 use super::PublishedFile;
+use crate::core::sha256_hex;
 use crate::error::Error;
-use crate::sources::sha256_hex;
 use serde::{Deserialize, Serialize};
 use std::fs::File;
 use std::io::Write as _;

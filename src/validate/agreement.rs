@@ -2,12 +2,12 @@
 //! totals, regions and lines must agree within what each states (a rounded "12,2 millions"
 //! agrees with an exact 12 199 648 €). A conflict names both sources with their lines.
 
-use super::detail::{ComparedLine, Detail, FieldDifference, MetadataField, MissingLine};
 use super::{Finding, FindingBuilder, Rule, Validation};
+use crate::core::names::{MATCH_THRESHOLD, NameIndex, name_tokens};
+use crate::model::Breakdown;
 use crate::model::Statement;
+use crate::model::detail::{ComparedLine, Detail, FieldDifference, MetadataField, MissingLine};
 use crate::model::{Fact, Location};
-use crate::names::{MATCH_THRESHOLD, NameIndex, name_tokens};
-use crate::sources::Breakdown;
 use std::collections::{BTreeMap, BTreeSet};
 
 fn primary_of<'a>(all: &'a [Statement], id: &str) -> Option<&'a Statement> {
@@ -257,8 +257,8 @@ fn lines(all: &[Statement], s: &Statement, p: &Statement, v: &mut Validation) {
 
 fn group_by_region<'a>(
     facts: impl Iterator<Item = &'a Fact>,
-) -> BTreeMap<crate::region::RegionCode, Vec<&'a Fact>> {
-    let mut m: BTreeMap<crate::region::RegionCode, Vec<&Fact>> = BTreeMap::new();
+) -> BTreeMap<crate::core::region::RegionCode, Vec<&'a Fact>> {
+    let mut m: BTreeMap<crate::core::region::RegionCode, Vec<&Fact>> = BTreeMap::new();
     for f in facts {
         if let Some(r) = f.region {
             m.entry(r).or_default().push(f);
@@ -383,7 +383,7 @@ pub(crate) fn region_conflict(
     rule: Rule,
     env: &str,
     s: &Statement,
-    region: Option<crate::region::RegionCode>,
+    region: Option<crate::core::region::RegionCode>,
     location: &crate::model::Location,
     p: &Statement,
     f: &Fact,

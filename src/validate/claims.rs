@@ -5,13 +5,13 @@
 //! total. Bounds and rounding are read as written (`Amount::admits`).
 
 use super::agreement::{region_conflict, subject};
-use super::detail::{ClaimTarget, Detail};
 use super::{FindingBuilder, Rule, Validation, by_region};
+use crate::core::names::{MATCH_THRESHOLD, NameIndex, name_tokens};
+use crate::core::region::RegionCode;
+use crate::model::Breakdown;
 use crate::model::Statement;
+use crate::model::detail::{ClaimTarget, Detail};
 use crate::model::{Claim, ClaimKind, Fact, Location, StatedAmount};
-use crate::names::{MATCH_THRESHOLD, NameIndex, name_tokens};
-use crate::region::RegionCode;
-use crate::sources::Breakdown;
 use rust_decimal::Decimal;
 use std::collections::BTreeSet;
 

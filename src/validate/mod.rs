@@ -6,21 +6,17 @@
 
 mod agreement;
 mod claims;
-pub mod detail;
 mod plausibility;
-pub mod render;
-mod rules;
 #[cfg(test)]
 mod tests;
 mod totals;
 
-pub use detail::Detail;
-pub use rules::{RULES, Rule, RuleInfo, UnknownRule};
+pub use crate::model::{Detail, RULES, Rule, RuleInfo, UnknownRule};
 
+use crate::core::region::RegionCode;
+use crate::core::sha256_hex;
 use crate::model::{Location, Severity};
 use crate::model::{RegionIssue, Statement};
-use crate::region::RegionCode;
-use crate::sources::sha256_hex;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -52,12 +48,12 @@ pub struct Finding {
 impl Finding {
     /// English one-liner (logs, `check`, findings.parquet's `message`).
     pub fn message(&self) -> String {
-        render::en(&self.detail)
+        crate::render::en(&self.detail)
     }
 
     /// French sentence with the arithmetic (the reports, findings.parquet's `message_fr`).
     pub fn message_fr(&self) -> String {
-        render::fr(&self.detail)
+        crate::render::fr(&self.detail)
     }
 }
 
@@ -433,7 +429,7 @@ fn unlinked_children(statements: &[Statement], v: &mut Validation) {
         for budget in statements.iter().filter(|b| {
             b.primary
                 && b.spec.id != child.spec.id
-                && b.spec.breakdown == crate::sources::Breakdown::BudgetLine
+                && b.spec.breakdown == crate::model::Breakdown::BudgetLine
                 && b.spec.exercise == child.spec.exercise
                 && b.spec.parent.as_deref() != Some(child.spec.id.as_str())
         }) {

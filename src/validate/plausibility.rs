@@ -5,11 +5,11 @@
 //! likely cause (a lost or extra digit) is named with the corrected figure and the total it
 //! would give.
 
-use super::detail::{Detail, DigitSlip, Slip};
 use super::{FindingBuilder, Rule, Validation, by_region};
+use crate::core::region::RegionCode;
+use crate::model::Breakdown;
 use crate::model::Statement;
-use crate::region::RegionCode;
-use crate::sources::Breakdown;
+use crate::model::detail::{Detail, DigitSlip, Slip};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 

@@ -2,11 +2,11 @@
 //! figures a reader can add up by eye.
 
 use super::*;
-use crate::amount::{Amount, Precision, Qualifier};
+use crate::core::amount::{Amount, Precision, Qualifier};
+use crate::core::region::RegionCode;
 use crate::model::testing::{eur, fact, statement};
+use crate::model::{Breakdown, PublicationKind};
 use crate::model::{Fact, StatedAmount};
-use crate::region::RegionCode;
-use crate::sources::{Breakdown, PublicationKind};
 use rust_decimal::Decimal;
 
 /// A regional statement of the BO, declared total `declared`, one line per region given.
@@ -122,7 +122,7 @@ fn a_rounded_press_figure_agrees_with_the_exact_table_it_restates() {
         qualifier: Qualifier::Equal,
     };
     press.facts[0].role = crate::model::FactRole::Restatement;
-    press.spec.items = crate::sources::ItemLayout::Sentences;
+    press.spec.items = crate::model::ItemLayout::Sentences;
     let v = validate(&[reference.clone(), press.clone()]);
     assert!(v.findings.is_empty(), "{:?}", rules_raised(&v));
 

@@ -7,12 +7,12 @@
 //! figure involved, the declared total's included. "plus de", "près de" and "environ" are
 //! checked as what they say (see `Amount::admits`).
 
-use super::detail::{Detail, RevisionList};
 use super::{ChildPart, DerivedRemainder, FindingBuilder, Reconciliation, Rule, Validation};
+use crate::core::region::RegionCode;
+use crate::model::Breakdown;
 use crate::model::Statement;
+use crate::model::detail::{Detail, RevisionList};
 use crate::model::{Fact, StatedAmount};
-use crate::region::RegionCode;
-use crate::sources::Breakdown;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -449,7 +449,7 @@ fn amending_revision(s: &Statement, base: &Statement, all: &[Statement], v: &mut
     let key = |f: &Fact| {
         f.region
             .map(|r| r.code().to_string())
-            .or_else(|| f.beneficiary.as_deref().map(crate::names::name_key))
+            .or_else(|| f.beneficiary.as_deref().map(crate::core::names::name_key))
     };
     let base_facts = crate::normalise::envelope_state(all, base, s.published_on, &s.publication_id);
     let mut ok = true;
@@ -650,7 +650,7 @@ fn completeness(s: &Statement, v: &mut Validation) {
                     // …and one organisation's projects in two regions are two lines.
                     let key = format!(
                         "{}|{}|{}",
-                        crate::names::name_key(b),
+                        crate::core::names::name_key(b),
                         f.identifier.as_deref().unwrap_or(""),
                         f.region.map_or("", |r| r.code())
                     );

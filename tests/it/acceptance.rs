@@ -270,18 +270,18 @@ fn a_spreadsheet_cell_and_a_text_line_that_disagree_are_reported_with_both_locat
 fn dataset_of(
     folder: &str,
 ) -> (
-    esms_ledger::dataset::Dataset,
+    esms_ledger::publish::dataset::Dataset,
     esms_ledger::validate::Validation,
 ) {
     let dir = fixture(folder);
     let (publications, statements, validation, _) =
         esms_ledger::run::analyse(&dir).expect("analyse");
-    let dataset = esms_ledger::tables::build(&publications, &statements, &validation);
+    let dataset = esms_ledger::publish::tables::build(&publications, &statements, &validation);
     (dataset, validation)
 }
 
 /// What a BI sum over `counted` rows gives.
-fn counted_sum(dataset: &esms_ledger::dataset::Dataset) -> Decimal {
+fn counted_sum(dataset: &esms_ledger::publish::dataset::Dataset) -> Decimal {
     dataset
         .allocations
         .iter()

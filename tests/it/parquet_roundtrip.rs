@@ -3,12 +3,12 @@
 //! value by value, and their footer schema snapshotted. Also the all-or-nothing `Release`.
 
 use chrono::NaiveDate;
-use esms_ledger::dataset::{
+use esms_ledger::core::region::RegionCode;
+use esms_ledger::error::Error;
+use esms_ledger::publish::dataset::{
     AllocationRow, Dataset, EnvelopeRow, FindingRow, PublicationRow, RegionRow, SCHEMA_VERSION,
 };
-use esms_ledger::error::Error;
 use esms_ledger::publish::{self, PublishedFile, Release};
-use esms_ledger::region::RegionCode;
 use parquet::basic::{ConvertedType, LogicalType};
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::record::Field;

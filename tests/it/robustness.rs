@@ -2,7 +2,8 @@
 //! places, gives either an extraction or an error, never a crash.
 
 use esms_ledger::extract::text::extract_text;
-use esms_ledger::sources::{SourceFormat, load_publications};
+use esms_ledger::model::SourceFormat;
+use esms_ledger::sources::load_publications;
 
 use crate::support::shipped;
 

@@ -1,7 +1,7 @@
 //! The five seed publications: every money figure they print comes out, traced to its line,
 //! and the facts extracted from each are snapshotted.
 
-use esms_ledger::amount::find_amounts;
+use esms_ledger::core::amount::find_amounts;
 use esms_ledger::model::Statement;
 use esms_ledger::model::{ClaimKind, Location};
 use esms_ledger::run::analyse;

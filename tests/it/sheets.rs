@@ -20,8 +20,8 @@ use calamine::{Data, Reader};
 use esms_ledger::error::Error;
 use esms_ledger::extract::Extraction;
 use esms_ledger::extract::sheet::extract_sheet;
+use esms_ledger::model::{Description, EnvelopeSpec, SourceFormat};
 use esms_ledger::model::{Location, StatedAmount};
-use esms_ledger::sources::{Description, EnvelopeSpec, SourceFormat};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::io::Cursor;
@@ -139,18 +139,18 @@ fn fallback(file: &str) -> Location {
 /// at line 1.
 struct Described {
     path: std::path::PathBuf,
-    keys: esms_ledger::sources::KeyLines,
+    keys: esms_ledger::model::KeyLines,
 }
 
 impl Described {
     fn of(file: &str) -> Self {
         Described {
             path: std::path::PathBuf::from(file.replace(['.'], "-") + ".toml"),
-            keys: esms_ledger::sources::KeyLines::of("[[envelopes]]\nid = \"e\"\n"),
+            keys: esms_ledger::model::KeyLines::of("[[envelopes]]\nid = \"e\"\n"),
         }
     }
-    fn r(&self) -> esms_ledger::sources::DescriptionRef<'_> {
-        esms_ledger::sources::DescriptionRef {
+    fn r(&self) -> esms_ledger::model::DescriptionRef<'_> {
+        esms_ledger::model::DescriptionRef {
             path: &self.path,
             keys: &self.keys,
             envelope: 0,
@@ -238,7 +238,7 @@ fn view(source: &str, extraction: &Extraction) -> View {
                     n.severity().as_str(),
                     n.rule,
                     at(&n.location),
-                    n.message()
+                    esms_ledger::render::en(&n.detail)
                 )
             })
             .collect(),

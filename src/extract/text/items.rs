@@ -127,7 +127,8 @@ pub(super) fn merge_restated(chars: &[char], mut matches: Vec<AmountMatch>) -> V
                 .split(|c: char| !c.is_alphabetic())
                 .find(|w| !w.is_empty())
                 .unwrap_or("");
-            let goes_on = crate::amount::number_word(next_word).is_some() || next_word == "mille";
+            let goes_on =
+                crate::core::amount::number_word(next_word).is_some() || next_word == "mille";
             if goes_on {
                 matches.remove(k);
                 continue;

@@ -39,7 +39,7 @@ pub(super) fn folded_string(text: &str) -> String {
 /// The scale a heading or a header row states: "(en euros)", "en k€", "en millions
 /// d'euros", or a header cell's own unit.
 pub(super) fn scale_in(folded: &str) -> Option<Decimal> {
-    crate::vocab::unit_in_note(folded)
+    crate::core::vocab::unit_in_note(folded)
 }
 
 /// Cells of a table line: separated by tabs, "|" or runs of two spaces or more (single
@@ -285,7 +285,7 @@ pub(super) fn header_columns(
             None
         },
         identifier,
-        scale: crate::vocab::unit_in_header(&texts[amount])
+        scale: crate::core::vocab::unit_in_header(&texts[amount])
             .or_else(|| texts.iter().find_map(|t| scale_in(t))),
     }))
 }
@@ -717,12 +717,12 @@ pub(super) fn next_row_has_figure(
 
 /// A note under a table: "(1) …", "(a) …", "* …", "¹ …", "Source : …", "NB : …".
 pub(super) fn is_footnote(line: &[char]) -> bool {
-    crate::vocab::is_note(&line.iter().collect::<String>())
+    crate::core::vocab::is_note(&line.iter().collect::<String>())
 }
 
 /// A PDF page's running head or footer.
 pub(super) fn is_page_furniture(line: &[char]) -> bool {
-    crate::vocab::is_page_furniture(&line.iter().collect::<String>())
+    crate::core::vocab::is_page_furniture(&line.iter().collect::<String>())
 }
 
 /// Whether line `l` goes on with the bullet in `parts` (a line wrapped by a PDF export).
@@ -752,9 +752,9 @@ pub(super) enum TotalKind {
 
 /// Whether a line's words open a total row (see `vocab::total_row`).
 pub(super) fn total_kind(label: &str) -> Option<TotalKind> {
-    crate::vocab::total_row(label).map(|kind| match kind {
-        crate::vocab::TotalRow::Grand => TotalKind::Grand,
-        crate::vocab::TotalRow::Sub => TotalKind::Sub,
+    crate::core::vocab::total_row(label).map(|kind| match kind {
+        crate::core::vocab::TotalRow::Grand => TotalKind::Grand,
+        crate::core::vocab::TotalRow::Sub => TotalKind::Sub,
     })
 }
 
@@ -804,7 +804,7 @@ pub(super) fn stated_unit_near(doc: &Doc<'_>, bounds: ListBounds) -> Option<Deci
         if !find_amounts(&text).is_empty() {
             return None;
         }
-        crate::vocab::unit_declared(&text)
+        crate::core::vocab::unit_declared(&text)
     })
 }
 

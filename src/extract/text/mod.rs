@@ -12,17 +12,17 @@
 //! (";" before "," before " et "), so that a label may hold commas or "et" as long as a
 //! stronger separator ends it, and labels may stand before or after their figure.
 
-use crate::amount::number_word;
-use crate::amount::{
+use crate::core::amount::number_word;
+use crate::core::amount::{
     Amount, AmountMatch, Precision, Qualifier, find_amounts, parse_amount, parse_number,
 };
+use crate::core::region::{find_regions, normalise_region};
 use crate::error::Error;
 use crate::extract::{Extraction, declared_totals};
+pub use crate::model::DescriptionRef;
+use crate::model::{Breakdown, EnvelopeSpec, ItemLayout, Unit, WrittenAmount};
 use crate::model::{Claim, ClaimKind, Located, Location, Note, RawItem, StatedAmount};
-use crate::region::{find_regions, normalise_region};
-pub use crate::sources::DescriptionRef;
-use crate::sources::{Breakdown, EnvelopeSpec, ItemLayout, Unit, WrittenAmount};
-use crate::validate::{Detail, Rule};
+use crate::model::{Detail, Rule};
 use rust_decimal::{Decimal, RoundingStrategy};
 use unicode_normalization::UnicodeNormalization;
 

@@ -2,9 +2,7 @@
 //! Amounts are plain decimals ("4893594"), as a script reading them would want.
 
 use super::{missing_line, region_names, region_or_unknown, regions_with_codes};
-use crate::validate::detail::{
-    ClaimTarget, ComparedLine, Detail, MetadataField, RevisionList, Slip,
-};
+use crate::model::detail::{ClaimTarget, ComparedLine, Detail, MetadataField, RevisionList, Slip};
 use rust_decimal::Decimal;
 
 /// The English sentence of a finding or a note.
@@ -359,8 +357,8 @@ fn percent(share: Decimal) -> Decimal {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::region::RegionCode;
     use crate::model::Location;
-    use crate::region::RegionCode;
 
     #[test]
     fn a_sum_short_of_its_total_gives_the_gap_and_the_tolerance() {

@@ -8,9 +8,9 @@ mod fr;
 pub use en::en;
 pub use fr::fr;
 
-use crate::amount::format_eur;
-use crate::region::RegionCode;
-use crate::validate::detail::MissingLine;
+use crate::core::amount::format_eur;
+use crate::core::region::RegionCode;
+use crate::model::detail::MissingLine;
 
 /// "Bretagne (53), Corse (94)".
 fn regions_with_codes(regions: &[RegionCode]) -> String {

@@ -5,8 +5,8 @@
 
 #[cfg(doc)]
 use super::Rule;
+use crate::core::region::RegionCode;
 use crate::model::Location;
-use crate::region::RegionCode;
 use rust_decimal::Decimal;
 use serde::Serialize;
 

@@ -1,11 +1,13 @@
 //! Stage 5a: the published tables, assembled from the normalised statements and the
 //! validation. Rows are sorted by stable keys so that identical inputs give identical bytes.
 
-use crate::dataset::{AllocationRow, Dataset, EnvelopeRow, FindingRow, PublicationRow, RegionRow};
+use crate::core::region::RegionCode;
+use crate::model::Publication;
 use crate::model::Statement;
 use crate::model::{ClaimKind, FactRole, Location};
-use crate::region::RegionCode;
-use crate::sources::Publication;
+use crate::publish::dataset::{
+    AllocationRow, Dataset, EnvelopeRow, FindingRow, PublicationRow, RegionRow,
+};
 use crate::validate::Validation;
 
 /// Published money is DECIMAL(18,2): tolerances and differences derived from rounded

@@ -3,11 +3,9 @@
 //! (12 199 648 €).
 
 use super::{missing_line, region_names, region_or_unknown, regions_with_codes};
-use crate::amount::format_eur;
+use crate::core::amount::format_eur;
+use crate::model::detail::{ClaimTarget, ComparedLine, Detail, MetadataField, RevisionList, Slip};
 use crate::sources::ACKNOWLEDGED_FILE;
-use crate::validate::detail::{
-    ClaimTarget, ComparedLine, Detail, MetadataField, RevisionList, Slip,
-};
 use rust_decimal::Decimal;
 
 /// The French sentence of a finding or a note.
@@ -500,8 +498,8 @@ fn percent(share: Decimal) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::region::RegionCode;
-    use crate::validate::detail::DigitSlip;
+    use crate::core::region::RegionCode;
+    use crate::model::detail::DigitSlip;
 
     #[test]
     fn a_sum_short_of_its_total_says_what_is_missing() {

@@ -106,7 +106,7 @@ pub struct PublicationRow {
     pub title: String,
     pub issuer: String,
     pub kind: String,
-    #[serde(serialize_with = "crate::sources::iso_date")]
+    #[serde(serialize_with = "crate::model::description::iso_date")]
     pub published_on: NaiveDate,
     pub source_file: String,
     pub source_sha256: String,

@@ -3,10 +3,21 @@
 //! each source into `RawItem`s; normalisation turns those into `Fact`s (a figure with
 //! its provenance); validation turns facts into `Finding`s.
 
-use crate::amount::Amount;
-use crate::region::RegionCode;
-use crate::sources::{EnvelopeSpec, ItemLayout, PublicationKind};
-use crate::validate::{Detail, Rule};
+pub mod description;
+pub mod detail;
+pub mod rule;
+pub mod statement;
+
+pub use description::{
+    Breakdown, Columns, DeclaredTotal, Description, DescriptionRef, EnvelopeSpec, ItemLayout,
+    KeyLines, Publication, PublicationKind, PublicationMeta, SourceFormat, Unit, WrittenAmount,
+};
+pub use detail::Detail;
+pub use rule::{RULES, Rule, RuleInfo, UnknownRule};
+pub use statement::{RegionIssue, Statement};
+
+use crate::core::amount::Amount;
+use crate::core::region::RegionCode;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -224,16 +235,6 @@ impl Note {
     pub fn severity(&self) -> Severity {
         self.rule.severity()
     }
-
-    /// English one-liner.
-    pub fn message(&self) -> String {
-        crate::validate::render::en(&self.detail)
-    }
-
-    /// The same in French, with amounts written the French way, for the reports.
-    pub fn message_fr(&self) -> String {
-        crate::validate::render::fr(&self.detail)
-    }
 }
 
 /// What a claim in prose asserts about an envelope.
@@ -260,93 +261,11 @@ pub struct Claim {
     pub aggregate: bool,
 }
 
-/// Why a label did not resolve cleanly to one region.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum RegionIssue {
-    /// No region has this name; the closest official names are suggested.
-    Unknown {
-        label: Located,
-        suggestions: Vec<RegionCode>,
-    },
-    /// The name could mean several regions ("Aquitaine", "Océan Indien").
-    Ambiguous {
-        label: Located,
-        candidates: Vec<RegionCode>,
-        reason: String,
-    },
-    /// A pre-2016 name, mapped to its successor.
-    Legacy {
-        label: Located,
-        region: RegionCode,
-        warning: String,
-    },
-    /// No region given beside a beneficiary; the one its name holds was used.
-    InferredFromName { label: Located, region: RegionCode },
-    /// A beneficiary with no region anywhere.
-    Missing { label: Located },
-}
-
-/// One envelope as one publication states it, normalised.
-#[derive(Debug, Clone)]
-pub struct Statement {
-    pub publication_id: String,
-    pub publication_kind: PublicationKind,
-    pub published_on: chrono::NaiveDate,
-    pub source_name: String,
-    pub spec: EnvelopeSpec,
-    /// Whether this statement is the envelope's reference (its facts are counted).
-    pub primary: bool,
-    /// For a revision of the reference statement: the reference's publication.
-    pub amends: Option<String>,
-    pub declared_total: Option<StatedAmount>,
-    /// A revision that changes the total too: the total before it.
-    pub declared_before: Option<StatedAmount>,
-    pub total_row: Option<StatedAmount>,
-    pub remainder: Option<Located>,
-    pub facts: Vec<Fact>,
-    pub claims: Vec<Claim>,
-    pub region_issues: Vec<RegionIssue>,
-    pub notes: Vec<Note>,
-}
-
-impl Statement {
-    /// The region a claim's sentence names: the description's alias for it first (the
-    /// user's word beats every rule), else the name, demonyms such as "franciliens"
-    /// included; `None` when it names none, or none that resolves.
-    pub fn claim_region(&self, claim: &Claim) -> Option<RegionCode> {
-        let label = &claim.region.as_ref()?.text;
-        self.spec
-            .alias(label)
-            .or_else(|| crate::region::normalise_region(label).ok().map(|m| m.code))
-    }
-
-    /// Facts that are components of the envelope as this statement gives it (current
-    /// figures, not superseded ones).
-    pub fn current(&self) -> impl Iterator<Item = &Fact> {
-        self.facts.iter().filter(|f| f.role != FactRole::Superseded)
-    }
-    pub fn superseded(&self) -> impl Iterator<Item = &Fact> {
-        self.facts.iter().filter(|f| f.role == FactRole::Superseded)
-    }
-    /// A restatement in prose names the lines it wants to quote, not all of them: it is
-    /// checked line by line against the reference, never for completeness.
-    pub fn is_partial(&self) -> bool {
-        !self.primary && self.spec.items == ItemLayout::Sentences
-    }
-
-    /// The total this statement declares: the description's, else the table's Total row.
-    pub fn declared(&self) -> Option<&StatedAmount> {
-        self.declared_total.as_ref().or(self.total_row.as_ref())
-    }
-}
-
-/// Statements and facts built by hand, for the unit tests of the stages that read them.
 #[cfg(test)]
 pub(crate) mod testing {
     use super::*;
-    use crate::amount::{Precision, Qualifier};
-    use crate::sources::Breakdown;
+    use crate::core::amount::{Precision, Qualifier};
+    use crate::model::Breakdown;
     use chrono::NaiveDate;
 
     pub fn spec(breakdown: Breakdown) -> EnvelopeSpec {

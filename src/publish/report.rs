@@ -2,10 +2,10 @@
 //! and deterministic: no clock in it) rendered to French for people (report.md, report.html).
 //! Amounts are written the French way: 12 199 648 €.
 
-use crate::amount::format_eur;
-use crate::dataset::{AllocationRow, Dataset, SCHEMA_VERSION};
+use crate::core::amount::format_eur;
 use crate::model::Statement;
 use crate::model::{Location, Severity};
+use crate::publish::dataset::{AllocationRow, Dataset, SCHEMA_VERSION};
 use crate::validate::{Check, CheckStatus, Finding, RULES, Reconciliation, RuleInfo, Validation};
 use rust_decimal::Decimal;
 use serde::Serialize;
