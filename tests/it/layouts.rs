@@ -3,7 +3,8 @@
 //! region, INSEE code prefixes and dotted leaders, rounded M€ lists, revision tables,
 //! beneficiary tables, decisions in prose. Each folder of `tests/fixtures/layouts/` is one
 //! publication, and its own snapshot (`snapshots/layouts/facts@<folder>.snap`); adding a case
-//! is adding a folder.
+//! is adding a folder. A folder named `refused-…` holds a layout the tool must refuse rather
+//! than guess: its snapshot is the error.
 
 use esms_ledger::run::analyse;
 
@@ -15,42 +16,59 @@ fn each_layout_extracts_every_line() {
     let mut failures = Failures::default();
     let mut cases = 0;
     insta::with_settings!({
-           snapshot_path => "../../snapshots/layouts",
-           prepend_module_to_snapshot => false,
-           omit_expression => true,
-       }, {
-           insta::glob!("../fixtures", "layouts/*", |dir| {
-               cases += 1;
-               let name = dir.file_name().unwrap().to_string_lossy().into_owned();
-               let (_, statements, validation, _) = match analyse(dir) {
-                   Ok(analysis) => analysis,
-                   Err(e) => {
-    failures.add(format!("{name}: {e}"));
-    return;
-    }
-               };
-               let mut lines: Vec<String> = statements.iter().flat_map(describe).collect();
-               if let Some(row) = statements.iter().find_map(|s| s.total_row.as_ref()) {
-                   lines.push(format!(
-                       "total row {} = {} @ {}",
-                       row.raw, row.amount.value, row.location
-                   ));
-               }
-               for f in &validation.findings {
-                   lines.push(format!(
-                       "finding {} {}: {}",
-                       f.severity.as_str(),
-                       f.rule,
-                       f.message()
-                   ));
-               }
-               insta::with_settings!({
-                   description => format!("facts and findings of tests/fixtures/layouts/{name}"),
-               }, {
-                   insta::assert_yaml_snapshot!("facts", lines);
-               });
-           });
-       });
+        snapshot_path => "../../snapshots/layouts",
+        prepend_module_to_snapshot => false,
+        omit_expression => true,
+    }, {
+        insta::glob!("../fixtures", "layouts/*", |dir| {
+            cases += 1;
+            let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+            // A layout the tool must refuse (several amount columns and no `columns`,
+            // say) is a case too: its snapshot is the error the user reads.
+            let (_, statements, validation, _) = match analyse(dir) {
+                Ok(analysis) => analysis,
+                Err(e) if name.starts_with("refused-") => {
+                    insta::with_settings!({
+                        description => format!("error of tests/fixtures/layouts/{name}"),
+                    }, {
+                        insta::assert_yaml_snapshot!(
+                            "facts",
+                            vec![format!("refused (exit {}): {e}", e.exit_code())]
+                        );
+                    });
+                    return;
+                }
+                Err(e) => {
+                    failures.add(format!("{name}: {e}"));
+                    return;
+                }
+            };
+            if name.starts_with("refused-") {
+                failures.add(format!("{name}: read, but the layout must be refused"));
+                return;
+            }
+            let mut lines: Vec<String> = statements.iter().flat_map(describe).collect();
+            if let Some(row) = statements.iter().find_map(|s| s.total_row.as_ref()) {
+                lines.push(format!(
+                    "total row {} = {} @ {}",
+                    row.raw, row.amount.value, row.location
+                ));
+            }
+            for f in &validation.findings {
+                lines.push(format!(
+                    "finding {} {}: {}",
+                    f.severity.as_str(),
+                    f.rule,
+                    f.message()
+                ));
+            }
+            insta::with_settings!({
+                description => format!("facts and findings of tests/fixtures/layouts/{name}"),
+            }, {
+                insta::assert_yaml_snapshot!("facts", lines);
+            });
+        });
+    });
     failures.assert_none();
     assert!(cases >= 9, "only {cases} layouts");
 }

@@ -32,6 +32,26 @@ pub(super) struct Columns {
     scale: Option<Decimal>,
 }
 
+impl Columns {
+    /// A table of two columns with no header naming them: the label, then the amount.
+    pub(super) fn label_and_amount() -> Columns {
+        Columns {
+            count: 2,
+            label: 0,
+            region: None,
+            amount: 1,
+            previous: None,
+            identifier: None,
+            scale: None,
+        }
+    }
+
+    /// The unit the header gives the amounts, if it gives one.
+    pub(super) fn scale(&self) -> Option<Decimal> {
+        self.scale
+    }
+}
+
 pub(super) fn folded_string(text: &str) -> String {
     fold_phrase(text).into_iter().collect()
 }
@@ -308,8 +328,18 @@ fn header_error(
         .map(|&(s, e)| doc.lines[line][s..e].iter().collect())
         .collect();
     let texts = &texts[..];
+    Error::extraction(location, header_message(texts, problem, spec))
+}
+
+/// What to tell the user about a header whose columns cannot be read: the columns by
+/// their letters and headers, and the `columns` key that settles it.
+pub(super) fn header_message(
+    texts: &[String],
+    problem: HeaderProblem,
+    spec: &EnvelopeSpec,
+) -> String {
     let all: Vec<String> = (0..texts.len()).map(|i| column_name(texts, i)).collect();
-    let message = match problem {
+    match problem {
         HeaderProblem::AmbiguousAmount { candidates } => {
             let named: Vec<String> = candidates.iter().map(|&i| column_name(texts, i)).collect();
             let example = candidates
@@ -327,8 +357,7 @@ fn header_error(
             spec.id,
             all.join(", ")
         ),
-    };
-    Error::extraction(location, message)
+    }
 }
 
 /// A number standing alone at the end of a line ("Bretagne    2 636 303"), for tables
@@ -421,6 +450,9 @@ pub(super) fn read_lines(
     let mut scale = scale_in(&folded_string(&anchor_text))
         .or_else(|| stated_unit_near(doc, bounds))
         .or(unit_fallback);
+    if super::flat::read_flattened(doc, bounds, spec, scale, extraction)? {
+        return Ok(());
+    }
     let mut columns: Option<Columns> = None;
     let mut style: Option<ListStyle> = None;
     let mut subtotal = Subtotal::default();
@@ -541,7 +573,9 @@ pub(super) fn read_lines(
             {
                 continue;
             }
-            let item = table_item(doc, this, &row_cells, cols, scale, spec)?;
+            let cells: Vec<(usize, usize, usize)> =
+                row_cells.iter().map(|&(s, e)| (this, s, e)).collect();
+            let item = table_item(doc, &cells, cols, scale, spec)?;
             if let Some(id) = &item.identifier {
                 extraction
                     .notes
@@ -765,11 +799,11 @@ pub(super) struct Subtotal {
 }
 
 impl Subtotal {
-    fn add(&mut self, value: Decimal) {
+    pub(super) fn add(&mut self, value: Decimal) {
         self.running += value;
     }
 
-    fn check(&mut self, stated: &StatedAmount, extraction: &mut Extraction) {
+    pub(super) fn check(&mut self, stated: &StatedAmount, extraction: &mut Extraction) {
         if !stated.amount.admits(self.running, Decimal::ZERO) {
             extraction.notes.push(
                 Note::new(
@@ -826,15 +860,16 @@ pub(super) fn later_bullet_has_figure(doc: &Doc<'_>, from: usize) -> bool {
 }
 
 /// One row of a text table with a header.
+/// A row of a table as an item; each cell is (line, start, end), so that a row whose cells
+/// stand on several lines (a table copied one cell per line) reads like any other.
 pub(super) fn table_item(
     doc: &Doc<'_>,
-    line: usize,
-    row: &[(usize, usize)],
+    row: &[(usize, usize, usize)],
     cols: &Columns,
     scale: Option<Decimal>,
     spec: &EnvelopeSpec,
 ) -> Result<RawItem, Error> {
-    let at = |i: usize| doc.located(line, row[i].0, row[i].1);
+    let at = |i: usize| doc.located(row[i].0, row[i].1, row[i].2);
     let amount_in = |i: usize| -> Result<StatedAmount, Error> {
         let cell = at(i);
         let amount = match parse_amount(&cell.text) {

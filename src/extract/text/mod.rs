@@ -27,6 +27,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use unicode_normalization::UnicodeNormalization;
 
 mod doc;
+mod flat;
 mod items;
 mod lines;
 mod prose;
@@ -324,7 +325,18 @@ fn section(
                     .chain(wrapped_lines(doc, &rest_of_line, line + 1, until))
                     .collect(),
             );
-            if goes_on && !find_amounts(&paragraph.text()).is_empty() {
+            // A table copied one cell per line under a title is no inline list, even
+            // though the title's sentence seems to go on with figures.
+            let flattened = flat::detect(
+                doc,
+                ListBounds {
+                    first: line + 1,
+                    until,
+                    table: false,
+                },
+            )
+            .is_some();
+            if goes_on && !flattened && !find_amounts(&paragraph.text()).is_empty() {
                 ItemLayout::Inline
             } else {
                 ItemLayout::Bullets
