@@ -159,3 +159,94 @@ fn a_damaged_pdf_exits_66_naming_the_file_without_a_panic_message() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(!out.path().join("allocations.parquet").exists());
 }
+
+/// A PDF's figures and findings carry their page into the tables and the reports:
+/// `source_page` and `source_printed_page` in allocations.parquet and findings.parquet, a
+/// location of kind "page" in report.json, the page and printed page in report.md.
+#[test]
+fn tables_and_reports_carry_the_page_and_the_printed_page() {
+    use esms_ledger::publish::{report, tables};
+    let analysed = |case: &str| analyse(&crate::support::fixture(case)).expect("reads");
+
+    let (publications, statements, validation, fingerprint) =
+        analysed("pdf/bo-annex-over-two-pages");
+    let dataset = tables::build(&publications, &statements, &validation);
+    let mayotte = dataset
+        .allocations
+        .iter()
+        .find(|a| a.raw_label == "Mayotte")
+        .expect("Mayotte's row");
+    assert_eq!(
+        (
+            mayotte.source_page,
+            mayotte.source_line,
+            mayotte.source_span.as_deref(),
+            mayotte.source_printed_page.as_deref()
+        ),
+        (Some(2), Some(3), Some("79-85"), Some("46"))
+    );
+    // Rows follow the document: page 1's eleven regions, then page 2's seven.
+    let pages: Vec<Option<u32>> = dataset
+        .allocations
+        .iter()
+        .filter(|a| a.envelope_id == "esms-2023-repartition-ars")
+        .map(|a| a.source_page)
+        .collect();
+    assert_eq!(pages, [[Some(1); 11].as_slice(), &[Some(2); 7]].concat());
+    let markdown = report::to_markdown(&report::build(
+        &fingerprint,
+        "published",
+        &statements,
+        &validation,
+        &dataset,
+    ));
+    assert!(
+        markdown.contains("`source.pdf p.2:3 (car. 79-85, page imprimée 46)`"),
+        "{markdown}"
+    );
+
+    let (publications, statements, validation, fingerprint) =
+        analysed("pdf/wrapped-beneficiary-names");
+    let dataset = tables::build(&publications, &statements, &validation);
+    let checksum = dataset
+        .findings
+        .iter()
+        .find(|f| f.rule == "identifier.checksum")
+        .expect("a checksum finding");
+    assert_eq!(
+        (
+            checksum.source_page,
+            checksum.source_line,
+            checksum.source_printed_page.as_deref()
+        ),
+        (Some(1), Some(3), Some("3"))
+    );
+    let json: serde_json::Value = serde_json::from_str(
+        &report::to_json(&report::build(
+            &fingerprint,
+            "published",
+            &statements,
+            &validation,
+            &dataset,
+        ))
+        .expect("report.json"),
+    )
+    .expect("JSON");
+    let finding = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["rule"] == "identifier.checksum")
+        .expect("the checksum finding");
+    assert_eq!(
+        finding["locations"][0],
+        serde_json::json!({
+            "kind": "page",
+            "file": "source.pdf",
+            "page": 1,
+            "line": 3,
+            "span": [49, 58],
+            "printed_page": "3"
+        })
+    );
+}
