@@ -250,3 +250,53 @@ fn tables_and_reports_carry_the_page_and_the_printed_page() {
         })
     );
 }
+
+/// The shipped BO annex PDF is exactly what its generator builds from the figures of the
+/// spreadsheet (`cargo run --example gen_annexes -- inputs/` rewrites it).
+#[test]
+fn the_shipped_bo_annex_is_the_generated_one() {
+    use crate::support::bo_pdf::{ANNEXE_2023_PDF, annexe_2023_pdf};
+    let shipped = std::fs::read(crate::support::shipped().join(ANNEXE_2023_PDF)).expect("shipped");
+    assert!(
+        shipped == annexe_2023_pdf(),
+        "inputs/{ANNEXE_2023_PDF} differs from what tests/it/support/bo_pdf.rs builds: run `cargo run --example gen_annexes -- inputs/`"
+    );
+}
+
+/// The shipped PDF and its text twin (the press article) state the same 18 regional amounts
+/// of `esms-2023-ars`: the PDF, the official text, is the reference and counts; the text is
+/// checked against it, line by line, with no finding.
+#[test]
+fn the_shipped_pdf_agrees_with_its_text_twin() {
+    use esms_ledger::core::region::RegionCode;
+    use esms_ledger::model::FactRole;
+    use rust_decimal::Decimal;
+    use std::collections::BTreeMap;
+    let (_, statements, validation, _) = analyse(&crate::support::shipped()).expect("shipped");
+    let split = |publication: &str| -> (bool, BTreeMap<RegionCode, Decimal>) {
+        let s = statements
+            .iter()
+            .find(|s| s.spec.id == "esms-2023-ars" && s.publication_id == publication)
+            .expect("a statement of esms-2023-ars");
+        let amounts = s
+            .facts
+            .iter()
+            .filter(|f| matches!(f.role, FactRole::Component | FactRole::Restatement))
+            .map(|f| (f.region.expect("a region"), f.amount.value))
+            .collect();
+        (s.primary, amounts)
+    };
+    let (pdf_is_reference, pdf) = split("bo-instruction-2023-13-annexe-2");
+    let (text_is_reference, text) = split("ticsante-2023-02-23");
+    assert!(pdf_is_reference && !text_is_reference);
+    assert_eq!(pdf.len(), 18);
+    assert_eq!(pdf, text);
+    assert_eq!(pdf.values().sum::<Decimal>(), Decimal::from(67_000_000));
+    let about_2023_split: Vec<String> = validation
+        .findings
+        .iter()
+        .filter(|f| f.envelope_id.as_deref() == Some("esms-2023-ars"))
+        .map(|f| f.message())
+        .collect();
+    assert!(about_2023_split.is_empty(), "{about_2023_split:?}");
+}
