@@ -8,7 +8,7 @@ use crate::core::region::{MatchRule, RegionCode, RegionError, find_regions, norm
 use crate::extract::Extraction;
 use crate::model::{Breakdown, EnvelopeSpec, Publication};
 use crate::model::{Detail, Rule};
-use crate::model::{Fact, FactRole, Located, Location, Note, RegionIssue, Statement};
+use crate::model::{Fact, FactRole, Located, Note, RegionIssue, Statement};
 
 /// Resolves a region label, recording anything short of a clean match. The description's
 /// `region_aliases` come first: the user's explicit word beats every rule.
@@ -140,7 +140,7 @@ fn split_region_prefix(
             && let Ok(m) = normalise_region(head.trim())
         {
             let skipped = head.chars().count() + sep.chars().count();
-            if let Location::Line { span, .. } = &mut item.label.location {
+            if let Some(span) = item.label.location.span_mut() {
                 span.0 += u32::try_from(skipped).unwrap_or(0);
             }
             item.label.text = rest.trim().to_string();

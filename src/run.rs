@@ -4,7 +4,7 @@
 
 use crate::core::sha256_hex;
 use crate::error::Error;
-use crate::extract::extract;
+use crate::extract::{Source, extract};
 use crate::model::Publication;
 use crate::model::Statement;
 use crate::normalise::{normalise, rank_statements};
@@ -69,8 +69,9 @@ pub fn analyse(
     let (acks, ack_bytes) = load_acknowledgements(inputs)?;
     let mut statements = Vec::new();
     for p in &publications {
+        let source = Source::read(p)?;
         for (index, spec) in p.envelopes.iter().enumerate() {
-            let extraction = extract(p, index, spec)?;
+            let extraction = extract(p, &source, index, spec)?;
             tracing::debug!(publication = %p.meta.id, envelope = %spec.id, items = extraction.items.len(), claims = extraction.claims.len(), "extracted");
             statements.push(normalise(p, spec, extraction));
         }

@@ -41,13 +41,22 @@ fn key_at(text: &str, offset: usize) -> String {
 }
 
 /// Content sniffing: spreadsheets are zip containers (xlsx, xlsb, ods) or OLE compound
-/// files (xls); anything else must be UTF-8 text.
+/// files (xls); a PDF starts with its `%PDF-` header (viewers also accept one within the
+/// first 1024 bytes, after junk a download may prepend, which no UTF-8 text would hold);
+/// anything else must be UTF-8 text.
 pub fn sniff_format(bytes: &[u8]) -> Option<SourceFormat> {
     const ZIP: &[u8] = b"PK\x03\x04";
     const OLE: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    const PDF: &[u8] = b"%PDF-";
+    let text = std::str::from_utf8(bytes).is_ok();
+    let pdf_header_near_start = bytes[..bytes.len().min(1024)]
+        .windows(PDF.len())
+        .any(|w| w == PDF);
     if bytes.starts_with(ZIP) || bytes.starts_with(OLE) {
         Some(SourceFormat::Spreadsheet)
-    } else if std::str::from_utf8(bytes).is_ok() {
+    } else if bytes.starts_with(PDF) || (pdf_header_near_start && !text) {
+        Some(SourceFormat::Pdf)
+    } else if text {
         Some(SourceFormat::Text)
     } else {
         None
@@ -118,14 +127,14 @@ fn load_publication(inputs: &Path, path: &Path) -> Result<Publication, Error> {
         Error::input(
             &source_path,
             format!(
-                "neither a spreadsheet (xlsx, xls, xlsb, ods) nor UTF-8 text (first invalid byte at offset {}); re-encode a text as UTF-8, e.g. `iconv -f WINDOWS-1252 -t UTF-8`",
+                "neither a spreadsheet (xlsx, xls, xlsb, ods), a PDF nor UTF-8 text (first invalid byte at offset {}); re-encode a text as UTF-8, e.g. `iconv -f WINDOWS-1252 -t UTF-8`",
                 std::str::from_utf8(&bytes).err().map_or(0, |e| e.valid_up_to())
             ),
         )
     })?;
-    // A spreadsheet's table is found without an anchor; a text needs one to say where its
-    // figures stand, unless it only restates a total.
-    if format == SourceFormat::Text
+    // A spreadsheet's table is found without an anchor; a text (or a PDF's text layer)
+    // needs one to say where its figures stand, unless it only restates a total.
+    if format != SourceFormat::Spreadsheet
         && let Some((index, envelope)) =
             description.envelopes.iter().enumerate().find(|(_, e)| {
                 e.anchor.is_none() && e.declared_total.is_none() && e.claims.is_empty()
@@ -343,5 +352,24 @@ mod tests {
         );
         assert_eq!(sniff_format("Crédits".as_bytes()), Some(SourceFormat::Text));
         assert_eq!(sniff_format(&[0xff, 0xfe, 0x00]), None);
+    }
+
+    #[test]
+    fn sniffs_a_pdf_by_its_header() {
+        assert_eq!(
+            sniff_format(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj"),
+            Some(SourceFormat::Pdf)
+        );
+        assert_eq!(sniff_format(b"%PDF-1.7\n"), Some(SourceFormat::Pdf));
+        // Junk a download put before the header: still a PDF, as viewers read it.
+        assert_eq!(
+            sniff_format(b"\xef\xbb\xbf\x00junk\n%PDF-1.4\n\xe2\xe3"),
+            Some(SourceFormat::Pdf)
+        );
+        // A text that quotes a header further down is a text.
+        assert_eq!(
+            sniff_format("Le fichier commence par %PDF- puis…".as_bytes()),
+            Some(SourceFormat::Text)
+        );
     }
 }

@@ -1,6 +1,8 @@
 //! Stage 2: figures out of sources. Text extracts and spreadsheets each have their module;
-//! both produce the same `Extraction` per envelope, with every figure located.
+//! a PDF's text layer (`pdf`) is read as a text whose lines keep their page. All produce
+//! the same `Extraction` per envelope, with every figure located.
 
+pub mod pdf;
 pub mod sheet;
 pub mod text;
 
@@ -29,18 +31,44 @@ pub struct Extraction {
     pub notes: Vec<Note>,
 }
 
+/// A publication's source, read once for all its envelopes.
+#[derive(Debug, Clone)]
+pub enum Source<'a> {
+    Text(&'a str),
+    Spreadsheet(&'a [u8]),
+    /// The text layer of a PDF, each line with its page.
+    Pdf(pdf::PdfText),
+}
+
+impl<'a> Source<'a> {
+    /// Reads the source as its sniffed format says. A PDF that cannot be read (a scan, an
+    /// encrypted or damaged file) is an unreadable input.
+    pub fn read(p: &'a Publication) -> Result<Self, Error> {
+        Ok(match p.format {
+            SourceFormat::Text => Source::Text(
+                std::str::from_utf8(&p.bytes)
+                    .map_err(|e| Error::input(&p.source_path, format!("not UTF-8: {e}")))?,
+            ),
+            SourceFormat::Spreadsheet => Source::Spreadsheet(&p.bytes),
+            SourceFormat::Pdf => Source::Pdf(pdf::read(p)?),
+        })
+    }
+}
+
 /// One envelope's figures out of its publication's source, whatever the source's format.
-pub fn extract(p: &Publication, index: usize, spec: &EnvelopeSpec) -> Result<Extraction, Error> {
+pub fn extract(
+    p: &Publication,
+    source: &Source<'_>,
+    index: usize,
+    spec: &EnvelopeSpec,
+) -> Result<Extraction, Error> {
     let description = p.description_of(index);
-    let extraction = match p.format {
-        SourceFormat::Text => {
-            let text = std::str::from_utf8(&p.bytes)
-                .map_err(|e| Error::input(&p.source_path, format!("not UTF-8: {e}")))?;
-            text::extract_text(&p.source_name, text, spec, &description)
+    let extraction = match source {
+        Source::Text(text) => text::extract_text(&p.source_name, text, spec, &description),
+        Source::Spreadsheet(bytes) => {
+            sheet::extract_sheet(&p.source_name, bytes, spec, &description)
         }
-        SourceFormat::Spreadsheet => {
-            sheet::extract_sheet(&p.source_name, &p.bytes, spec, &description)
-        }
+        Source::Pdf(layer) => text::extract_pdf_text(&p.source_name, layer, spec, &description),
     }?;
     check_magnitudes(&extraction)?;
     Ok(extraction)

@@ -404,6 +404,8 @@ pub struct Description {
 pub enum SourceFormat {
     Text,
     Spreadsheet,
+    /// A PDF, read through its text layer (`extract::pdf`).
+    Pdf,
 }
 
 /// A loaded publication: its description and its source's bytes.

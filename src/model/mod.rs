@@ -38,37 +38,72 @@ pub enum Location {
         sheet: String,
         cell: String,
     },
+    /// A line of a PDF's text layer: the 1-based PDF page (as a viewer numbers it), the
+    /// 1-based line on that page (running heads and footers counted, so the number is the
+    /// one a reader counts down the page), the character span as for `Line`, and the page
+    /// number printed on the page by the publication's own pagination (the BO's "Page 45"),
+    /// when its running head or footer gives one.
+    Page {
+        file: String,
+        page: u32,
+        line: u32,
+        span: (u32, u32),
+        printed_page: Option<String>,
+    },
 }
 
 impl Location {
     pub fn file(&self) -> &str {
         match self {
-            Location::Line { file, .. } | Location::Cell { file, .. } => file,
+            Location::Line { file, .. }
+            | Location::Cell { file, .. }
+            | Location::Page { file, .. } => file,
         }
     }
-    /// Line number for text sources, `None` for cells.
+    /// Line number for text sources (on its page, for PDFs), `None` for cells.
     pub fn line(&self) -> Option<u32> {
         match self {
-            Location::Line { line, .. } => Some(*line),
+            Location::Line { line, .. } | Location::Page { line, .. } => Some(*line),
             Location::Cell { .. } => None,
         }
     }
     pub fn span(&self) -> Option<(u32, u32)> {
         match self {
-            Location::Line { span, .. } => Some(*span),
+            Location::Line { span, .. } | Location::Page { span, .. } => Some(*span),
+            Location::Cell { .. } => None,
+        }
+    }
+    /// The span, to narrow it (a label whose region prefix is read apart).
+    pub fn span_mut(&mut self) -> Option<&mut (u32, u32)> {
+        match self {
+            Location::Line { span, .. } | Location::Page { span, .. } => Some(span),
             Location::Cell { .. } => None,
         }
     }
     pub fn sheet(&self) -> Option<&str> {
         match self {
             Location::Cell { sheet, .. } => Some(sheet),
-            Location::Line { .. } => None,
+            Location::Line { .. } | Location::Page { .. } => None,
         }
     }
     pub fn cell(&self) -> Option<&str> {
         match self {
             Location::Cell { cell, .. } => Some(cell),
-            Location::Line { .. } => None,
+            Location::Line { .. } | Location::Page { .. } => None,
+        }
+    }
+    /// The 1-based PDF page, for PDF sources.
+    pub fn page(&self) -> Option<u32> {
+        match self {
+            Location::Page { page, .. } => Some(*page),
+            Location::Line { .. } | Location::Cell { .. } => None,
+        }
+    }
+    /// The page number printed on the PDF page, when its running head or footer gives one.
+    pub fn printed_page(&self) -> Option<&str> {
+        match self {
+            Location::Page { printed_page, .. } => printed_page.as_deref(),
+            Location::Line { .. } | Location::Cell { .. } => None,
         }
     }
 }
@@ -82,6 +117,24 @@ impl std::fmt::Display for Location {
                 write!(f, "{file}:{line}:{}-{}", span.0 + 1, span.1)
             }
             Location::Cell { file, sheet, cell } => write!(f, "{file}[{sheet}!{cell}]"),
+            // "bo.pdf p.2:9:77-85 [page 46]": the PDF page and the line on it as for a text,
+            // then the page number the publication prints, which is the one it is cited by.
+            Location::Page {
+                file,
+                page,
+                line,
+                span,
+                printed_page,
+            } => {
+                write!(f, "{file} p.{page}:{line}")?;
+                if span.1 != 0 {
+                    write!(f, ":{}-{}", span.0 + 1, span.1)?;
+                }
+                match printed_page {
+                    Some(printed) => write!(f, " [page {printed}]"),
+                    None => Ok(()),
+                }
+            }
         }
     }
 }

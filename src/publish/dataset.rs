@@ -44,6 +44,12 @@ pub struct AllocationRow {
     pub source_cell: Option<String>,
     pub label_line: Option<u32>,
     pub label_span: Option<String>,
+    /// PDF sources: the 1-based PDF page of the figure (`source_line` is then the line on
+    /// that page, `label_line` the label's line on its page).
+    pub source_page: Option<u32>,
+    /// PDF sources: the page number the publication prints on that page ("45" for the BO's
+    /// "…, Page 45"), when its running head or footer gives one.
+    pub source_printed_page: Option<String>,
 }
 
 /// One envelope as one publication states it: envelopes.parquet.
@@ -72,6 +78,10 @@ pub struct EnvelopeRow {
     pub source_line: Option<u32>,
     pub source_sheet: Option<String>,
     pub source_cell: Option<String>,
+    /// PDF sources: the 1-based PDF page of the declared total (or first figure).
+    pub source_page: Option<u32>,
+    /// PDF sources: the page number the publication prints on that page.
+    pub source_printed_page: Option<String>,
 }
 
 /// One finding of the validation: findings.parquet.
@@ -97,6 +107,11 @@ pub struct FindingRow {
     pub source_cell: Option<String>,
     /// The French sentence of the reports, with its arithmetic.
     pub message_fr: String,
+    /// PDF sources: the 1-based PDF page of the first location (`source_line` is the line
+    /// on that page).
+    pub source_page: Option<u32>,
+    /// PDF sources: the page number the publication prints on that page.
+    pub source_printed_page: Option<String>,
 }
 
 /// One publication: publications.parquet.

@@ -116,6 +116,8 @@ fn allocations(rows: &[AllocationRow]) -> Result<DataFrame, Error> {
         .opt_text("source_cell", |r| r.source_cell.as_deref())
         .count("label_line", |r| r.label_line)?
         .opt_text("label_span", |r| r.label_span.as_deref())
+        .count("source_page", |r| r.source_page)?
+        .opt_text("source_printed_page", |r| r.source_printed_page.as_deref())
         .finish()
 }
 
@@ -141,6 +143,8 @@ fn envelopes(rows: &[EnvelopeRow]) -> Result<DataFrame, Error> {
         .count("source_line", |r| r.source_line)?
         .opt_text("source_sheet", |r| r.source_sheet.as_deref())
         .opt_text("source_cell", |r| r.source_cell.as_deref())
+        .count("source_page", |r| r.source_page)?
+        .opt_text("source_printed_page", |r| r.source_printed_page.as_deref())
         .finish()
 }
 
@@ -162,6 +166,8 @@ fn findings(rows: &[FindingRow]) -> Result<DataFrame, Error> {
         .opt_text("source_sheet", |r| r.source_sheet.as_deref())
         .opt_text("source_cell", |r| r.source_cell.as_deref())
         .text("message_fr", |r| &r.message_fr)
+        .count("source_page", |r| r.source_page)?
+        .opt_text("source_printed_page", |r| r.source_printed_page.as_deref())
         .finish()
 }
 
@@ -715,6 +721,8 @@ mod tests {
                 source_cell: None,
                 label_line: None,
                 label_span: None,
+                source_page: None,
+                source_printed_page: None,
             }],
             envelopes: vec![EnvelopeRow {
                 envelope_id: String::new(),
@@ -737,6 +745,8 @@ mod tests {
                 source_line: None,
                 source_sheet: None,
                 source_cell: None,
+                source_page: None,
+                source_printed_page: None,
             }],
             findings: vec![FindingRow {
                 rule: String::new(),
@@ -755,6 +765,8 @@ mod tests {
                 source_sheet: None,
                 source_cell: None,
                 message_fr: String::new(),
+                source_page: None,
+                source_printed_page: None,
             }],
             publications: vec![PublicationRow {
                 publication_id: String::new(),

@@ -279,9 +279,36 @@ fn signed_eur(d: Decimal) -> String {
 }
 
 fn source_of(a: &AllocationRow) -> String {
-    match (&a.source_sheet, &a.source_cell, a.source_line) {
-        (Some(sheet), Some(cell_ref), _) => format!("{} [{}!{}]", a.source_file, sheet, cell_ref),
-        (_, _, Some(line)) => format!(
+    match (
+        &a.source_sheet,
+        &a.source_cell,
+        a.source_page,
+        a.source_line,
+    ) {
+        (Some(sheet), Some(cell_ref), _, _) => {
+            format!("{} [{}!{}]", a.source_file, sheet, cell_ref)
+        }
+        // "bo.pdf p.2:9 (car. 77-85, page imprimée 46)": the PDF page and its line, then
+        // the page number the publication prints, which is the one readers cite.
+        (_, _, Some(page), Some(line)) => {
+            let details: Vec<String> = a
+                .source_span
+                .iter()
+                .map(|s| format!("car. {s}"))
+                .chain(
+                    a.source_printed_page
+                        .iter()
+                        .map(|p| format!("page imprimée {p}")),
+                )
+                .collect();
+            let details = if details.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", details.join(", "))
+            };
+            format!("{} p.{page}:{line}{details}", a.source_file)
+        }
+        (_, _, _, Some(line)) => format!(
             "{}:{}{}",
             a.source_file,
             line,

@@ -21,6 +21,10 @@ fn span_text(location: &Location) -> Option<String> {
     location.span().map(|(s, e)| format!("{}-{}", s + 1, e))
 }
 
+fn printed_page(location: &Location) -> Option<String> {
+    location.printed_page().map(str::to_string)
+}
+
 fn role_name(role: FactRole) -> &'static str {
     match role {
         FactRole::Component => "component",
@@ -65,6 +69,8 @@ pub fn build(
             source_cell: None,
             label_line: None,
             label_span: None,
+            source_page: None,
+            source_printed_page: None,
         };
         let rec = validation
             .reconciliations
@@ -97,6 +103,8 @@ pub fn build(
                 source_cell: f.location.cell().map(str::to_string),
                 label_line: f.label_location.as_ref().and_then(Location::line),
                 label_span: f.label_location.as_ref().and_then(span_text),
+                source_page: f.location.page(),
+                source_printed_page: printed_page(&f.location),
                 ..base(&f.publication_id)
             });
         }
@@ -119,6 +127,8 @@ pub fn build(
                 role: role_name(FactRole::Restatement).to_string(),
                 label_line: c.context.location.line(),
                 label_span: span_text(&c.context.location),
+                source_page: amount.location.page(),
+                source_printed_page: printed_page(&amount.location),
                 ..base(&s.publication_id)
             });
         }
@@ -133,6 +143,8 @@ pub fn build(
                 source_span: span_text(&rem.location),
                 role: role_name(FactRole::Remainder).to_string(),
                 counted: s.primary,
+                source_page: rem.location.page(),
+                source_printed_page: printed_page(&rem.location),
                 ..base(&s.publication_id)
             });
         }
@@ -173,6 +185,8 @@ pub fn build(
                 .as_ref()
                 .and_then(|l| l.sheet().map(str::to_string)),
             source_cell: location.as_ref().and_then(|l| l.cell().map(str::to_string)),
+            source_page: location.as_ref().and_then(Location::page),
+            source_printed_page: location.as_ref().and_then(printed_page),
         });
     }
     // Spans and cells sort by their numbers ("97-105" before "150-177", "B9" before "B10").
@@ -188,7 +202,14 @@ pub fn build(
             })
         };
         let (col, row) = digits(&a.source_cell);
-        (a.source_line, row, col, digits(&a.source_span).1)
+        // A PDF's lines are numbered on their page: the page sorts first.
+        (
+            a.source_page,
+            a.source_line,
+            row,
+            col,
+            digits(&a.source_span).1,
+        )
     };
     allocations.sort_by(|a, b| {
         (
@@ -236,6 +257,8 @@ pub fn build(
                 source_sheet: first.and_then(|l| l.sheet().map(str::to_string)),
                 source_cell: first.and_then(|l| l.cell().map(str::to_string)),
                 message_fr: f.message_fr(),
+                source_page: first.and_then(Location::page),
+                source_printed_page: first.and_then(printed_page),
             }
         })
         .collect();

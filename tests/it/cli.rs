@@ -395,7 +395,7 @@ fn check_prints_findings_and_writes_nothing() {
         text.lines()
             .last()
             .unwrap()
-            .starts_with("checked: 7 publications")
+            .starts_with("checked: 8 publications")
     );
 
     let inputs = inputs_copy();

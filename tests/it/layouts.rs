@@ -9,7 +9,7 @@
 use esms_ledger::run::analyse;
 
 use crate::support::Failures;
-use crate::support::describe::describe;
+use crate::support::describe::facts_and_findings;
 
 #[test]
 fn each_layout_extracts_every_line() {
@@ -47,21 +47,7 @@ fn each_layout_extracts_every_line() {
                 failures.add(format!("{name}: read, but the layout must be refused"));
                 return;
             }
-            let mut lines: Vec<String> = statements.iter().flat_map(describe).collect();
-            if let Some(row) = statements.iter().find_map(|s| s.total_row.as_ref()) {
-                lines.push(format!(
-                    "total row {} = {} @ {}",
-                    row.raw, row.amount.value, row.location
-                ));
-            }
-            for f in &validation.findings {
-                lines.push(format!(
-                    "finding {} {}: {}",
-                    f.severity.as_str(),
-                    f.rule,
-                    f.message()
-                ));
-            }
+            let lines = facts_and_findings(&statements, &validation);
             insta::with_settings!({
                 description => format!("facts and findings of tests/fixtures/layouts/{name}"),
             }, {

@@ -6,6 +6,7 @@ mod acceptance;
 mod cli;
 mod layouts;
 mod parquet_roundtrip;
+mod pdf;
 mod robustness;
 mod rules;
 mod seeds;

@@ -62,6 +62,8 @@ fn dataset() -> Dataset {
         source_cell: None,
         label_line: Some(42),
         label_span: Some("1-20".to_string()),
+        source_page: None,
+        source_printed_page: None,
     };
     let allocations = vec![
         allocation.clone(),
@@ -100,6 +102,19 @@ fn dataset() -> Dataset {
             label_span: None,
             ..allocation.clone()
         },
+        // A figure of a PDF: line 9 of PDF page 1, which the BO prints as its page 45.
+        AllocationRow {
+            amount_eur: euros("8348102"),
+            raw_amount: "8 348 102".to_string(),
+            source_file: "inputs/bo-2023-3.pdf".to_string(),
+            source_line: Some(9),
+            source_span: Some("77-85".to_string()),
+            label_line: Some(9),
+            label_span: Some("4-23".to_string()),
+            source_page: Some(1),
+            source_printed_page: Some("45".to_string()),
+            ..allocation.clone()
+        },
     ];
     let envelope = EnvelopeRow {
         envelope_id: "2022-t1-ars".to_string(),
@@ -122,6 +137,8 @@ fn dataset() -> Dataset {
         source_line: Some(12),
         source_sheet: None,
         source_cell: None,
+        source_page: None,
+        source_printed_page: None,
     };
     let envelopes = vec![
         envelope.clone(),
@@ -161,6 +178,8 @@ fn dataset() -> Dataset {
             source_cell: None,
             message_fr: "la somme des composantes diffère du total annoncé : écart -0,01 €"
                 .to_string(),
+            source_page: None,
+            source_printed_page: None,
         },
         FindingRow {
             rule: "region-unknown".to_string(),
@@ -179,6 +198,28 @@ fn dataset() -> Dataset {
             source_sheet: Some("Annexe 1".to_string()),
             source_cell: Some("B12".to_string()),
             message_fr: "« Région Ouest » ne nomme aucune région.".to_string(),
+            source_page: None,
+            source_printed_page: None,
+        },
+        FindingRow {
+            rule: "claim.unmatched".to_string(),
+            severity: "warning".to_string(),
+            envelope_id: Some("2022-t1-ars".to_string()),
+            message: "a figure quoted in prose matches no line".to_string(),
+            expected_eur: None,
+            actual_eur: Some(euros("1234567")),
+            difference_eur: None,
+            source_file: Some("inputs/bo-2023-3.pdf".to_string()),
+            source_line: Some(6),
+            fingerprint: "0a1b2c".to_string(),
+            acknowledged: false,
+            tolerance_eur: None,
+            subject: "1 234 567 €".to_string(),
+            source_sheet: None,
+            source_cell: None,
+            message_fr: "« 1 234 567 € » ne correspond à aucune ligne.".to_string(),
+            source_page: Some(2),
+            source_printed_page: None,
         },
     ];
     let publications = vec![PublicationRow {
@@ -280,6 +321,8 @@ fn expect_allocation(row: &AllocationRow) -> Record {
         source_cell,
         label_line,
         label_span,
+        source_page,
+        source_printed_page,
     } = row;
     record(vec![
         ("publication_id", text(publication_id)),
@@ -306,6 +349,8 @@ fn expect_allocation(row: &AllocationRow) -> Record {
         ("source_cell", opt_text(source_cell)),
         ("label_line", count(*label_line)),
         ("label_span", opt_text(label_span)),
+        ("source_page", count(*source_page)),
+        ("source_printed_page", opt_text(source_printed_page)),
     ])
 }
 
@@ -331,6 +376,8 @@ fn expect_envelope(row: &EnvelopeRow) -> Record {
         source_line,
         source_sheet,
         source_cell,
+        source_page,
+        source_printed_page,
     } = row;
     record(vec![
         ("envelope_id", text(envelope_id)),
@@ -353,6 +400,8 @@ fn expect_envelope(row: &EnvelopeRow) -> Record {
         ("source_line", count(*source_line)),
         ("source_sheet", opt_text(source_sheet)),
         ("source_cell", opt_text(source_cell)),
+        ("source_page", count(*source_page)),
+        ("source_printed_page", opt_text(source_printed_page)),
     ])
 }
 
@@ -374,6 +423,8 @@ fn expect_finding(row: &FindingRow) -> Record {
         source_sheet,
         source_cell,
         message_fr,
+        source_page,
+        source_printed_page,
     } = row;
     record(vec![
         ("rule", text(rule)),
@@ -392,6 +443,8 @@ fn expect_finding(row: &FindingRow) -> Record {
         ("source_sheet", opt_text(source_sheet)),
         ("source_cell", opt_text(source_cell)),
         ("message_fr", text(message_fr)),
+        ("source_page", count(*source_page)),
+        ("source_printed_page", opt_text(source_printed_page)),
     ])
 }
 

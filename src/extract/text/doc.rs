@@ -7,6 +7,9 @@ use super::*;
 /// whatever their case, accents, apostrophes, dashes and spacing.
 pub(super) struct Doc<'a> {
     pub(super) file: &'a str,
+    /// For a PDF's text layer, where each line stands in the PDF (one entry per line);
+    /// `None` for a text, whose lines are its own.
+    pub(super) pages: Option<&'a [PageLine]>,
     pub(super) lines: Vec<Vec<char>>,
     pub(super) folded: Vec<char>,
     /// For each folded char: (line index, char index in that line).
@@ -134,9 +137,40 @@ impl<'a> Doc<'a> {
         }
         Doc {
             file,
+            pages: None,
             lines,
             folded,
             origin,
+        }
+    }
+
+    /// The body text of a PDF, whose lines are located on their pages.
+    pub(super) fn of_pdf(file: &'a str, layer: &'a PdfText) -> Self {
+        Doc {
+            pages: Some(&layer.lines),
+            ..Doc::new(file, &layer.text)
+        }
+    }
+
+    /// How a message names lines of the source: "lines 4, 7" in a text, "p.1:4, p.2:3" in
+    /// a PDF (page and line on the page, as locations are shown).
+    pub(super) fn name_lines(&self, lines: &[usize]) -> String {
+        match self.pages {
+            None => {
+                let numbers: Vec<String> = lines.iter().map(|l| (l + 1).to_string()).collect();
+                let word = if lines.len() == 1 { "line" } else { "lines" };
+                format!("{word} {}", numbers.join(", "))
+            }
+            Some(pages) => {
+                let places: Vec<String> = lines
+                    .iter()
+                    .map(|&l| match pages.get(l) {
+                        Some(at) => format!("p.{}:{}", at.page, at.line),
+                        None => format!("line {}", l + 1),
+                    })
+                    .collect();
+                places.join(", ")
+            }
         }
     }
 
@@ -227,6 +261,13 @@ impl<'a> Doc<'a> {
     }
 
     pub(super) fn location(&self, line: usize, start: usize, end: usize) -> Location {
+        let span = (
+            u32::try_from(start).unwrap_or(u32::MAX),
+            u32::try_from(end).unwrap_or(u32::MAX),
+        );
+        if let Some(at) = self.pages.and_then(|pages| pages.get(line)) {
+            return at.location(self.file, span);
+        }
         Location::Line {
             file: self.file.to_string(),
             line: u32::try_from(line + 1).unwrap_or(u32::MAX),

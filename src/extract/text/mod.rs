@@ -18,6 +18,7 @@ use crate::core::amount::{
 };
 use crate::core::region::{find_regions, normalise_region};
 use crate::error::Error;
+use crate::extract::pdf::{PageLine, PdfText};
 use crate::extract::{Extraction, declared_totals};
 pub use crate::model::DescriptionRef;
 use crate::model::{Breakdown, EnvelopeSpec, ItemLayout, Unit, WrittenAmount};
@@ -82,7 +83,26 @@ pub fn extract_text(
     spec: &EnvelopeSpec,
     description: &DescriptionRef<'_>,
 ) -> Result<Extraction, Error> {
-    let doc = Doc::new(source_name, text);
+    extract_doc(Doc::new(source_name, text), spec, description)
+}
+
+/// Extracts one envelope's figures from the text layer of a PDF, read as a text whose
+/// every figure is located on its page.
+pub fn extract_pdf_text(
+    source_name: &str,
+    layer: &PdfText,
+    spec: &EnvelopeSpec,
+    description: &DescriptionRef<'_>,
+) -> Result<Extraction, Error> {
+    extract_doc(Doc::of_pdf(source_name, layer), spec, description)
+}
+
+fn extract_doc(
+    doc: Doc<'_>,
+    spec: &EnvelopeSpec,
+    description: &DescriptionRef<'_>,
+) -> Result<Extraction, Error> {
+    let source_name = doc.file;
     let mut extraction = Extraction::default();
 
     let anchor_end = match &spec.anchor {
@@ -96,24 +116,23 @@ pub fn extract_text(
                     .all(|c| c.is_whitespace() || !c.is_alphanumeric())
             });
             if heading.is_none() && found.len() > 1 {
-                let lines: Vec<String> = found
-                    .iter()
-                    .map(|((l, _), _)| (l + 1).to_string())
-                    .collect();
+                let lines: Vec<usize> = found.iter().map(|((l, _), _)| *l).collect();
                 return Err(Error::extraction(
                     description.at("anchor"),
                     format!(
-                        "anchor \"{anchor}\" of envelope '{}' occurs {} times in {source_name} (lines {}): make it longer, so that it names one place",
+                        "anchor \"{anchor}\" of envelope '{}' occurs {} times in {source_name} ({}): make it longer, so that it names one place",
                         spec.id,
                         found.len(),
-                        lines.join(", ")
+                        doc.name_lines(&lines)
                     ),
                 ));
             }
             let Some(&(_, end)) = heading.or(found.first()) else {
                 let hint = doc
                     .closest(anchor)
-                    .map(|(line, text)| format!("; closest: \"{text}\" (line {})", line + 1))
+                    .map(|(line, text)| {
+                        format!("; closest: \"{text}\" ({})", doc.name_lines(&[line]))
+                    })
                     .unwrap_or_default();
                 return Err(Error::extraction(
                     description.at("anchor"),

@@ -2,6 +2,28 @@
 
 use esms_ledger::model::Statement;
 use esms_ledger::model::{ClaimKind, FactRole};
+use esms_ledger::validate::Validation;
+
+/// The snapshot of one analysed publication: its figures, the first table's Total row, and
+/// every finding.
+pub fn facts_and_findings(statements: &[Statement], validation: &Validation) -> Vec<String> {
+    let mut lines: Vec<String> = statements.iter().flat_map(describe).collect();
+    if let Some(row) = statements.iter().find_map(|s| s.total_row.as_ref()) {
+        lines.push(format!(
+            "total row {} = {} @ {}",
+            row.raw, row.amount.value, row.location
+        ));
+    }
+    for f in &validation.findings {
+        lines.push(format!(
+            "finding {} {}: {}",
+            f.severity.as_str(),
+            f.rule,
+            f.message()
+        ));
+    }
+    lines
+}
 
 /// One readable line per figure: what a reviewer checks against the source by eye.
 pub fn describe(s: &Statement) -> Vec<String> {

@@ -1,7 +1,10 @@
 //! What the areas share: where the inputs are, a readable rendering of extracted facts, the
 //! workbook builder, the failures of a `glob!`.
 
+pub mod bo_pdf;
 pub mod describe;
+#[path = "../../../crates/pdf-layout/tests/support/pdfgen.rs"]
+pub mod pdfgen;
 pub mod workbook;
 
 use std::fmt::Display;

@@ -426,6 +426,12 @@ fn build(pages: Vec<PageSpec>, encryption: Option<Encryption>) -> Vec<u8> {
     out
 }
 
+/// A PDF of text pages, one content stream each (base-14 Helvetica, WinAnsiEncoding), for
+/// generators outside this crate (esms-ledger's shipped BO annex).
+pub fn text_pages(pages: Vec<Content>) -> Vec<u8> {
+    build(pages.into_iter().map(PageSpec::text).collect(), None)
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02X}")).collect()
 }
