@@ -459,6 +459,8 @@ pub(super) fn read_lines(
     // The lines before the first item (title, column header): repeated at the top of the
     // next page of a PDF, they do not end the table.
     let mut headings: Vec<String> = Vec::new();
+    // A label standing alone on its line, for the row below it that has every cell but one.
+    let mut pending_label: Option<(usize, usize, usize)> = None;
     let last = match bounds.until {
         Some((ul, _)) => ul.min(doc.lines.len().saturating_sub(1)),
         None => doc.lines.len().saturating_sub(1),
@@ -562,20 +564,28 @@ pub(super) fn read_lines(
             piece.origin.first().map_or(first, |o| o.1),
             end,
         );
-        if let Some(cols) = columns.as_ref().filter(|c| c.count == row_cells.len()) {
+        // A row whose label stood alone on the line above (a wrapped cell whose other cells
+        // a PDF centred vertically): the label cell is that line.
+        let mut row: Vec<(usize, usize, usize)> =
+            row_cells.iter().map(|&(s, e)| (this, s, e)).collect();
+        if let (Some(cols), Some(label)) = (columns.as_ref(), pending_label.take())
+            && cols.label == 0
+            && row.len() + 1 == cols.count
+        {
+            row.insert(0, label);
+        }
+        if let Some(cols) = columns.as_ref().filter(|c| c.count == row.len()) {
             // The column header repeated at the top of the next page: the header's words
             // again, or no digit where the amount stands.
-            let (amount_start, amount_end) = row_cells[cols.amount];
+            let (amount_line, amount_start, amount_end) = row[cols.amount];
             if headings.contains(&folded)
-                || !doc.lines[this][amount_start..amount_end]
+                || !doc.lines[amount_line][amount_start..amount_end]
                     .iter()
                     .any(char::is_ascii_digit)
             {
                 continue;
             }
-            let cells: Vec<(usize, usize, usize)> =
-                row_cells.iter().map(|&(s, e)| (this, s, e)).collect();
-            let item = table_item(doc, &cells, cols, scale, spec)?;
+            let item = table_item(doc, &row, cols, scale, spec)?;
             if let Some(id) = &item.identifier {
                 extraction
                     .notes
@@ -673,6 +683,37 @@ pub(super) fn read_lines(
                 }
                 headings.push(folded.clone());
                 continue;
+            }
+            // Inside a table, a line of one cell without a figure is part of a wrapped cell:
+            // the end of the previous row's label when it starts in lower case ("d'enfants
+            // inadaptés de la Somme"), else the label of the next row when that row has
+            // every cell but its label.
+            if style == Some(ListStyle::Plain)
+                && let Some(cols) = columns.as_ref()
+                && row_cells.len() == 1
+            {
+                let trimmed = text.trim();
+                if trimmed.starts_with(char::is_lowercase)
+                    && let Some(previous) = extraction.items.last_mut()
+                {
+                    previous.label.text = format!("{} {trimmed}", previous.label.text.trim_end());
+                    continue;
+                }
+                let next = (l..=last.min(doc.lines.len().saturating_sub(1)))
+                    .find(|&n| doc.lines[n].iter().any(|c| !c.is_whitespace()));
+                let next_is_unlabelled_row = next.is_some_and(|n| {
+                    let line = &doc.lines[n];
+                    let next_cells = cells(line, 0, line.len());
+                    next_cells.len() + 1 == cols.count
+                        && next_cells
+                            .last()
+                            .is_some_and(|&(s, e)| line[s..e].iter().any(char::is_ascii_digit))
+                });
+                if cols.label == 0 && next_is_unlabelled_row {
+                    let (s, e) = row_cells[0];
+                    pending_label = Some((this, s, e));
+                    continue;
+                }
             }
             // A group heading inside a table ("Métropole", "Outre-mer"): short, and followed
             // by a row with a figure.
