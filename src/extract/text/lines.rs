@@ -724,6 +724,30 @@ pub(super) fn read_lines(
             if bounds.until.is_some() || heading {
                 continue;
             }
+            // A line without a figure ends the table; but when rows of the same table follow
+            // right after it, ending there would drop them silently: the user says where the
+            // table ends instead.
+            if let Some(cols) = columns.as_ref()
+                && let Some(resumes) =
+                    (l..=(l + 2).min(last.min(doc.lines.len().saturating_sub(1)))).find(|&n| {
+                        let line = &doc.lines[n];
+                        let next_cells = cells(line, 0, line.len());
+                        next_cells.len() == cols.count
+                            && line[next_cells[cols.amount].0..next_cells[cols.amount].1]
+                                .iter()
+                                .any(char::is_ascii_digit)
+                    })
+            {
+                return Err(Error::extraction(
+                    doc.loc(&piece, 0, chars.len()),
+                    format!(
+                        "a line without a figure (\"{}\") stands inside the table of envelope '{}', whose rows go on at line {}: set `until` to end the table before it, or correct the row",
+                        text.trim(),
+                        spec.id,
+                        resumes + 1
+                    ),
+                ));
+            }
             break;
         }
         if let Some(kind) = total {
