@@ -218,6 +218,62 @@ pub fn unit_declared(text: &str) -> Option<Decimal> {
     }
 }
 
+/// Words after which a bare number is a reference, never an amount: "Article 2", "Annexe
+/// 3", "Page 12", "Décision n° 37", "exercice 2024".
+const REFERENCE_WORDS: [&str; 27] = [
+    "article",
+    "art",
+    "articles",
+    "annexe",
+    "annexes",
+    "chapitre",
+    "section",
+    "titre",
+    "page",
+    "pages",
+    "paragraphe",
+    "alinea",
+    "point",
+    "tableau",
+    "figure",
+    "decision",
+    "arrete",
+    "instruction",
+    "circulaire",
+    "loi",
+    "decret",
+    "n",
+    "no",
+    "numero",
+    "exercice",
+    "annee",
+    "campagne",
+];
+
+const MONTHS: [&str; 12] = [
+    "janvier",
+    "fevrier",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "aout",
+    "septembre",
+    "octobre",
+    "novembre",
+    "decembre",
+];
+
+/// Whether a bare number after `before` (the text of its line up to it) is a reference or
+/// a date ("Article 2", "du 6 mars 2020", "n° 2021-37"), which is never a euro.
+pub fn is_reference_number(before: &str) -> bool {
+    let w = words(before);
+    w.last().is_some_and(|last| {
+        REFERENCE_WORDS.contains(&last.as_str()) || MONTHS.contains(&last.as_str())
+    }) || before.trim_end().ends_with('°')
+}
+
 /// A note under a table: "(1) …", "(a) …", "* …", "¹ …", "Source : …", "NB : …".
 pub fn is_note(text: &str) -> bool {
     let t = text.trim_start();
@@ -363,6 +419,17 @@ mod tests {
         assert!(is_page_furniture("- 46 -"));
         assert!(is_page_furniture("3/7"));
         assert!(!is_page_furniture("Bretagne  1 000"));
+    }
+
+    #[test]
+    fn references_and_dates_are_no_amounts() {
+        assert!(is_reference_number("Article "));
+        assert!(is_reference_number("ANNEXE "));
+        assert!(is_reference_number("Arrêté du 6 mars "));
+        assert!(is_reference_number("Décision n° "));
+        assert!(is_reference_number("Crédits de l'exercice "));
+        assert!(!is_reference_number("Bretagne\t"));
+        assert!(!is_reference_number("Total général "));
     }
 
     #[test]

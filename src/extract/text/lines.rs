@@ -385,6 +385,10 @@ pub(super) fn trailing_number(chars: &[char]) -> Option<(usize, usize, Decimal)>
             let text: String = chars[s..end].iter().collect();
             parse_number(&text).ok().map(|n| (s, end, n))
         })
+        // "Article 2", "Arrêté du 6 mars 2020": a reference or a date, never a euro.
+        .filter(|&(s, _, _)| {
+            !crate::core::vocab::is_reference_number(&chars[..s].iter().collect::<String>())
+        })
 }
 
 /// Every number written alone in a line, French-grouped ("38 498 000", "1.234.567,89").
