@@ -112,6 +112,14 @@ fn fixtures() -> Result<Vec<Fixture>, BoxError> {
 
 fn reads() -> Result<Vec<Fixture>, BoxError> {
     Ok(vec![
+        // The same eight columns, the envelope's named by `columns`.
+        fixture(
+            "reads/wide-table-column-picked",
+            "dotations.xlsx",
+            wide_dotations()?,
+            "region",
+            "columns = { amount = \"Crédits ESMS numérique\" }",
+        ),
         fixture(
             "reads/header-under-title-rows",
             "header-row-6.xlsx",
@@ -492,8 +500,78 @@ fn two_tables() -> Vec<SheetSpec> {
 // Layouts that must be refused, with a message naming file, sheet and cell.
 // ---------------------------------------------------------------------------------------
 
+fn wide_dotations() -> Result<Vec<u8>, BoxError> {
+    let row = |name: &'static str, v: [f64; 7]| {
+        let mut cells = vec![t(name)];
+        cells.extend(v.iter().map(|&x| n(x)));
+        cells
+    };
+    xlsx(&[sheet(
+        "Annexe 3",
+        vec![
+            vec![t(
+                "Dotations régionales au titre du Ségur numérique médico-social (en euros)",
+            )],
+            vec![
+                t("ARS"),
+                t("Dotation FIR"),
+                t("dont fongible"),
+                t("dont prévention"),
+                t("Niveau sanctuarisé"),
+                t("Crédits ESMS numérique"),
+                t("Ressources Ségur en région"),
+                t("Total délégué"),
+            ],
+            row(
+                "Bretagne",
+                [
+                    1_000_000.0,
+                    200_000.0,
+                    50_000.0,
+                    300_000.0,
+                    150_000.0,
+                    80_000.0,
+                    1_530_000.0,
+                ],
+            ),
+            row(
+                "Normandie",
+                [
+                    2_000_000.0,
+                    400_000.0,
+                    90_000.0,
+                    600_000.0,
+                    250_000.0,
+                    70_000.0,
+                    2_920_000.0,
+                ],
+            ),
+            row(
+                "Total",
+                [
+                    3_000_000.0,
+                    600_000.0,
+                    140_000.0,
+                    900_000.0,
+                    400_000.0,
+                    150_000.0,
+                    4_450_000.0,
+                ],
+            ),
+        ],
+    )])
+}
+
 fn refused() -> Result<Vec<Fixture>, BoxError> {
     Ok(vec![
+        // Eight amount columns and nothing naming the envelope's: never a silent pick.
+        fixture(
+            "refused/wide-table-no-column",
+            "dotations.xlsx",
+            wide_dotations()?,
+            "region",
+            "",
+        ),
         fixture(
             "refused/unreadable",
             "notes.xlsx",
