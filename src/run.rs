@@ -12,7 +12,7 @@ use crate::publish::release::{self, MANIFEST, Manifest, ManifestInput};
 use crate::publish::report::{self, Report};
 use crate::publish::{self, PublishedFile, Release};
 use crate::sources::{self, ACKNOWLEDGED_FILE};
-use crate::validate::{self, Acknowledgement, Detail, FindingBuilder, Rule, Validation};
+use crate::validate::{self, Acknowledgement, Validation};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -78,23 +78,7 @@ pub fn analyse(
     }
     rank_statements(&mut statements);
     let mut validation = validate::validate(&statements);
-    for ack in validate::apply_acknowledgements(&mut validation, &acks) {
-        validation.findings.push({
-            let mut f = FindingBuilder::new(
-                Rule::AcknowledgementUnused,
-                "",
-                "acknowledged",
-                ack.fingerprint.clone(),
-                Detail::AcknowledgementUnused {
-                    fingerprint: ack.fingerprint.clone(),
-                    reason: ack.reason.clone(),
-                },
-            )
-            .build();
-            f.envelope_id = None;
-            f
-        });
-    }
+    validate::apply_acknowledgements(&mut validation, &acks);
     let fingerprint = input_fingerprint(&publications, ack_bytes.as_deref());
     Ok((publications, statements, validation, fingerprint))
 }

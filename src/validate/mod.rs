@@ -328,13 +328,9 @@ pub fn validate(statements: &[Statement]) -> Validation {
     v
 }
 
-/// Marks the findings a user has acknowledged; returns the acknowledgements that match
-/// nothing (stale ones), which the caller reports.
-pub fn apply_acknowledgements(
-    v: &mut Validation,
-    acks: &[Acknowledgement],
-) -> Vec<Acknowledgement> {
-    let mut unused = Vec::new();
+/// Marks the findings a user has acknowledged, and reports the acknowledgements that match
+/// nothing (stale ones) as findings of their own.
+pub fn apply_acknowledgements(v: &mut Validation, acks: &[Acknowledgement]) {
     for ack in acks {
         let mut used = false;
         for f in v
@@ -351,11 +347,23 @@ pub fn apply_acknowledgements(
                 used = true;
             }
         }
+        // An acknowledgement that matches nothing any more is itself reported.
         if !used {
-            unused.push(ack.clone());
+            let mut f = FindingBuilder::new(
+                Rule::AcknowledgementUnused,
+                "",
+                "acknowledged",
+                ack.fingerprint.clone(),
+                Detail::AcknowledgementUnused {
+                    fingerprint: ack.fingerprint.clone(),
+                    reason: ack.reason.clone(),
+                },
+            )
+            .build();
+            f.envelope_id = None;
+            v.findings.push(f);
         }
     }
-    unused
 }
 
 /// Two envelope ids with the same exercise, breakdown and figures are most likely one
