@@ -79,8 +79,9 @@ timed() { # name rep case_dir -- command...
     printf '   %-22s rep %s: %s\n' "$name" "$rep" "$("${summarise[@]}" one "$dir/$name.$rep.time")"
 }
 
-echo "== esms-ledger $("$ledger" --version 2>/dev/null || echo "(no --version)"), commit $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+echo "== $("$ledger" --version 2>/dev/null || echo esms-ledger), commit $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 echo "== machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2 / 1048576}' /proc/meminfo), $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)"
+echo "== load average at start: $(cut -d" " -f1-3 /proc/loadavg) (other work on the machine skews the times)"
 echo "== results: $results"
 for rows in "${sizes[@]}"; do
     for layout in inline shared; do
@@ -112,3 +113,4 @@ done
 
 echo
 "${summarise[@]}" table "$results" | tee "$results/summary.txt"
+echo "== load average at end: $(cut -d" " -f1-3 /proc/loadavg)"
