@@ -112,6 +112,31 @@ fn fixtures() -> Result<Vec<Fixture>, BoxError> {
 
 fn reads() -> Result<Vec<Fixture>, BoxError> {
     Ok(vec![
+        // "Montant (en euros)" merged over the years 2023 and 2024 typed as numbers: the
+        // envelope's exercise picks its column.
+        fixture(
+            "reads/merged-amount-over-years",
+            "annexe-2023-2024.xlsx",
+            xlsx(&[{
+                let mut spec = sheet(
+                    "Annexe 2",
+                    vec![
+                        vec![t("Répartition régionale des crédits 2023 et 2024")],
+                        vec![],
+                        vec![t("Région"), t("Montant (en euros)"), e()],
+                        vec![e(), n(2023.0), n(2024.0)],
+                        vec![t("Bretagne"), n(100_000.0), n(150_000.0)],
+                        vec![t("Normandie"), n(200_000.0), n(250_000.0)],
+                        vec![t("TOTAL"), n(300_000.0), n(400_000.0)],
+                    ],
+                );
+                spec.merges.push(merge(2, 0, 3, 0));
+                spec.merges.push(merge(2, 1, 2, 2));
+                spec
+            }])?,
+            "region",
+            "",
+        ),
         // The same eight columns, the envelope's named by `columns`.
         fixture(
             "reads/wide-table-column-picked",

@@ -274,6 +274,18 @@ pub fn is_reference_number(before: &str) -> bool {
     }) || before.trim_end().ends_with('°')
 }
 
+/// A cell that only states a unit ("(en euros)", "en k€"): the second line of a header
+/// that gives each column its unit, not a header of its own.
+pub fn is_unit_only(text: &str) -> bool {
+    const UNIT_WORDS: [&str; 12] = [
+        "en", "euros", "euro", "eur", "€", "k€", "m€", "keur", "meur", "milliers", "millions", "d",
+    ];
+    let w = words(text);
+    !w.is_empty()
+        && w.iter().all(|t| UNIT_WORDS.contains(&t.as_str()))
+        && unit_in_header(text).is_some()
+}
+
 /// A note under a table: "(1) …", "(a) …", "* …", "¹ …", "Source : …", "NB : …".
 pub fn is_note(text: &str) -> bool {
     let t = text.trim_start();
@@ -430,6 +442,15 @@ mod tests {
         assert!(is_reference_number("Crédits de l'exercice "));
         assert!(!is_reference_number("Bretagne\t"));
         assert!(!is_reference_number("Total général "));
+    }
+
+    #[test]
+    fn unit_only_cells() {
+        assert!(is_unit_only("(en euros)"));
+        assert!(is_unit_only("en k€"));
+        assert!(is_unit_only("(en milliers d'euros)"));
+        assert!(!is_unit_only("Montant (en euros)"));
+        assert!(!is_unit_only("en"));
     }
 
     #[test]

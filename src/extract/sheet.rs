@@ -844,8 +844,9 @@ fn find_layout(
 fn header_cells(grid: &Grid, bounds: Bounds, row: u32, lower: Option<u32>) -> HeaderCells {
     // A figure is never header text: "ARS Bretagne | 2 636 303 €" is a row of data even
     // though "ARS" and "€" are header words.
+    // A year is header text though: "Montant (en euros)" over "2023 | 2024".
     let header_text = |row: u32, col: u32| match grid.merged_text(row, col) {
-        (Some(text), origin) if !looks_like_number(&text) => Some((text, origin)),
+        (Some(text), origin) if !looks_like_number(&text) || is_year(&text) => Some((text, origin)),
         _ => None,
     };
     let mut upper: BTreeMap<u32, (String, (u32, u32))> = BTreeMap::new();
@@ -951,9 +952,15 @@ fn is_textual_row(grid: &Grid, bounds: Bounds, row: u32) -> bool {
                 if text.trim_matches(is_space).is_empty() {
                     continue;
                 }
-                if looks_like_number(text) || total_kind(text).is_some() {
+                if (looks_like_number(text) && !is_year(text)) || total_kind(text).is_some() {
                     return false;
                 }
+                any = true;
+            }
+            // Years as numbers under a merged "Montant" header.
+            data @ (Data::Float(_) | Data::Int(_))
+                if cell_text(data).is_some_and(|t| is_year(&t)) =>
+            {
                 any = true;
             }
             _ => return false,
@@ -962,9 +969,33 @@ fn is_textual_row(grid: &Grid, bounds: Bounds, row: u32) -> bool {
     any
 }
 
+/// "2023", "2024": a year standing as a column's header, not a figure.
+fn is_year(text: &str) -> bool {
+    let t = text.trim_matches(is_space);
+    t.len() == 4 && t.parse::<u32>().is_ok_and(|y| (1990..=2100).contains(&y))
+}
+
 fn looks_like_number(text: &str) -> bool {
     let stripped = strip_currency(text);
     !stripped.is_empty() && parse_number(&stripped).is_ok()
+}
+
+/// The one candidate column whose header names the exercise ("Crédits 2024").
+fn of_exercise(cells: &HeaderCells, candidates: &[u32], exercise: i32) -> Option<u32> {
+    let year = exercise.to_string();
+    let named: Vec<u32> = candidates
+        .iter()
+        .copied()
+        .filter(|c| {
+            cells
+                .get(c)
+                .is_some_and(|h| words(&h.text).contains(&format!(" {year} ")))
+        })
+        .collect();
+    match named.as_slice() {
+        [only] => Some(*only),
+        _ => None,
+    }
 }
 
 /// The column a `columns.*` override names: a header's text, else a column letter.
@@ -1168,9 +1199,13 @@ fn assign(
                 // One merged cell over several columns ("Répartition des crédits … entre
                 // les ARS" above the table) is a title, not a header.
                 many if label_cell_spans(cells, label, many) => return Assignment::NotATable,
-                many => {
-                    return ambiguous(many, "amount", "several columns could hold the amounts");
-                }
+                // "Crédits 2023 | Crédits 2024": the column of the envelope's exercise.
+                many => match of_exercise(cells, many, spec.exercise) {
+                    Some(col) => col,
+                    None => {
+                        return ambiguous(many, "amount", "several columns could hold the amounts");
+                    }
+                },
             },
         };
         (amount, None)

@@ -124,6 +124,17 @@ pub(super) fn detect(doc: &Doc<'_>, bounds: ListBounds) -> Option<Flattened> {
                 Cell::Number(s, e) | Cell::Text(s, e) => (l, s, e),
             })
             .collect();
+        // "Métropole", "Outre-mer": a group heading between rows, followed by a row.
+        if numbers.is_empty()
+            && !rows.is_empty()
+            && matches!(cells.get(i + 1), Some((_, Cell::Text(..))))
+            && cells
+                .get(i + 2)
+                .is_some_and(|(_, c)| matches!(c, Cell::Number(..)))
+        {
+            i += 1;
+            continue;
+        }
         let expected = *width.get_or_insert(numbers.len());
         if numbers.is_empty() || numbers.len() != expected {
             break;
@@ -157,12 +168,30 @@ pub(super) fn read_flattened(
         return Ok(false);
     };
     // The header's cells: the last `width + 1` lines before the rows (titles and notes may
-    // stand above them).
-    let header_cells = &header[header.len().saturating_sub(width + 1)..];
-    let texts: Vec<String> = header_cells
-        .iter()
-        .map(|&(l, s, e)| folded_string(&doc.lines[l][s..e].iter().collect::<String>()))
-        .collect();
+    // stand above them, a group heading such as "Métropole" between them and the rows).
+    let folded_cells = |cells: &[(usize, usize, usize)]| -> Vec<String> {
+        cells
+            .iter()
+            .map(|&(l, s, e)| folded_string(&doc.lines[l][s..e].iter().collect::<String>()))
+            .collect()
+    };
+    let header_at = |skip: usize| {
+        let end = header.len().checked_sub(skip)?;
+        let start = end.checked_sub(width + 1)?;
+        Some(&header[start..end])
+    };
+    let header_cells = (0..=2)
+        .filter_map(header_at)
+        // Rows read label first: a header that puts its amounts in the first column is
+        // not this table's ("MONTANT (en euros)" above a "Métropole" heading).
+        .find(|cells| match header_columns(&folded_cells(cells), spec) {
+            Some(Ok(columns)) => columns.label_first(),
+            Some(Err(_)) => true,
+            None => false,
+        })
+        .or_else(|| header_at(0))
+        .unwrap_or(&header[..0]);
+    let texts = folded_cells(header_cells);
     let header_scale = header.iter().find_map(|&(l, s, e)| {
         lines::scale_in(&folded_string(
             &doc.lines[l][s..e].iter().collect::<String>(),

@@ -46,6 +46,11 @@ impl Columns {
         }
     }
 
+    /// Whether the label is the first column and the figures stand after it.
+    pub(super) fn label_first(&self) -> bool {
+        self.label == 0 && self.amount > 0
+    }
+
     /// The unit the header gives the amounts, if it gives one.
     pub(super) fn scale(&self) -> Option<Decimal> {
         self.scale
@@ -612,6 +617,18 @@ pub(super) fn read_lines(
             continue;
         }
         let mut matches = find_amounts(&text);
+        // In a table (`items = "table"`), a sentence before the header row is the table's
+        // introduction: its figures ("1,5 million d'euros en 2024, contre 12 millions en
+        // 2023") are prose, not rows.
+        if bounds.table
+            && style.is_none()
+            && columns.is_none()
+            && row_cells.len() == 1
+            && (text.trim().chars().count() > 60 || text.trim_end().ends_with('.'))
+        {
+            headings.push(folded.clone());
+            continue;
+        }
         // A header row may hold numbers ("Région | 2023 | 2024"): it is read as one before
         // any figure is looked for.
         if style.is_none() && matches.is_empty() && row_cells.len() >= 2 {
@@ -619,6 +636,17 @@ pub(super) fn read_lines(
                 .iter()
                 .map(|&(s, e)| folded_string(&doc.lines[this][s..e].iter().collect::<String>()))
                 .collect();
+            // "(en euros)  (en euros)" under the header: each column's unit, not a header.
+            if columns.is_some() && texts.iter().all(|t| crate::core::vocab::is_unit_only(t)) {
+                if let Some(unit) = texts
+                    .iter()
+                    .find_map(|t| crate::core::vocab::unit_in_header(t))
+                {
+                    scale = Some(unit);
+                }
+                headings.push(folded.clone());
+                continue;
+            }
             if let Some(found) = header_columns(&texts, spec) {
                 let found = found.map_err(|p| header_error(doc, this, &row_cells, p, spec))?;
                 // Repeated at the top of the next page of a PDF, it is skipped there.
