@@ -976,7 +976,12 @@ pub(super) fn table_item(
                     parse_number(cell.text.trim_end_matches(['€', ' ']).trim()).map_err(|e| {
                         Error::extraction(
                             &cell.location,
-                            format!("amount of envelope '{}' in column {}: {e}", spec.id, i + 1),
+                            format!(
+                                "amount of envelope '{}' in column {} of a {}-column table row: {e}; if the table's amounts stand in another column, name it with `columns = {{ amount = \"…\" }}` (header text, letter or 1-based position), or end the table earlier with `until`",
+                                spec.id,
+                                i + 1,
+                                row.len()
+                            ),
                         )
                     })?;
                 scaled_amount(number, cols.scale.or(scale).unwrap_or(Decimal::ONE))
