@@ -19,7 +19,7 @@
 #[path = "../tests/it/support/workbook.rs"]
 mod workbook;
 
-#[path = "../crates/pdf-layout/tests/support/pdfgen.rs"]
+#[path = "../crates/pdf-layout/tests/it/pdfgen.rs"]
 mod pdfgen;
 
 #[path = "../tests/it/support/bo_pdf.rs"]

@@ -3,7 +3,7 @@
 //! publication (a PDF and its description) and its own snapshot
 //! (`snapshots/pdf/facts@<folder>.snap`): the facts and findings, or the error that refuses
 //! the file (a scan, a damaged file) with its exit code. The PDFs are written by
-//! `cargo run -p pdf-layout --example gen_fixtures` (crates/pdf-layout/tests/support/pdfgen.rs);
+//! `cargo run -p pdf-layout --example gen_fixtures` (crates/pdf-layout/tests/it/pdfgen.rs);
 //! `fixtures_are_the_generated_pdfs` checks the copies here have not drifted from them.
 
 use esms_ledger::model::Location;

@@ -1,10 +1,10 @@
 //! Writes the test fixtures to `tests/fixtures/` from the hand-written PDF generator in
-//! `tests/support/pdfgen.rs`: `cargo run --example gen_fixtures`.
+//! `tests/it/pdfgen.rs`: `cargo run --example gen_fixtures`.
 //!
 //! The files are committed so the tests need no generator run; `tests/fixtures.rs` checks
 //! they still match what the generator writes.
 
-#[path = "../tests/support/pdfgen.rs"]
+#[path = "../tests/it/pdfgen.rs"]
 mod pdfgen;
 
 use std::path::Path;

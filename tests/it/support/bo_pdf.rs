@@ -4,7 +4,7 @@
 //! with the printed page number, title, a table whose column header is repeated at the top
 //! of the next page, a Total row, a source note. Written to `inputs/` by
 //! `cargo run --example gen_annexes -- inputs/`, with the crate's PDF generator
-//! (`crates/pdf-layout/tests/support/pdfgen.rs`: base-14 Helvetica, thousands separated by
+//! (`crates/pdf-layout/tests/it/pdfgen.rs`: base-14 Helvetica, thousands separated by
 //! no-break spaces).
 
 use super::pdfgen::{Content, text_pages};

@@ -3,7 +3,7 @@
 
 pub mod bo_pdf;
 pub mod describe;
-#[path = "../../../crates/pdf-layout/tests/support/pdfgen.rs"]
+#[path = "../../../crates/pdf-layout/tests/it/pdfgen.rs"]
 pub mod pdfgen;
 pub mod workbook;
 

@@ -1,8 +1,7 @@
 //! Files built to hurt a parser: loops, recursion, fan-out, absurd coordinates. Each must
 //! give an error (or sane text) quickly, never a crash.
 
-#[path = "support/pdfgen.rs"]
-mod pdfgen;
+use crate::pdfgen;
 
 use pdf_layout::{Limits, PdfError, read};
 use pdfgen::{HELVETICA, raw_pdf, stream_object};

@@ -3,8 +3,7 @@
 //! Expected lines are written as `"| text"` for body lines and `"# text"` for furniture
 //! (running heads, footers, page numbers), so they can be checked by eye against the PDF.
 
-#[path = "support/pdfgen.rs"]
-mod pdfgen;
+use crate::pdfgen;
 
 use pdf_layout::{Document, Limits, PdfError, read};
 
