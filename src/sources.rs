@@ -12,10 +12,17 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
+
+pub mod text;
 
 /// The file of acknowledged findings, which lives beside the descriptions but is not one.
 pub const ACKNOWLEDGED_FILE: &str = "acknowledged.toml";
+
+/// The most a source may weigh. The largest BO annex seen is under a megabyte; a file a
+/// hundred times larger is not a publication, and reading it whole would cost memory
+/// unattended runs do not have to spare.
+pub const MAX_SOURCE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// What kind of text a publication is; it decides which statement of an envelope is the
 /// reference when two publications state the same one.
@@ -430,7 +437,11 @@ pub struct Publication {
     pub source_name: String,
     pub source_sha256: String,
     pub format: SourceFormat,
+    /// The source as read (hashed, and what a spreadsheet reader gets).
     pub bytes: Vec<u8>,
+    /// A text source decoded (UTF-8, or UTF-16 with its byte-order mark), line ends made
+    /// `\n`: what text extraction reads. `None` for a spreadsheet.
+    pub text: Option<String>,
 }
 
 impl Publication {
@@ -502,8 +513,38 @@ pub fn parse_toml<T: serde::de::DeserializeOwned>(path: &Path, text: &str) -> Re
             .span()
             .map(|s| key_at(text, s.start))
             .filter(|k| !k.is_empty());
-        config_error_at(path, line, key, e.message().to_string())
+        config_error_at(path, line, key, with_closest(e.message()))
     })
+}
+
+/// serde's "unknown field `anchr`, expected one of `id`, …, `anchor`, …" (or "unknown
+/// variant"), with the closest expected word: a typo is named, not only listed.
+fn with_closest(message: &str) -> String {
+    let unknown = ["unknown field `", "unknown variant `"]
+        .iter()
+        .find_map(|prefix| message.strip_prefix(prefix))
+        .and_then(|rest| rest.split_once('`'));
+    let Some((unknown, expected)) = unknown else {
+        return message.to_string();
+    };
+    let folded = unknown.to_lowercase();
+    let closest = expected
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(|candidate| {
+            (
+                strsim::damerau_levenshtein(&folded, &candidate.to_lowercase()),
+                candidate,
+            )
+        })
+        .min();
+    match closest {
+        Some((distance, candidate)) if distance <= 2.max(unknown.chars().count() / 3) => {
+            format!("{message}; did you mean `{candidate}`?")
+        }
+        _ => message.to_string(),
+    }
 }
 
 fn line_of_offset(text: &str, offset: usize) -> u32 {
@@ -529,13 +570,13 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// Content sniffing: spreadsheets are zip containers (xlsx, xlsb, ods) or OLE compound
-/// files (xls); anything else must be UTF-8 text.
+/// files (xls); anything else must be text: UTF-8, or UTF-16 with a byte-order mark.
 pub fn sniff_format(bytes: &[u8]) -> Option<SourceFormat> {
     const ZIP: &[u8] = b"PK\x03\x04";
     const OLE: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
     if bytes.starts_with(ZIP) || bytes.starts_with(OLE) {
         Some(SourceFormat::Spreadsheet)
-    } else if std::str::from_utf8(bytes).is_ok() {
+    } else if text::is_text(bytes) {
         Some(SourceFormat::Text)
     } else {
         None
@@ -555,6 +596,10 @@ fn is_kebab_id(id: &str) -> bool {
 /// file name so that runs are deterministic.
 pub fn load_publications(dir: &Path) -> Result<Vec<Publication>, Error> {
     let entries = std::fs::read_dir(dir).map_err(|e| Error::input(dir, e.to_string()))?;
+    // Where every description and source must stay, links resolved.
+    let root = dir
+        .canonicalize()
+        .map_err(|e| Error::input(dir, e.to_string()))?;
     let mut paths: Vec<PathBuf> = Vec::new();
     for entry in entries {
         let entry = entry.map_err(|e| Error::input(dir, e.to_string()))?;
@@ -574,43 +619,50 @@ pub fn load_publications(dir: &Path) -> Result<Vec<Publication>, Error> {
     }
     let mut publications = Vec::with_capacity(paths.len());
     for path in paths {
-        publications.push(load_publication(dir, &path)?);
+        publications.push(load_publication(dir, &root, &path)?);
     }
     check_unique_ids(&publications)?;
     Ok(publications)
 }
 
-fn load_publication(inputs: &Path, path: &Path) -> Result<Publication, Error> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::input(path, e.to_string()))?;
+fn load_publication(inputs: &Path, root: &Path, path: &Path) -> Result<Publication, Error> {
+    let description_file = inside_inputs(root, path, None)?;
+    let text = read_description(&description_file, path)?;
     let description: Description = parse_toml(path, &text)?;
     let keys = KeyLines::of(&text);
     check_description(path, &keys, &description)?;
-    let base = path.parent().unwrap_or(inputs);
-    let source_path = base.join(&description.publication.source);
-    let bytes = std::fs::read(&source_path).map_err(|e| {
-        Error::input(
-            &source_path,
-            format!(
-                "cannot read the source named by {} (publication.source): {e}",
-                path.display()
-            ),
-        )
-    })?;
+    let source_path = source_path(inputs, path, &keys, &description.publication.source)?;
+    let named_by = format!(
+        "the source named by {}{} (publication.source)",
+        path.display(),
+        keys.publication("source")
+            .map(|line| format!(":{line}"))
+            .unwrap_or_default()
+    );
+    let source_file = inside_inputs(root, &source_path, Some(&named_by))?;
+    let bytes = std::fs::read(&source_file)
+        .map_err(|e| Error::input(&source_path, format!("cannot read {named_by}: {e}")))?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(Error::input(
-            &source_path,
-            format!("the source named by {} is empty", path.display()),
-        ));
+        return Err(Error::input(&source_path, format!("{named_by} is empty")));
     }
-    let format = sniff_format(&bytes).ok_or_else(|| {
-        Error::input(
-            &source_path,
-            format!(
-                "neither a spreadsheet (xlsx, xls, xlsb, ods) nor UTF-8 text (first invalid byte at offset {}); re-encode a text as UTF-8, e.g. `iconv -f WINDOWS-1252 -t UTF-8`",
-                std::str::from_utf8(&bytes).err().map_or(0, |e| e.valid_up_to())
-            ),
-        )
-    })?;
+    let format = if sniff_format(&bytes) == Some(SourceFormat::Spreadsheet) {
+        SourceFormat::Spreadsheet
+    } else {
+        SourceFormat::Text
+    };
+    let source_text = match format {
+        SourceFormat::Spreadsheet => None,
+        SourceFormat::Text => {
+            let (text, encoding) = text::decode(&source_path, &bytes)?;
+            if encoding != text::Encoding::Utf8 {
+                tracing::info!(source = %source_path.display(), encoding = encoding.as_str(), "decoded");
+            }
+            if text.trim().is_empty() {
+                return Err(Error::input(&source_path, format!("{named_by} is empty")));
+            }
+            Some(text)
+        }
+    };
     // A spreadsheet's table is found without an anchor; a text needs one to say where its
     // figures stand, unless it only restates a total.
     if format == SourceFormat::Text
@@ -645,7 +697,97 @@ fn load_publication(inputs: &Path, path: &Path) -> Result<Publication, Error> {
         source_name,
         format,
         bytes,
+        text: source_text,
     })
+}
+
+/// A description as text: UTF-8, its byte-order mark dropped (TOML allows no other
+/// encoding).
+fn read_description(file: &Path, path: &Path) -> Result<String, Error> {
+    let bytes = std::fs::read(file).map_err(|e| Error::input(path, e.to_string()))?;
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    match std::str::from_utf8(body) {
+        Ok(text) => Ok(text.to_string()),
+        // The same diagnosis as a source's (line, encoding it looks like).
+        Err(_) => Err(text::decode(path, body)
+            .err()
+            .unwrap_or_else(|| Error::input(path, "not UTF-8".to_string()))),
+    }
+}
+
+/// The source a description names: a path relative to the description, that stays in the
+/// inputs folder. An absolute path or a `..` would let a description read any file the
+/// cron user can (and publish its hash and figures).
+fn source_path(
+    inputs: &Path,
+    description: &Path,
+    keys: &KeyLines,
+    source: &str,
+) -> Result<PathBuf, Error> {
+    let refuse = |message: String| {
+        config_error_at(
+            description,
+            keys.publication("source"),
+            Some("publication.source".to_string()),
+            message,
+        )
+    };
+    let written = Path::new(source);
+    if source.trim().is_empty() {
+        return Err(refuse(
+            "`source` is empty: name the file beside this description".to_string(),
+        ));
+    }
+    if written.is_absolute()
+        || written
+            .components()
+            .any(|c| matches!(c, Component::RootDir | Component::Prefix(_)))
+    {
+        return Err(refuse(format!(
+            "\"{source}\" is an absolute path: sources are read from the inputs folder only; copy the file beside this description and name it relative to it"
+        )));
+    }
+    if written.components().any(|c| c == Component::ParentDir) {
+        return Err(refuse(format!(
+            "\"{source}\" goes up a folder (\"..\"): sources are read from the inputs folder only; copy the file beside this description"
+        )));
+    }
+    Ok(description.parent().unwrap_or(inputs).join(written))
+}
+
+/// `path` with its links resolved, refused unless it is a regular file inside the inputs
+/// folder (`root`, resolved too): a symbolic link may not lead a run outside it, and a FIFO
+/// or a device would hang or flood an unattended run.
+fn inside_inputs(root: &Path, path: &Path, named_by: Option<&str>) -> Result<PathBuf, Error> {
+    let what = named_by.map_or_else(String::new, |n| format!("{n}: "));
+    let resolved = path
+        .canonicalize()
+        .map_err(|e| Error::input(path, format!("cannot read {what}{e}")))?;
+    if !resolved.starts_with(root) {
+        return Err(Error::input(
+            path,
+            format!(
+                "{what}a symbolic link leading outside the inputs folder (to {}): inputs are read from {} only; copy the file there instead of linking it",
+                resolved.display(),
+                root.display()
+            ),
+        ));
+    }
+    let metadata = std::fs::metadata(&resolved)
+        .map_err(|e| Error::input(path, format!("cannot read {what}{e}")))?;
+    if !metadata.is_file() {
+        return Err(Error::input(path, format!("{what}not a regular file")));
+    }
+    if metadata.len() > MAX_SOURCE_BYTES {
+        return Err(Error::input(
+            path,
+            format!(
+                "{what}{} bytes, more than the {MAX_SOURCE_BYTES} a source may weigh: not a publication",
+                metadata.len()
+            ),
+        ));
+    }
+    Ok(resolved)
 }
 
 /// Checks the description beyond its syntax: ids, and keys whose meaning depends on others.
@@ -724,7 +866,7 @@ fn check_unique_ids(publications: &[Publication]) -> Result<(), Error> {
         if let Some(first) = seen.insert(&p.meta.id, &p.description_path) {
             return Err(config_error_at(
                 &p.description_path,
-                None,
+                p.keys.publication("id"),
                 Some("publication.id".to_string()),
                 format!(
                     "publication id '{}' is already used by {}",
@@ -813,6 +955,49 @@ mod tests {
     }
 
     #[test]
+    fn a_typo_in_a_key_names_the_closest_key() {
+        let text = envelope("1 €").replace("anchor = ", "anchr = ");
+        let err = parse_toml::<Description>(Path::new("inputs/x.toml"), &text).unwrap_err();
+        let shown = err.to_string();
+        assert!(shown.starts_with("inputs/x.toml:17: "), "{shown}");
+        assert!(shown.ends_with("did you mean `anchor`?"), "{shown}");
+        let text = envelope("1 €").replace("\"region\"", "\"regions\"");
+        let shown = parse_toml::<Description>(Path::new("x.toml"), &text)
+            .unwrap_err()
+            .to_string();
+        assert!(shown.ends_with("did you mean `region`?"), "{shown}");
+        // Nothing close: the list alone.
+        let text = envelope("1 €").replace("anchor = ", "zzzzzzzzzz = ");
+        let shown = parse_toml::<Description>(Path::new("x.toml"), &text)
+            .unwrap_err()
+            .to_string();
+        assert!(!shown.contains("did you mean"), "{shown}");
+    }
+
+    #[test]
+    fn a_source_outside_the_inputs_folder_is_refused_at_its_key() {
+        let keys = KeyLines::of(HEADER);
+        let description = Path::new("inputs/x.toml");
+        for (source, says) in [
+            ("/etc/passwd", "is an absolute path"),
+            ("../secret.txt", "goes up a folder"),
+            ("sub/../../secret.txt", "goes up a folder"),
+            ("", "`source` is empty"),
+        ] {
+            let err = source_path(Path::new("inputs"), description, &keys, source).unwrap_err();
+            assert_eq!(err.exit_code(), crate::error::exit::CONFIG);
+            let shown = err.to_string();
+            assert!(shown.starts_with("inputs/x.toml:7: "), "{shown}");
+            assert!(shown.contains("publication.source"), "{shown}");
+            assert!(shown.contains(says), "{source}: {shown}");
+        }
+        assert_eq!(
+            source_path(Path::new("inputs"), description, &keys, "annexes/a.xlsx").unwrap(),
+            Path::new("inputs/annexes/a.xlsx")
+        );
+    }
+
+    #[test]
     fn an_impossible_date_is_an_invalid_description() {
         let text = HEADER.replace("2022-01-04", "2023-02-30");
         let err = parse_toml::<Description>(Path::new("x.toml"), &text).unwrap_err();
@@ -830,6 +1015,10 @@ mod tests {
             Some(SourceFormat::Spreadsheet)
         );
         assert_eq!(sniff_format("Crédits".as_bytes()), Some(SourceFormat::Text));
-        assert_eq!(sniff_format(&[0xff, 0xfe, 0x00]), None);
+        assert_eq!(
+            sniff_format(&[0xff, 0xfe, 0x41, 0x00]),
+            Some(SourceFormat::Text)
+        );
+        assert_eq!(sniff_format(&[0x43, 0x72, 0xe9, 0x64]), None);
     }
 }

@@ -33,8 +33,9 @@ pub fn extract(p: &Publication, index: usize, spec: &EnvelopeSpec) -> Result<Ext
     let description = p.description_of(index);
     let extraction = match p.format {
         SourceFormat::Text => {
-            let text = std::str::from_utf8(&p.bytes)
-                .map_err(|e| Error::input(&p.source_path, format!("not UTF-8: {e}")))?;
+            let text = p.text.as_deref().ok_or_else(|| {
+                Error::Internal(format!("{}: a text source without its text", p.source_name))
+            })?;
             text::extract_text(&p.source_name, text, spec, &description)
         }
         SourceFormat::Spreadsheet => {
@@ -42,7 +43,56 @@ pub fn extract(p: &Publication, index: usize, spec: &EnvelopeSpec) -> Result<Ext
         }
     }?;
     check_magnitudes(&extraction)?;
+    check_signs(&extraction, p.text.as_deref())?;
     Ok(extraction)
+}
+
+/// An allocation, a total or an amount a revision replaces is never negative: a minus sign
+/// is a typing error or a difference column read as amounts, and its euros would be
+/// subtracted from every total. Texts keep the sign out of the figure ("Corse : -100 000 €"
+/// reads 100 000 €), so the character before each figure is looked at too.
+fn check_signs(extraction: &Extraction, text: Option<&str>) -> Result<(), Error> {
+    let lines: Vec<&str> = text.map(|t| t.split('\n').collect()).unwrap_or_default();
+    let minus_before = |location: &Location| match location {
+        Location::Line { line, span, .. } if span.1 > 0 => {
+            let Some(text) = (*line as usize)
+                .checked_sub(1)
+                .and_then(|index| lines.get(index))
+            else {
+                return false;
+            };
+            let before: Vec<char> = text.chars().take(span.0 as usize).collect();
+            match before.as_slice() {
+                [.., previous, '-' | '\u{2212}'] => !previous.is_alphanumeric(),
+                ['-' | '\u{2212}'] => true,
+                _ => false,
+            }
+        }
+        _ => false,
+    };
+    let stated = extraction
+        .items
+        .iter()
+        .flat_map(|i| std::iter::once(&i.amount).chain(i.previous.as_ref()))
+        .chain(extraction.declared_total.as_ref())
+        .chain(extraction.total_row.as_ref());
+    for s in stated {
+        let minus = minus_before(&s.location);
+        if minus || (s.amount.value.is_sign_negative() && !s.amount.value.is_zero()) {
+            let written = if minus {
+                format!("-{}", s.raw)
+            } else {
+                s.raw.clone()
+            };
+            return Err(Error::extraction(
+                &s.location,
+                format!(
+                    "\"{written}\" is a negative amount: an allocation is never negative (a change is written \"de X à Y\", or as a revision table); remove the sign, or point the description at the amounts rather than at a difference"
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Money is published as DECIMAL(18,2): 16 digits before the comma at most. A figure
