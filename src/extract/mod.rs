@@ -1,6 +1,7 @@
 //! Stage 2: figures out of sources. Text extracts and spreadsheets each have their module;
 //! both produce the same `Extraction` per envelope, with every figure located.
 
+mod container;
 pub mod sheet;
 pub mod text;
 

@@ -130,6 +130,7 @@ struct Workbook<'a> {
 
 impl<'a> Workbook<'a> {
     fn open(source: &'a str, bytes: &'a [u8]) -> Result<Self, Error> {
+        super::container::check(source, bytes)?;
         guarded(source, || {
             let reader = calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| {
                 Error::extraction(
