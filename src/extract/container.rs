@@ -25,18 +25,27 @@ const MAX_ENTRIES: usize = 10_000;
 const ZIP: &[u8] = b"PK\x03\x04";
 const OLE: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 
-/// Checks the container of `bytes`; `source` names the file in errors.
-pub fn check(source: &str, bytes: &[u8]) -> Result<(), Error> {
-    if bytes.starts_with(OLE) {
+/// Checks the container of `bytes`; `source` names the file in errors, `named_by` the
+/// description line that names it ("inputs/annexe.toml:7").
+pub fn check(source: &str, named_by: &str, bytes: &[u8]) -> Result<(), Error> {
+    let checked = if bytes.starts_with(OLE) {
         if contains_utf16le(bytes, "EncryptedPackage") {
-            return Err(password_protected(source));
+            Err(password_protected(source))
+        } else {
+            Ok(())
         }
-        return Ok(());
-    }
-    if bytes.starts_with(ZIP) {
-        return check_zip(source, bytes);
-    }
-    Ok(())
+    } else if bytes.starts_with(ZIP) {
+        check_zip(source, bytes)
+    } else {
+        Ok(())
+    };
+    checked.map_err(|e| match e {
+        Error::Extraction { location, message } => Error::Extraction {
+            location,
+            message: format!("{message} (the source named by {named_by}, publication.source)"),
+        },
+        other => other,
+    })
 }
 
 fn unreadable(source: &str, why: String) -> Error {

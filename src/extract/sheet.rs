@@ -43,6 +43,11 @@ pub fn extract_sheet(
     spec: &EnvelopeSpec,
     description: &DescriptionRef<'_>,
 ) -> Result<Extraction, Error> {
+    let named_by = match description.keys.publication("source") {
+        Some(line) => format!("{}:{line}", description.path.display()),
+        None => description.path.display().to_string(),
+    };
+    super::container::check(source_name, &named_by, bytes)?;
     let mut workbook = Workbook::open(source_name, bytes)?;
     let anchor = spec.anchor.as_deref().map(Anchor::parse);
     let (grid, bounds, layout) = match &anchor {
@@ -130,7 +135,6 @@ struct Workbook<'a> {
 
 impl<'a> Workbook<'a> {
     fn open(source: &'a str, bytes: &'a [u8]) -> Result<Self, Error> {
-        super::container::check(source, bytes)?;
         guarded(source, || {
             let reader = calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| {
                 Error::extraction(

@@ -59,7 +59,9 @@ pub fn decode(path: &Path, bytes: &[u8]) -> Result<(String, Encoding), Error> {
     };
     let text = unix_line_ends(&text);
     if let Some(offset) = text.find('\0') {
-        let (line, column) = line_and_column(text.as_bytes(), offset);
+        let (line, _) = line_and_column(text.as_bytes(), offset);
+        let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+        let column = text[line_start..offset].chars().count() + 1;
         let looks = if looks_like_utf16_without_bom(bytes) {
             "UTF-16 without a byte-order mark: convert it with `iconv -f UTF-16LE -t UTF-8`"
         } else {
