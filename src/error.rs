@@ -21,6 +21,45 @@ pub mod exit {
     pub const TEMP_FAIL: u8 = 75;
     /// An invalid TOML description or acknowledgement file.
     pub const CONFIG: u8 = 78;
+
+    /// What an exit code means, and what the operator does about it (stderr, README).
+    pub fn meaning(code: u8) -> &'static str {
+        match code {
+            OK => "published, or inputs unchanged since the last publication",
+            USAGE => "usage error: see --help",
+            DATA => {
+                "the inputs were read but a figure cannot be extracted or validation found errors: nothing was published and the previous outputs are unchanged; fix the source or description named above, or acknowledge the finding in acknowledged.toml, then run again"
+            }
+            NO_INPUT => {
+                "an input is missing, unreadable or refused (encoding, size, a path outside the inputs folder): nothing was published; fix or replace the file named above, then run again"
+            }
+            CANT_CREATE => {
+                "the outputs cannot be written (permissions, full disk): the previous outputs are unchanged; fix the output folder, then run again"
+            }
+            TEMP_FAIL => {
+                "another run holds the lock: nothing was done; run again later (the next cron run will)"
+            }
+            CONFIG => {
+                "a description or acknowledged.toml is invalid at the line and key named above: fix it, then run again"
+            }
+            _ => "internal error (a bug): keep the inputs and this log, and report it",
+        }
+    }
+}
+
+/// A finding that fails the run (or would with `--strict`), as stderr lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unacknowledged {
+    /// "error" or "warning".
+    pub severity: String,
+    /// The rule id, "total.sum_mismatch".
+    pub rule: String,
+    /// "file:line", "file:line:span" or "file[sheet!cell]"; empty when the finding has none.
+    pub location: String,
+    /// What `acknowledged.toml` takes to accept it.
+    pub fingerprint: String,
+    /// The English one-liner.
+    pub message: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -39,14 +78,25 @@ pub enum Error {
     /// A figure, a label or an anchor of a source cannot be extracted.
     #[error("{location}: {message}")]
     Extraction { location: String, message: String },
-    /// The validation found unacknowledged errors; the run's report is in `report_dir`.
-    #[error("{errors} unacknowledged error finding(s); nothing published, report in {report_dir}")]
-    Rejected { errors: usize, report_dir: String },
+    /// The validation found unacknowledged errors; the run's report and candidate tables
+    /// are in `report_dir`.
+    #[error(
+        "{errors} unacknowledged error finding(s); nothing published; report and candidate tables: {report_dir}"
+    )]
+    Rejected {
+        errors: usize,
+        report_dir: String,
+        findings: Vec<Unacknowledged>,
+    },
     /// With `--strict`: warnings only, but they fail the run.
     #[error(
-        "{warnings} warning finding(s) with --strict; nothing published, report in {report_dir}"
+        "{warnings} warning finding(s) with --strict; nothing published; report and candidate tables: {report_dir}"
     )]
-    RejectedStrict { warnings: usize, report_dir: String },
+    RejectedStrict {
+        warnings: usize,
+        report_dir: String,
+        findings: Vec<Unacknowledged>,
+    },
     /// Another run holds the lock.
     #[error("{file}: another esms-ledger run holds the lock ({holder}); try again later")]
     Locked { file: String, holder: String },
@@ -77,6 +127,14 @@ impl Error {
         Error::Extraction {
             location: location.to_string(),
             message: message.into(),
+        }
+    }
+
+    /// The findings that failed the run, for a rejected run.
+    pub fn findings(&self) -> &[Unacknowledged] {
+        match self {
+            Error::Rejected { findings, .. } | Error::RejectedStrict { findings, .. } => findings,
+            _ => &[],
         }
     }
 

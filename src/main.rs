@@ -16,8 +16,9 @@ Exit codes:
   1   internal error
   2   usage error
   65  unacknowledged error findings, or a figure/anchor that cannot be extracted:
-      nothing published, previous outputs untouched, report in OUT/rejected/
-  66  an input missing or unreadable
+      nothing published, previous outputs untouched, candidate tables and report
+      in OUT/rejected/
+  66  an input missing, unreadable or refused (encoding, size, path outside inputs)
   73  outputs cannot be written
   75  another run holds the lock (try again later)
   78  invalid TOML description or acknowledgement file";
@@ -134,9 +135,58 @@ fn main() -> ExitCode {
     match execute(&cli.command) {
         Ok(()) => ExitCode::from(exit::OK),
         Err(e) => {
-            tracing::error!("{e}");
+            report_failure(&e, matches!(cli.log_format, LogFormat::Json));
             ExitCode::from(e.exit_code())
         }
+    }
+}
+
+/// How many findings of a rejected run stderr lists; report.md has them all.
+const LISTED_FINDINGS: usize = 20;
+
+/// What a cron mail needs to act on a failed run: the error, for a rejected run the
+/// findings to fix or acknowledge (rule, place, fingerprint), and what the exit code means.
+/// In JSON logs each of them is an event with its fields.
+fn report_failure(error: &Error, json: bool) {
+    tracing::error!("{error}");
+    let findings = error.findings();
+    for f in findings.iter().take(LISTED_FINDINGS) {
+        if json {
+            tracing::error!(
+                severity = %f.severity,
+                rule = %f.rule,
+                location = %f.location,
+                fingerprint = %f.fingerprint,
+                finding = %f.message,
+                "unacknowledged finding"
+            );
+        } else {
+            let place = if f.location.is_empty() {
+                "-"
+            } else {
+                &f.location
+            };
+            tracing::error!(
+                "  {} {} at {place} (fingerprint {}): {}",
+                f.severity,
+                f.rule,
+                f.fingerprint,
+                f.message
+            );
+        }
+    }
+    let more = findings.len().saturating_sub(LISTED_FINDINGS);
+    if more > 0 && json {
+        tracing::error!(more, "more unacknowledged findings, listed in report.md");
+    } else if more > 0 {
+        tracing::error!("  … and {more} more (report.md lists them all)");
+    }
+    let code = error.exit_code();
+    let meaning = exit::meaning(code);
+    if json {
+        tracing::error!(exit_code = code, meaning, "exit {code}");
+    } else {
+        tracing::error!("exit {code}: {meaning}");
     }
 }
 
@@ -213,14 +263,19 @@ fn execute(command: &Command) -> Result<(), Error> {
                 publications.len(),
                 statements.len()
             );
-            let report_dir = "(check: nothing written)".to_string();
+            let report_dir = "none (check writes nothing)".to_string();
             if errors > 0 {
-                return Err(Error::Rejected { errors, report_dir });
+                return Err(Error::Rejected {
+                    errors,
+                    report_dir,
+                    findings: esms_ledger::run::unacknowledged(&validation),
+                });
             }
             if *strict && warnings > 0 {
                 return Err(Error::RejectedStrict {
                     warnings,
                     report_dir,
+                    findings: esms_ledger::run::unacknowledged(&validation),
                 });
             }
             Ok(())

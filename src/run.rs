@@ -3,10 +3,9 @@
 //! outputs at once, or nothing (the previous outputs stay; the report goes to `rejected/`).
 
 use crate::core::sha256_hex;
-use crate::error::Error;
+use crate::error::{Error, Unacknowledged};
 use crate::extract::{Source, extract};
-use crate::model::Publication;
-use crate::model::Statement;
+use crate::model::{Publication, Severity, Statement};
 use crate::normalise::{normalise, rank_statements};
 use crate::publish::release::{self, MANIFEST, Manifest, ManifestInput};
 use crate::publish::report::{self, Report};
@@ -83,6 +82,47 @@ pub fn analyse(
     Ok((publications, statements, validation, fingerprint))
 }
 
+/// The five Parquet tables and the three reports, in publication order.
+fn stage_candidate(
+    release: &mut Release,
+    dataset: &crate::publish::dataset::Dataset,
+    metadata: &[(String, String)],
+    [json, markdown, html]: [&String; 3],
+) -> Result<(), Error> {
+    for (name, mut frame) in publish::frames(dataset)? {
+        let bytes = publish::parquet_bytes(&mut frame, metadata)?;
+        release.add(name, &bytes)?;
+    }
+    release.add("report.json", json.as_bytes())?;
+    release.add("report.md", markdown.as_bytes())?;
+    release.add("report.html", html.as_bytes())
+}
+
+/// The findings that fail a run or would fail it with `--strict`, errors first, as stderr
+/// lists them.
+pub fn unacknowledged(validation: &Validation) -> Vec<Unacknowledged> {
+    let listed = |severity: Severity| {
+        validation
+            .findings
+            .iter()
+            .filter(move |f| f.severity == severity && f.acknowledged.is_none())
+            .map(|f| Unacknowledged {
+                severity: f.severity.as_str().to_string(),
+                rule: f.rule.to_string(),
+                location: f
+                    .locations
+                    .first()
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
+                fingerprint: f.fingerprint.clone(),
+                message: f.message(),
+            })
+    };
+    listed(Severity::Error)
+        .chain(listed(Severity::Warning))
+        .collect()
+}
+
 /// sha256 of the tool and schema versions and of every description, source and the
 /// acknowledgement file: the same inputs give the same fingerprint, whatever the file times.
 fn input_fingerprint(publications: &[Publication], acks: Option<&[u8]>) -> String {
@@ -115,7 +155,6 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, Error> {
         tracing::info_span!("run", inputs = %opts.inputs.display(), out = %opts.out.display());
     let _entered = span.enter();
     publish::remove_stale_staging(&opts.out);
-    publish::remove_stale_staging(&opts.out.join(REJECTED_DIR));
     let (publications, statements, validation, fingerprint) = analyse(&opts.inputs)?;
     let dataset = crate::publish::tables::build(&publications, &statements, &validation);
 
@@ -129,20 +168,26 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, Error> {
     let markdown = report::to_markdown(&report);
     let html = report::to_html(&markdown);
 
+    let metadata = vec![("esms.input_fingerprint".to_string(), fingerprint.clone())];
     if rejected {
-        let dir = opts.out.join(REJECTED_DIR);
-        let mut release = Release::new(&dir)?;
-        release.add("report.json", json.as_bytes())?;
-        release.add("report.md", markdown.as_bytes())?;
-        release.add("report.html", html.as_bytes())?;
-        release.commit()?;
-        let report_dir = dir.display().to_string();
+        // The whole candidate set, so that an analyst can open what was refused; the
+        // published set is not touched.
+        let mut release = Release::new(&opts.out)?;
+        stage_candidate(&mut release, &dataset, &metadata, [&json, &markdown, &html])?;
+        release.commit_as_folder(REJECTED_DIR)?;
+        let report_dir = opts.out.join(REJECTED_DIR).display().to_string();
+        let findings = unacknowledged(&validation);
         return Err(if errors > 0 {
-            Error::Rejected { errors, report_dir }
+            Error::Rejected {
+                errors,
+                report_dir,
+                findings,
+            }
         } else {
             Error::RejectedStrict {
                 warnings,
                 report_dir,
+                findings,
             }
         });
     }
@@ -161,15 +206,8 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, Error> {
         });
     }
 
-    let metadata = vec![("esms.input_fingerprint".to_string(), fingerprint.clone())];
     let mut release = Release::new(&opts.out)?;
-    for (name, mut frame) in publish::frames(&dataset)? {
-        let bytes = publish::parquet_bytes(&mut frame, &metadata)?;
-        release.add(name, &bytes)?;
-    }
-    release.add("report.json", json.as_bytes())?;
-    release.add("report.md", markdown.as_bytes())?;
-    release.add("report.html", html.as_bytes())?;
+    stage_candidate(&mut release, &dataset, &metadata, [&json, &markdown, &html])?;
     // The manifest lists what the release holds, so it is staged last, once the others'
     // hashes are known.
     let staged = release.staged();

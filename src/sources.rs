@@ -10,10 +10,17 @@ use crate::core::sha256_hex;
 use crate::error::{Error, config_error_at};
 use crate::model::description::line_of_offset;
 use crate::model::{Description, KeyLines, Publication, SourceFormat};
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
+
+pub mod text;
 
 /// The file of acknowledged findings, which lives beside the descriptions but is not one.
 pub const ACKNOWLEDGED_FILE: &str = "acknowledged.toml";
+
+/// The most a source may weigh. The largest BO annex seen is under a megabyte; a file a
+/// hundred times larger is not a publication, and reading it whole would cost memory
+/// unattended runs do not have to spare.
+pub const MAX_SOURCE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Parses a TOML file into `T`, mapping any error to a configuration error naming the
 /// file, the line and the key.
@@ -24,8 +31,38 @@ pub fn parse_toml<T: serde::de::DeserializeOwned>(path: &Path, text: &str) -> Re
             .span()
             .map(|s| key_at(text, s.start))
             .filter(|k| !k.is_empty());
-        config_error_at(path, line, key, e.message().to_string())
+        config_error_at(path, line, key, with_closest(e.message()))
     })
+}
+
+/// serde's "unknown field `anchr`, expected one of `id`, …, `anchor`, …" (or "unknown
+/// variant"), with the closest expected word: a typo is named, not only listed.
+fn with_closest(message: &str) -> String {
+    let unknown = ["unknown field `", "unknown variant `"]
+        .iter()
+        .find_map(|prefix| message.strip_prefix(prefix))
+        .and_then(|rest| rest.split_once('`'));
+    let Some((unknown, expected)) = unknown else {
+        return message.to_string();
+    };
+    let folded = unknown.to_lowercase();
+    let closest = expected
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(|candidate| {
+            (
+                strsim::damerau_levenshtein(&folded, &candidate.to_lowercase()),
+                candidate,
+            )
+        })
+        .min();
+    match closest {
+        Some((distance, candidate)) if distance <= 2.max(unknown.chars().count() / 3) => {
+            format!("{message}; did you mean `{candidate}`?")
+        }
+        _ => message.to_string(),
+    }
 }
 
 /// The key of the `key = value` line holding `offset`, for error messages.
@@ -42,13 +79,13 @@ fn key_at(text: &str, offset: usize) -> String {
 
 /// Content sniffing: spreadsheets are zip containers (xlsx, xlsb, ods) or OLE compound
 /// files (xls); a PDF starts with its `%PDF-` header (viewers also accept one within the
-/// first 1024 bytes, after junk a download may prepend, which no UTF-8 text would hold);
-/// anything else must be UTF-8 text.
+/// first 1024 bytes, after junk a download may prepend, which no text would hold);
+/// anything else must be text: UTF-8, or UTF-16 with a byte-order mark.
 pub fn sniff_format(bytes: &[u8]) -> Option<SourceFormat> {
     const ZIP: &[u8] = b"PK\x03\x04";
     const OLE: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
     const PDF: &[u8] = b"%PDF-";
-    let text = std::str::from_utf8(bytes).is_ok();
+    let text = text::is_text(bytes);
     let pdf_header_near_start = bytes[..bytes.len().min(1024)]
         .windows(PDF.len())
         .any(|w| w == PDF);
@@ -76,6 +113,10 @@ fn is_kebab_id(id: &str) -> bool {
 /// file name so that runs are deterministic.
 pub fn load_publications(dir: &Path) -> Result<Vec<Publication>, Error> {
     let entries = std::fs::read_dir(dir).map_err(|e| Error::input(dir, e.to_string()))?;
+    // Where every description and source must stay, links resolved.
+    let root = dir
+        .canonicalize()
+        .map_err(|e| Error::input(dir, e.to_string()))?;
     let mut paths: Vec<PathBuf> = Vec::new();
     for entry in entries {
         let entry = entry.map_err(|e| Error::input(dir, e.to_string()))?;
@@ -95,45 +136,52 @@ pub fn load_publications(dir: &Path) -> Result<Vec<Publication>, Error> {
     }
     let mut publications = Vec::with_capacity(paths.len());
     for path in paths {
-        publications.push(load_publication(dir, &path)?);
+        publications.push(load_publication(dir, &root, &path)?);
     }
     check_unique_ids(&publications)?;
     Ok(publications)
 }
 
-fn load_publication(inputs: &Path, path: &Path) -> Result<Publication, Error> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::input(path, e.to_string()))?;
+fn load_publication(inputs: &Path, root: &Path, path: &Path) -> Result<Publication, Error> {
+    let description_file = inside_inputs(root, path, None)?;
+    let text = read_description(&description_file, path)?;
     let description: Description = parse_toml(path, &text)?;
     let keys = KeyLines::of(&text);
     check_description(path, &keys, &description)?;
-    let base = path.parent().unwrap_or(inputs);
-    let source_path = base.join(&description.publication.source);
-    let bytes = std::fs::read(&source_path).map_err(|e| {
-        Error::input(
-            &source_path,
-            format!(
-                "cannot read the source named by {} (publication.source): {e}",
-                path.display()
-            ),
-        )
-    })?;
+    let source_path = source_path(inputs, path, &keys, &description.publication.source)?;
+    let named_by = format!(
+        "the source named by {}{} (publication.source)",
+        path.display(),
+        keys.publication("source")
+            .map(|line| format!(":{line}"))
+            .unwrap_or_default()
+    );
+    let source_file = inside_inputs(root, &source_path, Some(&named_by))?;
+    let bytes = std::fs::read(&source_file)
+        .map_err(|e| Error::input(&source_path, format!("cannot read {named_by}: {e}")))?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(Error::input(
-            &source_path,
-            format!("the source named by {} is empty", path.display()),
-        ));
+        return Err(Error::input(&source_path, format!("{named_by} is empty")));
     }
-    let format = sniff_format(&bytes).ok_or_else(|| {
-        Error::input(
-            &source_path,
-            format!(
-                "neither a spreadsheet (xlsx, xls, xlsb, ods), a PDF nor UTF-8 text (first invalid byte at offset {}); re-encode a text as UTF-8, e.g. `iconv -f WINDOWS-1252 -t UTF-8`",
-                std::str::from_utf8(&bytes).err().map_or(0, |e| e.valid_up_to())
-            ),
-        )
-    })?;
-    // A spreadsheet's table is found without an anchor; a text (or a PDF's text layer)
-    // needs one to say where its figures stand, unless it only restates a total.
+    let format = match sniff_format(&bytes) {
+        Some(SourceFormat::Spreadsheet) => SourceFormat::Spreadsheet,
+        Some(SourceFormat::Pdf) => SourceFormat::Pdf,
+        _ => SourceFormat::Text,
+    };
+    let source_text = match format {
+        SourceFormat::Spreadsheet | SourceFormat::Pdf => None,
+        SourceFormat::Text => {
+            let (text, encoding) = text::decode(&source_path, &bytes)?;
+            if encoding != text::Encoding::Utf8 {
+                tracing::info!(source = %source_path.display(), encoding = encoding.as_str(), "decoded");
+            }
+            if text.trim().is_empty() {
+                return Err(Error::input(&source_path, format!("{named_by} is empty")));
+            }
+            Some(text)
+        }
+    };
+    // A spreadsheet's table is found without an anchor; a text needs one to say where its
+    // figures stand, unless it only restates a total.
     if format != SourceFormat::Spreadsheet
         && let Some((index, envelope)) =
             description.envelopes.iter().enumerate().find(|(_, e)| {
@@ -166,7 +214,97 @@ fn load_publication(inputs: &Path, path: &Path) -> Result<Publication, Error> {
         source_name,
         format,
         bytes,
+        text: source_text,
     })
+}
+
+/// A description as text: UTF-8, its byte-order mark dropped (TOML allows no other
+/// encoding).
+fn read_description(file: &Path, path: &Path) -> Result<String, Error> {
+    let bytes = std::fs::read(file).map_err(|e| Error::input(path, e.to_string()))?;
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    match std::str::from_utf8(body) {
+        Ok(text) => Ok(text.to_string()),
+        // The same diagnosis as a source's (line, encoding it looks like).
+        Err(_) => Err(text::decode(path, body)
+            .err()
+            .unwrap_or_else(|| Error::input(path, "not UTF-8".to_string()))),
+    }
+}
+
+/// The source a description names: a path relative to the description, that stays in the
+/// inputs folder. An absolute path or a `..` would let a description read any file the
+/// cron user can (and publish its hash and figures).
+fn source_path(
+    inputs: &Path,
+    description: &Path,
+    keys: &KeyLines,
+    source: &str,
+) -> Result<PathBuf, Error> {
+    let refuse = |message: String| {
+        config_error_at(
+            description,
+            keys.publication("source"),
+            Some("publication.source".to_string()),
+            message,
+        )
+    };
+    let written = Path::new(source);
+    if source.trim().is_empty() {
+        return Err(refuse(
+            "`source` is empty: name the file beside this description".to_string(),
+        ));
+    }
+    if written.is_absolute()
+        || written
+            .components()
+            .any(|c| matches!(c, Component::RootDir | Component::Prefix(_)))
+    {
+        return Err(refuse(format!(
+            "\"{source}\" is an absolute path: sources are read from the inputs folder only; copy the file beside this description and name it relative to it"
+        )));
+    }
+    if written.components().any(|c| c == Component::ParentDir) {
+        return Err(refuse(format!(
+            "\"{source}\" goes up a folder (\"..\"): sources are read from the inputs folder only; copy the file beside this description"
+        )));
+    }
+    Ok(description.parent().unwrap_or(inputs).join(written))
+}
+
+/// `path` with its links resolved, refused unless it is a regular file inside the inputs
+/// folder (`root`, resolved too): a symbolic link may not lead a run outside it, and a FIFO
+/// or a device would hang or flood an unattended run.
+fn inside_inputs(root: &Path, path: &Path, named_by: Option<&str>) -> Result<PathBuf, Error> {
+    let what = named_by.map_or_else(String::new, |n| format!("{n}: "));
+    let resolved = path
+        .canonicalize()
+        .map_err(|e| Error::input(path, format!("cannot read {what}{e}")))?;
+    if !resolved.starts_with(root) {
+        return Err(Error::input(
+            path,
+            format!(
+                "{what}a symbolic link leading outside the inputs folder (to {}): inputs are read from {} only; copy the file there instead of linking it",
+                resolved.display(),
+                root.display()
+            ),
+        ));
+    }
+    let metadata = std::fs::metadata(&resolved)
+        .map_err(|e| Error::input(path, format!("cannot read {what}{e}")))?;
+    if !metadata.is_file() {
+        return Err(Error::input(path, format!("{what}not a regular file")));
+    }
+    if metadata.len() > MAX_SOURCE_BYTES {
+        return Err(Error::input(
+            path,
+            format!(
+                "{what}{} bytes, more than the {MAX_SOURCE_BYTES} a source may weigh: not a publication",
+                metadata.len()
+            ),
+        ));
+    }
+    Ok(resolved)
 }
 
 /// Checks the description beyond its syntax: ids, and keys whose meaning depends on others.
@@ -245,7 +383,7 @@ fn check_unique_ids(publications: &[Publication]) -> Result<(), Error> {
         if let Some(first) = seen.insert(&p.meta.id, &p.description_path) {
             return Err(config_error_at(
                 &p.description_path,
-                None,
+                p.keys.publication("id"),
                 Some("publication.id".to_string()),
                 format!(
                     "publication id '{}' is already used by {}",
@@ -334,6 +472,49 @@ mod tests {
     }
 
     #[test]
+    fn a_typo_in_a_key_names_the_closest_key() {
+        let text = envelope("1 €").replace("anchor = ", "anchr = ");
+        let err = parse_toml::<Description>(Path::new("inputs/x.toml"), &text).unwrap_err();
+        let shown = err.to_string();
+        assert!(shown.starts_with("inputs/x.toml:17: "), "{shown}");
+        assert!(shown.ends_with("did you mean `anchor`?"), "{shown}");
+        let text = envelope("1 €").replace("\"region\"", "\"regions\"");
+        let shown = parse_toml::<Description>(Path::new("x.toml"), &text)
+            .unwrap_err()
+            .to_string();
+        assert!(shown.ends_with("did you mean `region`?"), "{shown}");
+        // Nothing close: the list alone.
+        let text = envelope("1 €").replace("anchor = ", "zzzzzzzzzz = ");
+        let shown = parse_toml::<Description>(Path::new("x.toml"), &text)
+            .unwrap_err()
+            .to_string();
+        assert!(!shown.contains("did you mean"), "{shown}");
+    }
+
+    #[test]
+    fn a_source_outside_the_inputs_folder_is_refused_at_its_key() {
+        let keys = KeyLines::of(HEADER);
+        let description = Path::new("inputs/x.toml");
+        for (source, says) in [
+            ("/etc/passwd", "is an absolute path"),
+            ("../secret.txt", "goes up a folder"),
+            ("sub/../../secret.txt", "goes up a folder"),
+            ("", "`source` is empty"),
+        ] {
+            let err = source_path(Path::new("inputs"), description, &keys, source).unwrap_err();
+            assert_eq!(err.exit_code(), crate::error::exit::CONFIG);
+            let shown = err.to_string();
+            assert!(shown.starts_with("inputs/x.toml:7: "), "{shown}");
+            assert!(shown.contains("publication.source"), "{shown}");
+            assert!(shown.contains(says), "{source}: {shown}");
+        }
+        assert_eq!(
+            source_path(Path::new("inputs"), description, &keys, "annexes/a.xlsx").unwrap(),
+            Path::new("inputs/annexes/a.xlsx")
+        );
+    }
+
+    #[test]
     fn an_impossible_date_is_an_invalid_description() {
         let text = HEADER.replace("2022-01-04", "2023-02-30");
         let err = parse_toml::<Description>(Path::new("x.toml"), &text).unwrap_err();
@@ -351,7 +532,11 @@ mod tests {
             Some(SourceFormat::Spreadsheet)
         );
         assert_eq!(sniff_format("Crédits".as_bytes()), Some(SourceFormat::Text));
-        assert_eq!(sniff_format(&[0xff, 0xfe, 0x00]), None);
+        assert_eq!(
+            sniff_format(&[0xff, 0xfe, 0x41, 0x00]),
+            Some(SourceFormat::Text)
+        );
+        assert_eq!(sniff_format(&[0x43, 0x72, 0xe9, 0x64]), None);
     }
 
     #[test]

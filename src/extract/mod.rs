@@ -2,6 +2,7 @@
 //! a PDF's text layer (`pdf`) is read as a text whose lines keep their page. All produce
 //! the same `Extraction` per envelope, with every figure located.
 
+mod container;
 pub mod pdf;
 pub mod sheet;
 pub mod text;
@@ -45,10 +46,10 @@ impl<'a> Source<'a> {
     /// encrypted or damaged file) is an unreadable input.
     pub fn read(p: &'a Publication) -> Result<Self, Error> {
         Ok(match p.format {
-            SourceFormat::Text => Source::Text(
-                std::str::from_utf8(&p.bytes)
-                    .map_err(|e| Error::input(&p.source_path, format!("not UTF-8: {e}")))?,
-            ),
+            // Decoded when loaded (UTF-8, or UTF-16 with its byte-order mark).
+            SourceFormat::Text => Source::Text(p.text.as_deref().ok_or_else(|| {
+                Error::Internal(format!("{}: a text source without its text", p.source_name))
+            })?),
             SourceFormat::Spreadsheet => Source::Spreadsheet(&p.bytes),
             SourceFormat::Pdf => Source::Pdf(pdf::read(p)?),
         })
@@ -71,7 +72,56 @@ pub fn extract(
         Source::Pdf(layer) => text::extract_pdf_text(&p.source_name, layer, spec, &description),
     }?;
     check_magnitudes(&extraction)?;
+    check_signs(&extraction, p.text.as_deref())?;
     Ok(extraction)
+}
+
+/// An allocation, a total or an amount a revision replaces is never negative: a minus sign
+/// is a typing error or a difference column read as amounts, and its euros would be
+/// subtracted from every total. Texts keep the sign out of the figure ("Corse : -100 000 €"
+/// reads 100 000 €), so the character before each figure is looked at too.
+fn check_signs(extraction: &Extraction, text: Option<&str>) -> Result<(), Error> {
+    let lines: Vec<&str> = text.map(|t| t.split('\n').collect()).unwrap_or_default();
+    let minus_before = |location: &Location| match location {
+        Location::Line { line, span, .. } if span.1 > 0 => {
+            let Some(text) = (*line as usize)
+                .checked_sub(1)
+                .and_then(|index| lines.get(index))
+            else {
+                return false;
+            };
+            let before: Vec<char> = text.chars().take(span.0 as usize).collect();
+            match before.as_slice() {
+                [.., previous, '-' | '\u{2212}'] => !previous.is_alphanumeric(),
+                ['-' | '\u{2212}'] => true,
+                _ => false,
+            }
+        }
+        _ => false,
+    };
+    let stated = extraction
+        .items
+        .iter()
+        .flat_map(|i| std::iter::once(&i.amount).chain(i.previous.as_ref()))
+        .chain(extraction.declared_total.as_ref())
+        .chain(extraction.total_row.as_ref());
+    for s in stated {
+        let minus = minus_before(&s.location);
+        if minus || (s.amount.value.is_sign_negative() && !s.amount.value.is_zero()) {
+            let written = if minus {
+                format!("-{}", s.raw)
+            } else {
+                s.raw.clone()
+            };
+            return Err(Error::extraction(
+                &s.location,
+                format!(
+                    "\"{written}\" is a negative amount: an allocation is never negative (a change is written \"de X à Y\", or as a revision table); remove the sign, or point the description at the amounts rather than at a difference"
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Money is published as DECIMAL(18,2): 16 digits before the comma at most. A figure

@@ -44,6 +44,11 @@ pub fn extract_sheet(
     spec: &EnvelopeSpec,
     description: &DescriptionRef<'_>,
 ) -> Result<Extraction, Error> {
+    let named_by = match description.keys.publication("source") {
+        Some(line) => format!("{}:{line}", description.path.display()),
+        None => description.path.display().to_string(),
+    };
+    super::container::check(source_name, &named_by, bytes)?;
     let mut workbook = Workbook::open(source_name, bytes)?;
     let anchor = spec.anchor.as_deref().map(Anchor::parse);
     let (grid, bounds, layout) = match &anchor {

@@ -424,7 +424,11 @@ pub struct Publication {
     pub source_name: String,
     pub source_sha256: String,
     pub format: SourceFormat,
+    /// The source as read (hashed, and what a spreadsheet or PDF reader gets).
     pub bytes: Vec<u8>,
+    /// A text source decoded (UTF-8, or UTF-16 with its byte-order mark), line ends made
+    /// `\n`: what text extraction reads. `None` for a spreadsheet or a PDF.
+    pub text: Option<String>,
 }
 
 impl Publication {

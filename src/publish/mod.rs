@@ -11,7 +11,10 @@
 //!
 //! Publication follows batch-conventions §2.3: each file is staged inside the output
 //! directory (same filesystem, so `rename` is atomic), synced, renamed over its target, and
-//! the directory synced; nothing is renamed before every file is staged.
+//! the directory synced; nothing is renamed before every file is staged, and the renames are
+//! written down first so that a run killed half-way is completed by the next one. A set
+//! that is replaced as a whole (the candidate set of a rejected run) is staged as a folder
+//! and swapped in by two renames.
 
 pub mod dataset;
 pub mod release;
@@ -53,8 +56,23 @@ const MONEY_SCALE: u32 = 2;
 /// connectors that skip hidden entries never see them.
 const STAGING_PREFIX: &str = ".staging-";
 
-/// Removes staging folders that a killed run left in `out_dir`. Call it only while holding
-/// the run lock: another run's staging folder is then impossible.
+/// In a staging directory, the renames its commit is doing (see `remove_stale_staging`).
+const COMMIT_PLAN: &str = "commit.json";
+
+/// One rename of a commit plan: a staged file and the name it is published under.
+#[derive(Debug, Serialize, serde::Deserialize)]
+struct PlannedRename {
+    staged: String,
+    name: String,
+}
+
+/// Cleans what a killed run left in `out_dir`. Call it only while holding the run lock:
+/// another run's staging folder is then impossible.
+///
+/// A staging folder holding a commit plan belongs to a run that was accepted and had
+/// started renaming its files into place: the renames it did not do are done now (the
+/// manifest, renamed last, then describes the files beside it), so that the folder never
+/// stays a mix of two runs. Any other staging folder is removed.
 pub fn remove_stale_staging(out_dir: &Path) {
     let Ok(entries) = fs::read_dir(out_dir) else {
         return;
@@ -65,17 +83,49 @@ pub fn remove_stale_staging(out_dir: &Path) {
             .to_string_lossy()
             .starts_with(STAGING_PREFIX)
             && entry.file_type().is_ok_and(|t| t.is_dir());
-        if stale {
-            match fs::remove_dir_all(entry.path()) {
-                Ok(()) => {
-                    tracing::info!(path = %entry.path().display(), "removed a staging folder left by an interrupted run")
+        if !stale {
+            continue;
+        }
+        let path = entry.path();
+        if path.join(COMMIT_PLAN).is_file() {
+            match roll_forward(out_dir, &path) {
+                Ok(0) => {}
+                Ok(renamed) => {
+                    tracing::warn!(path = %path.display(), renamed, "completed the publication an interrupted run had started")
                 }
                 Err(error) => {
-                    tracing::warn!(path = %entry.path().display(), %error, "cannot remove a stale staging folder")
+                    tracing::warn!(path = %path.display(), %error, "cannot complete the publication an interrupted run had started")
                 }
             }
         }
+        match fs::remove_dir_all(&path) {
+            Ok(()) => {
+                tracing::info!(path = %path.display(), "removed a staging folder left by an interrupted run")
+            }
+            Err(error) => {
+                tracing::warn!(path = %path.display(), %error, "cannot remove a stale staging folder")
+            }
+        }
     }
+}
+
+/// Does the renames of `staging`'s commit plan that were not done; returns how many.
+fn roll_forward(out_dir: &Path, staging: &Path) -> Result<usize, Error> {
+    let plan_path = staging.join(COMMIT_PLAN);
+    let text = fs::read_to_string(&plan_path).map_err(|e| Error::output(&plan_path, e))?;
+    let plan: Vec<PlannedRename> = serde_json::from_str(&text)
+        .map_err(|e| Error::Internal(format!("{}: {e}", plan_path.display())))?;
+    let mut renamed = 0;
+    for step in plan {
+        check_name(&step.name)?;
+        check_name(&step.staged)?;
+        let from = staging.join(&step.staged);
+        if from.is_file() {
+            rename_into(out_dir, &from, &step.name)?;
+            renamed += 1;
+        }
+    }
+    Ok(renamed)
 }
 
 /// Build the five frames (file name, DataFrame) from a Dataset, in publication order; the
@@ -459,7 +509,8 @@ impl Release {
             .path()
             .join(format!("{:04}.staged", self.staged.len()));
         let mut file = File::create_new(&path).map_err(|e| Error::output(&path, e))?;
-        file.write_all(bytes)
+        fail_point("stage", name)
+            .and_then(|()| file.write_all(bytes))
             .and_then(|()| file.sync_all())
             .map_err(|e| Error::output(&path, e))?;
         self.staged.push(Staged {
@@ -481,28 +532,33 @@ impl Release {
     /// Renames every staged file over its target, in the order added, syncing each target's
     /// directory before moving the next file so that the last one (the manifest) is never
     /// durable before the files it describes. Creates missing subdirectories.
+    ///
+    /// The renames are first written down as a commit plan in the staging directory: a run
+    /// killed half-way leaves the plan, and the next run completes it (see
+    /// `remove_stale_staging`) instead of leaving a mix of two runs.
     pub fn commit(self) -> Result<Vec<PublishedFile>, Error> {
         let Release {
             out_dir,
             staging,
             staged,
         } = self;
+        let plan: Vec<PlannedRename> = staged
+            .iter()
+            .map(|s| PlannedRename {
+                staged: s
+                    .path
+                    .file_name()
+                    .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+                name: s.file.name.clone(),
+            })
+            .collect();
+        let plan = serde_json::to_vec_pretty(&plan)
+            .map_err(|e| Error::Internal(format!("commit plan: {e}")))?;
+        write_synced(staging.path(), COMMIT_PLAN, &plan)?;
         let mut published = Vec::with_capacity(staged.len());
         for Staged { path, file } in staged {
-            let target = out_dir.join(&file.name);
-            let parent = target.parent().unwrap_or(&out_dir).to_path_buf();
-            if parent != out_dir {
-                fs::create_dir_all(&parent).map_err(|e| Error::output(&parent, e))?;
-                // New directories are entries of their parents, up to `out_dir`.
-                for ancestor in parent.ancestors().skip(1) {
-                    sync_dir(ancestor)?;
-                    if ancestor == out_dir {
-                        break;
-                    }
-                }
-            }
-            fs::rename(&path, &target).map_err(|e| Error::output(&target, e))?;
-            sync_dir(&parent)?;
+            fail_point("rename", &file.name).map_err(|e| Error::output(&path, e))?;
+            rename_into(&out_dir, &path, &file.name)?;
             published.push(file);
         }
         // Everything is published by now: a staging directory we cannot remove is litter,
@@ -513,6 +569,106 @@ impl Release {
         }
         Ok(published)
     }
+
+    /// Publishes the staged files as the folder `name` of the output directory, replacing
+    /// the previous folder of that name as a whole: a reader finds the old set, the new
+    /// one, or (for an instant, or after a kill between the two renames) none, never a
+    /// mix. For sets that are replaced together, such as the candidate set of a rejected
+    /// run.
+    pub fn commit_as_folder(self, name: &str) -> Result<Vec<PublishedFile>, Error> {
+        check_name(name)?;
+        let Release {
+            out_dir,
+            staging,
+            staged,
+        } = self;
+        let mut published = Vec::with_capacity(staged.len());
+        for Staged { path, file } in staged {
+            rename_into(staging.path(), &path, &file.name)?;
+            published.push(file);
+        }
+        // From here on the staging directory is the new folder: dropping it must not
+        // remove it. Left behind by a failure below, it is removed by the next run.
+        let complete = staging.keep();
+        let target = out_dir.join(name);
+        let replaced = out_dir.join(format!(
+            "{STAGING_PREFIX}replaced-{}-{name}",
+            std::process::id()
+        ));
+        let had_previous = target.exists();
+        if had_previous {
+            fs::rename(&target, &replaced).map_err(|e| Error::output(&target, e))?;
+        }
+        fail_point("swap", name).map_err(|e| Error::output(&target, e))?;
+        fs::rename(&complete, &target).map_err(|e| Error::output(&target, e))?;
+        sync_dir(target.parent().unwrap_or(&out_dir))?;
+        if had_previous && let Err(error) = fs::remove_dir_all(&replaced) {
+            tracing::warn!(path = %replaced.display(), %error, "cannot remove the replaced folder");
+        }
+        Ok(published)
+    }
+}
+
+/// Renames `from` to `dir/name`, creating and syncing the missing directories of `name`,
+/// then syncing the directory of the target.
+fn rename_into(dir: &Path, from: &Path, name: &str) -> Result<(), Error> {
+    let target = dir.join(name);
+    let parent = target.parent().unwrap_or(dir).to_path_buf();
+    if parent != dir {
+        fs::create_dir_all(&parent).map_err(|e| Error::output(&parent, e))?;
+        // New directories are entries of their parents, up to `dir`.
+        for ancestor in parent.ancestors().skip(1) {
+            sync_dir(ancestor)?;
+            if ancestor == dir {
+                break;
+            }
+        }
+    }
+    fs::rename(from, &target).map_err(|e| Error::output(&target, e))?;
+    sync_dir(&parent)
+}
+
+/// Writes `dir/name` durably: a temporary file synced, renamed, and the directory synced,
+/// so that the file is whole or absent after a crash.
+fn write_synced(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), Error> {
+    let temporary = dir.join(format!("{name}.tmp"));
+    let mut file = File::create_new(&temporary).map_err(|e| Error::output(&temporary, e))?;
+    file.write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .map_err(|e| Error::output(&temporary, e))?;
+    let target = dir.join(name);
+    fs::rename(&temporary, &target).map_err(|e| Error::output(&target, e))?;
+    sync_dir(dir)
+}
+
+/// A seam for the tests of publication failures, in debug builds only (release builds
+/// compile it to nothing): `ESMS_LEDGER_FAIL_AT=enospc@stage:findings.parquet` makes
+/// staging that file fail as a full disk does; `abort@rename:envelopes.parquet` (or
+/// `abort@stage:…`, `abort@swap:rejected`) kills the process there, without running a
+/// destructor, as `kill -9` would.
+#[cfg(debug_assertions)]
+fn fail_point(step: &str, name: &str) -> std::io::Result<()> {
+    let Ok(wanted) = std::env::var("ESMS_LEDGER_FAIL_AT") else {
+        return Ok(());
+    };
+    let Some((action, at)) = wanted.split_once('@') else {
+        return Ok(());
+    };
+    if at.split_once(':') != Some((step, name)) {
+        return Ok(());
+    }
+    match action {
+        // ENOSPC, "No space left on device".
+        "enospc" => Err(std::io::Error::from_raw_os_error(28)),
+        "abort" => std::process::abort(),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(not(debug_assertions))]
+#[inline(always)]
+fn fail_point(_step: &str, _name: &str) -> std::io::Result<()> {
+    Ok(())
 }
 
 /// Names come from code (file constants, the manifest), so a bad one is a bug: it must stay

@@ -575,17 +575,48 @@ pub fn to_markdown(r: &Report) -> String {
 
 /// The same French report as a standalone HTML page.
 pub fn to_html(markdown: &str) -> String {
-    use pulldown_cmark::Event;
+    use pulldown_cmark::{Event, Tag, TagEnd};
     use pulldown_cmark::{Options, Parser, html};
     let mut body = String::new();
-    // Labels come from the sources: HTML in them ("<img onerror=…>" in a pasted press
-    // extract) is shown as text, never rendered.
-    let events = Parser::new_ext(markdown, Options::ENABLE_TABLES).map(|event| match event {
-        Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
-        other => other,
-    });
+    // Labels and titles come from the sources and descriptions: HTML in them ("<img
+    // onerror=…>" in a pasted press extract) is shown as text, never rendered, and so are
+    // their links and images (`[x](javascript:…)`, `<javascript:…>`, `![](http://…)`):
+    // the report links nowhere and loads nothing. The report writes none of its own.
+    let events =
+        Parser::new_ext(markdown, Options::ENABLE_TABLES).filter_map(|event| match event {
+            Event::Html(raw) | Event::InlineHtml(raw) => Some(Event::Text(raw)),
+            Event::Start(Tag::Link { .. } | Tag::Image { .. })
+            | Event::End(TagEnd::Link | TagEnd::Image) => None,
+            other => Some(other),
+        });
     html::push_html(&mut body, events);
     format!(
         "<!DOCTYPE html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\">\n<title>Rapport de validation ESMS numérique</title>\n<style>\nbody{{font-family:system-ui,sans-serif;max-width:80rem;margin:2rem auto;padding:0 1rem;color:#222}}\ntable{{border-collapse:collapse;margin:1rem 0}}th,td{{border:1px solid #ccc;padding:.25rem .5rem;vertical-align:top}}\ntd:nth-child(4){{white-space:nowrap}}code{{font-size:.9em}}\n</style>\n</head>\n<body>\n{body}</body>\n</html>\n"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_from_sources_is_shown_never_run_nor_followed() {
+        let html = to_html(
+            "| Titre |\n|---|\n| <script>alert(1)</script> \"><img src=x onerror=alert(1)> |\n\n\
+             [lien](javascript:alert(1)) <javascript:alert(2)> ![image](http://example.invalid/i.png) <b onmouseover=x>gras</b>\n",
+        );
+        let body = &html[html.find("<body>").unwrap()..];
+        for active in ["<script", "<img", "<a ", "href=\"", "src=\"", "<b "] {
+            assert!(!body.contains(active), "{active} in {body}");
+        }
+        assert!(
+            body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{body}"
+        );
+        assert!(
+            body.contains("&lt;img src=x onerror=alert(1)&gt;"),
+            "{body}"
+        );
+        assert!(body.contains("javascript:alert(2)"), "{body}");
+    }
 }

@@ -3,6 +3,7 @@
 //! `tests/fixtures/<area>/`, its snapshots are under `snapshots/<area>/`.
 
 mod acceptance;
+mod bad_inputs;
 mod cli;
 mod layouts;
 mod parquet_roundtrip;
