@@ -125,6 +125,19 @@ impl RegionCode {
         }
     }
 
+    /// Guadeloupe, Martinique, Guyane, La Réunion and Mayotte: the regions that are also
+    /// overseas departments (codes 01 to 06).
+    pub fn is_overseas(self) -> bool {
+        matches!(
+            self,
+            RegionCode::Guadeloupe
+                | RegionCode::Martinique
+                | RegionCode::Guyane
+                | RegionCode::LaReunion
+                | RegionCode::Mayotte
+        )
+    }
+
     /// The region of a current 2-character code; `None` for "05", retired codes ("42")
     /// and anything else. No trimming, no padding: "1" is not "01".
     pub fn from_code(code: &str) -> Option<RegionCode> {

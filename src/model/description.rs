@@ -375,6 +375,10 @@ pub struct EnvelopeSpec {
     /// user to an INSEE code: `region_aliases = { "ARS Océan Indien" = "04" }`.
     #[serde(default)]
     pub region_aliases: std::collections::BTreeMap<String, String>,
+    /// Region breakdowns: the regions the envelope is meant to cover (`"regions"`, the
+    /// default; `"metropole"`; `"outre-mer"`; or a list of INSEE codes).
+    #[serde(default)]
+    pub coverage: Coverage,
 }
 
 impl EnvelopeSpec {
@@ -386,6 +390,116 @@ impl EnvelopeSpec {
             .iter()
             .find(|(alias, _)| alias.trim() == wanted)
             .and_then(|(_, code)| crate::core::region::RegionCode::from_code(code))
+    }
+}
+
+/// The regions a regional envelope is meant to cover: the 18 by default, or part of France
+/// by design (an arrêté for the 13 metropolitan regions, one for the 5 overseas ones, one
+/// naming the regions it funds). Completeness, duplicates and shares are checked against
+/// it, and a breakdown naming a region outside it is a finding.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "WrittenCoverage", into = "WrittenCoverage")]
+pub enum Coverage {
+    /// `"regions"`: the 18 INSEE regions.
+    #[default]
+    Regions,
+    /// `"metropole"`: the 13 metropolitan regions, Corse included.
+    Metropole,
+    /// `"outre-mer"`: the 5 overseas regions (01 02 03 04 06).
+    OutreMer,
+    /// A list of INSEE region codes (`["11", "24", "27"]`), in code order, each once.
+    Codes(Vec<crate::core::region::RegionCode>),
+}
+
+/// `coverage` as the TOML writes it: a word or a list of codes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum WrittenCoverage {
+    Word(String),
+    Codes(Vec<String>),
+}
+
+impl Coverage {
+    /// The regions covered, in code order.
+    pub fn regions(&self) -> Vec<crate::core::region::RegionCode> {
+        use crate::core::region::RegionCode;
+        match self {
+            Coverage::Regions => RegionCode::ALL.to_vec(),
+            Coverage::Metropole => RegionCode::ALL
+                .into_iter()
+                .filter(|r| !r.is_overseas())
+                .collect(),
+            Coverage::OutreMer => RegionCode::ALL
+                .into_iter()
+                .filter(|r| r.is_overseas())
+                .collect(),
+            Coverage::Codes(codes) => codes.clone(),
+        }
+    }
+
+    pub fn contains(&self, region: crate::core::region::RegionCode) -> bool {
+        self.regions().contains(&region)
+    }
+
+    /// As the description writes it, for messages: "metropole", "11, 24, 27".
+    pub fn written(&self) -> String {
+        match self {
+            Coverage::Regions => "regions".to_string(),
+            Coverage::Metropole => "metropole".to_string(),
+            Coverage::OutreMer => "outre-mer".to_string(),
+            Coverage::Codes(codes) => codes
+                .iter()
+                .map(|c| c.code())
+                .collect::<Vec<_>>()
+                .join(", "),
+        }
+    }
+}
+
+impl TryFrom<WrittenCoverage> for Coverage {
+    type Error = String;
+    fn try_from(written: WrittenCoverage) -> Result<Self, String> {
+        use crate::core::region::RegionCode;
+        match written {
+            WrittenCoverage::Word(word) => match word.trim() {
+                "regions" => Ok(Coverage::Regions),
+                "metropole" => Ok(Coverage::Metropole),
+                "outre-mer" => Ok(Coverage::OutreMer),
+                other => Err(format!(
+                    "\"{other}\" is no coverage: write \"regions\" (the 18, the default), \"metropole\" (the 13 metropolitan regions), \"outre-mer\" (the 5 overseas regions) or a list of INSEE region codes ([\"11\", \"24\"])"
+                )),
+            },
+            WrittenCoverage::Codes(codes) => {
+                let mut regions = Vec::new();
+                for code in &codes {
+                    let Some(region) = RegionCode::from_code(code.trim()) else {
+                        return Err(format!(
+                            "\"{code}\" is not the INSEE code of a region (01 02 03 04 06 11 24 27 28 32 44 52 53 75 76 84 93 94)"
+                        ));
+                    };
+                    if regions.contains(&region) {
+                        return Err(format!("\"{code}\" is listed twice"));
+                    }
+                    regions.push(region);
+                }
+                if regions.is_empty() {
+                    return Err("an empty list covers no region: list the INSEE codes of the regions the envelope covers".to_string());
+                }
+                regions.sort();
+                Ok(Coverage::Codes(regions))
+            }
+        }
+    }
+}
+
+impl From<Coverage> for WrittenCoverage {
+    fn from(c: Coverage) -> Self {
+        match c {
+            Coverage::Codes(codes) => {
+                WrittenCoverage::Codes(codes.iter().map(|c| c.code().to_string()).collect())
+            }
+            other => WrittenCoverage::Word(other.written()),
+        }
     }
 }
 

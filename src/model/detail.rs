@@ -74,7 +74,14 @@ pub enum Detail {
     /// [`Rule::CompletenessRegionMissing`].
     RegionsMissing {
         named: usize,
+        /// How many regions the envelope covers: 18, or fewer by its `coverage`.
+        covered: usize,
         missing: Vec<RegionCode>,
+    },
+    /// [`Rule::CompletenessRegionOutsideCoverage`]; `coverage` as the description writes it.
+    RegionOutsideCoverage {
+        region: RegionCode,
+        coverage: String,
     },
     /// [`Rule::CompletenessRegionDuplicate`].
     RegionDuplicate { region: RegionCode, times: usize },

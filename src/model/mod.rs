@@ -9,8 +9,9 @@ pub mod rule;
 pub mod statement;
 
 pub use description::{
-    Breakdown, Columns, DeclaredTotal, Description, DescriptionRef, EnvelopeSpec, ItemLayout,
-    KeyLines, Publication, PublicationKind, PublicationMeta, SourceFormat, Unit, WrittenAmount,
+    Breakdown, Columns, Coverage, DeclaredTotal, Description, DescriptionRef, EnvelopeSpec,
+    ItemLayout, KeyLines, Publication, PublicationKind, PublicationMeta, SourceFormat, Unit,
+    WrittenAmount,
 };
 pub use detail::Detail;
 pub use rule::{RULES, Rule, RuleInfo, UnknownRule};
@@ -339,6 +340,7 @@ pub(crate) mod testing {
             unit: None,
             columns: None,
             region_aliases: std::collections::BTreeMap::new(),
+            coverage: Coverage::Regions,
         }
     }
 

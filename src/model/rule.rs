@@ -97,14 +97,20 @@ catalogue! {
     CompletenessRegionMissing {
         id: "completeness.region_missing",
         severity: Error,
-        fr: "Une répartition régionale ne nomme pas chacune des 18 régions.",
-        en: "A regional breakdown does not name each of the 18 regions.",
+        fr: "Une répartition régionale ne nomme pas chacune des régions qu'elle couvre (les 18, ou celles de `coverage`).",
+        en: "A regional breakdown does not name each region it covers (the 18, or those of `coverage`).",
     }
     CompletenessRegionDuplicate {
         id: "completeness.region_duplicate",
         severity: Error,
         fr: "Une région apparaît plusieurs fois dans une même répartition.",
         en: "A region appears more than once in one breakdown.",
+    }
+    CompletenessRegionOutsideCoverage {
+        id: "completeness.region_outside_coverage",
+        severity: Error,
+        fr: "Une répartition régionale nomme une région hors de la couverture que déclare sa description (`coverage`).",
+        en: "A regional breakdown names a region outside the coverage its description declares (`coverage`).",
     }
     DuplicateBeneficiary {
         id: "duplicate.beneficiary",

@@ -62,9 +62,18 @@ pub fn en(detail: &Detail) -> String {
             tolerance,
             ..
         } => format!("remainder '{label}' derived: {remainder} (± {tolerance})"),
-        Detail::RegionsMissing { named, missing } => format!(
-            "{named} of 18 regions named; missing: {}",
+        Detail::RegionsMissing {
+            named,
+            covered,
+            missing,
+        } => format!(
+            "{named} of {covered} regions named; missing: {}",
             regions_with_codes(missing)
+        ),
+        Detail::RegionOutsideCoverage { region, coverage } => format!(
+            "{} ({}) is named, outside the envelope's coverage \"{coverage}\"",
+            region.name(),
+            region.code()
         ),
         Detail::RegionDuplicate { region, times } => {
             format!("{} appears {times} times", region.name())

@@ -103,9 +103,18 @@ pub fn fr(detail: &Detail) -> String {
             format_eur(*remainder),
             format_eur(*tolerance)
         ),
-        Detail::RegionsMissing { named, missing } => format!(
-            "{named} régions sur 18 sont nommées ; manquent : {}.",
+        Detail::RegionsMissing {
+            named,
+            covered,
+            missing,
+        } => format!(
+            "{named} régions sur {covered} sont nommées ; manquent : {}.",
             regions_with_codes(missing)
+        ),
+        Detail::RegionOutsideCoverage { region, coverage } => format!(
+            "La région {} ({}) est nommée alors que l'enveloppe ne couvre que « {coverage} » (clé `coverage` de la description).",
+            region.name(),
+            region.code()
         ),
         Detail::RegionDuplicate { region, times } => format!(
             "La région {} ({}) apparaît {times} fois dans la répartition.",

@@ -558,8 +558,8 @@ fn push_revision_reconciliation(
     });
 }
 
-/// A regional breakdown names each of the 18 regions exactly once; a beneficiary appears
-/// once per envelope.
+/// A regional breakdown names each region of its `coverage` (the 18 by default) exactly
+/// once; a beneficiary appears once per envelope.
 fn completeness(s: &Statement, v: &mut Validation) {
     let env = &s.spec.id;
     let facts: Vec<&Fact> = s.current().collect();
@@ -612,10 +612,12 @@ fn completeness(s: &Statement, v: &mut Validation) {
             v.check(Rule::CompletenessRegionDuplicate, s, Some(dup_ok));
             // A revision names only the regions that change: the revision rule accounts for
             // the others.
+            let coverage = &s.spec.coverage;
+            outside_coverage(s, &seen, v);
             if s.spec.breakdown == Breakdown::Region && !s.is_partial() {
-                let missing: Vec<RegionCode> = RegionCode::ALL
-                    .iter()
-                    .copied()
+                let missing: Vec<RegionCode> = coverage
+                    .regions()
+                    .into_iter()
                     .filter(|r| !seen.contains_key(r))
                     .collect();
                 v.check(Rule::CompletenessRegionMissing, s, Some(missing.is_empty()));
@@ -630,7 +632,8 @@ fn completeness(s: &Statement, v: &mut Validation) {
                             .collect::<Vec<_>>()
                             .join(","),
                         Detail::RegionsMissing {
-                            named: seen.len(),
+                            named: seen.keys().filter(|r| coverage.contains(**r)).count(),
+                            covered: coverage.regions().len(),
                             missing: missing.clone(),
                         },
                     );
@@ -680,4 +683,32 @@ fn completeness(s: &Statement, v: &mut Validation) {
         }
         Breakdown::BudgetLine => {}
     }
+}
+
+/// A region the breakdown names outside the envelope's declared `coverage` (Guadeloupe in
+/// an arrêté for the metropolitan regions): either the description or the source is wrong.
+fn outside_coverage(s: &Statement, seen: &BTreeMap<RegionCode, Vec<&Fact>>, v: &mut Validation) {
+    let coverage = &s.spec.coverage;
+    if *coverage == crate::model::Coverage::Regions {
+        return;
+    }
+    let mut ok = true;
+    for (region, list) in seen.iter().filter(|(r, _)| !coverage.contains(**r)) {
+        ok = false;
+        let mut f = FindingBuilder::new(
+            Rule::CompletenessRegionOutsideCoverage,
+            &s.spec.id,
+            &s.publication_id,
+            region.code(),
+            Detail::RegionOutsideCoverage {
+                region: *region,
+                coverage: coverage.written(),
+            },
+        );
+        for fact in list {
+            f = f.at(&fact.location);
+        }
+        v.findings.push(f.build());
+    }
+    v.check(Rule::CompletenessRegionOutsideCoverage, s, Some(ok));
 }
