@@ -4,7 +4,9 @@
 //! statements of one envelope by several publications are ranked so that each euro is
 //! counted once.
 
-use crate::core::region::{MatchRule, RegionCode, RegionError, find_regions, normalise_region};
+use crate::core::region::{
+    MatchRule, RegionCode, RegionError, Territory, find_regions, normalise_region,
+};
 use crate::extract::Extraction;
 use crate::model::{Breakdown, EnvelopeSpec, Publication};
 use crate::model::{Detail, Rule};
@@ -79,6 +81,15 @@ fn resolve(
             None
         }
     }
+}
+
+/// A collectivité d'outre-mer named as a line of a regional table: recognised by name or
+/// code when no alias of the description and no region name claims the label.
+fn territory(label: &Located, spec: &EnvelopeSpec) -> Option<Territory> {
+    if spec.alias(&label.text).is_some() || normalise_region(&label.text).is_ok() {
+        return None;
+    }
+    Territory::of_label(&label.text)
 }
 
 /// A table of pre-2016 regions: "Aquitaine" beside "Limousin" and "Poitou-Charentes" is the
@@ -201,7 +212,17 @@ pub fn normalise(
         } else {
             (item, None)
         };
+        let territory = matches!(spec.breakdown, Breakdown::Region | Breakdown::Revision)
+            .then(|| territory(&item.label, spec))
+            .flatten();
+        if let Some(territory) = territory {
+            issues.push(RegionIssue::Territory {
+                label: item.label.clone(),
+                territory,
+            });
+        }
         let (region, beneficiary) = match spec.breakdown {
+            Breakdown::Region | Breakdown::Revision if territory.is_some() => (None, None),
             Breakdown::Region | Breakdown::Revision => {
                 (resolve(&item.label, spec, &mut issues), None)
             }
@@ -267,6 +288,7 @@ pub fn normalise(
             envelope_id: spec.id.clone(),
             role: FactRole::Component,
             region,
+            territory,
             beneficiary,
             identifier: item.identifier.as_ref().map(|i| i.text.clone()),
             amount: item.amount.amount,

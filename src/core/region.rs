@@ -153,6 +153,102 @@ impl std::fmt::Display for RegionCode {
     }
 }
 
+/// A French territory that is not one of the 18 regions: the collectivités d'outre-mer and
+/// Nouvelle-Calédonie, by their COG code (reference notes §3.1 and §3.4: "97x", "98x").
+/// National tables list some of them beside the regions, often at 0 € ("l'ATS de
+/// Saint-Pierre-et-Miquelon"); their figures count in the sums but belong to no region.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Territory {
+    #[serde(rename = "975")]
+    SaintPierreEtMiquelon,
+    #[serde(rename = "977")]
+    SaintBarthelemy,
+    #[serde(rename = "978")]
+    SaintMartin,
+    #[serde(rename = "986")]
+    WallisEtFutuna,
+    #[serde(rename = "987")]
+    PolynesieFrancaise,
+    #[serde(rename = "988")]
+    NouvelleCaledonie,
+}
+
+impl Territory {
+    pub const ALL: [Territory; 6] = [
+        Territory::SaintPierreEtMiquelon,
+        Territory::SaintBarthelemy,
+        Territory::SaintMartin,
+        Territory::WallisEtFutuna,
+        Territory::PolynesieFrancaise,
+        Territory::NouvelleCaledonie,
+    ];
+
+    /// The COG code of the collectivity ("975").
+    pub fn code(self) -> &'static str {
+        match self {
+            Territory::SaintPierreEtMiquelon => "975",
+            Territory::SaintBarthelemy => "977",
+            Territory::SaintMartin => "978",
+            Territory::WallisEtFutuna => "986",
+            Territory::PolynesieFrancaise => "987",
+            Territory::NouvelleCaledonie => "988",
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Territory::SaintPierreEtMiquelon => "Saint-Pierre-et-Miquelon",
+            Territory::SaintBarthelemy => "Saint-Barthélemy",
+            Territory::SaintMartin => "Saint-Martin",
+            Territory::WallisEtFutuna => "Wallis-et-Futuna",
+            Territory::PolynesieFrancaise => "Polynésie française",
+            Territory::NouvelleCaledonie => "Nouvelle-Calédonie",
+        }
+    }
+
+    /// The territory a label names, by its name or its code, with the prefixes a region
+    /// label may carry ("ATS de Saint-Pierre-et-Miquelon", "Collectivité de Saint-Martin",
+    /// "975 - Saint-Pierre-et-Miquelon"). Exact after folding, never fuzzy: "ARS de
+    /// Guadeloupe, Saint-Martin et Saint-Barthélemy" is Guadeloupe, not a territory.
+    pub fn of_label(label: &str) -> Option<Territory> {
+        let key = normalise_key(label);
+        if key.len() > MAX_KEY_BYTES {
+            return None;
+        }
+        let mut stage = key.as_str();
+        loop {
+            let (first, rest) = stage.split_once(' ').unwrap_or((stage, ""));
+            let by_code = Territory::ALL.into_iter().find(|t| t.code() == first);
+            if let Some(territory) = by_code
+                && (rest.is_empty() || normalise_key(territory.name()) == rest)
+            {
+                return Some(territory);
+            }
+            if let Some(territory) = Territory::ALL
+                .into_iter()
+                .find(|t| normalise_key(t.name()) == stage)
+            {
+                return Some(territory);
+            }
+            // "ATS" (administration territoriale de santé) is Saint-Pierre-et-Miquelon's ARS.
+            let rest = stage
+                .strip_prefix("ats ")
+                .or_else(|| stage.strip_prefix("administration territoriale de sante "))
+                .or_else(|| strip_one_prefix(stage));
+            match rest {
+                Some(rest) => stage = rest,
+                None => return None,
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for Territory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// How a name was recognised.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -245,6 +245,11 @@ pub enum Detail {
         label: String,
         suggestions: Vec<RegionCode>,
     },
+    /// [`Rule::RegionTerritory`].
+    RegionTerritory {
+        label: String,
+        territory: crate::core::region::Territory,
+    },
     /// [`Rule::RegionAmbiguous`]; `reason` is the region matcher's explanation (English).
     RegionAmbiguous {
         label: String,

@@ -196,6 +196,9 @@ pub struct Fact {
     pub envelope_id: String,
     pub role: FactRole,
     pub region: Option<RegionCode>,
+    /// A collectivité d'outre-mer outside the 18 regions (`region` is then `None`): its
+    /// figure counts in the sums all the same.
+    pub territory: Option<crate::core::region::Territory>,
     pub beneficiary: Option<String>,
     pub identifier: Option<String>,
     pub amount: Amount,
@@ -355,6 +358,7 @@ pub(crate) mod testing {
             envelope_id: "env".to_string(),
             role: FactRole::Component,
             region: Some(region),
+            territory: None,
             beneficiary: None,
             identifier: None,
             amount,

@@ -232,6 +232,12 @@ catalogue! {
         fr: "Nom de région antérieur à 2016, rattaché à la région actuelle.",
         en: "Pre-2016 region name, mapped to its successor.",
     }
+    RegionTerritory {
+        id: "region.territory",
+        severity: Info,
+        fr: "Collectivité d'outre-mer hors des 18 régions (Saint-Pierre-et-Miquelon, Saint-Barthélemy, Saint-Martin…) : son montant compte, sans région.",
+        en: "A collectivité d'outre-mer outside the 18 regions (Saint-Pierre-et-Miquelon, Saint-Barthélemy, Saint-Martin…): its figure counts, with no region.",
+    }
     RegionInferred {
         id: "region.inferred",
         severity: Info,

@@ -274,8 +274,18 @@ pub fn en(detail: &Detail) -> String {
             sentence
         }
         Detail::RegionUnknown { label, suggestions } => format!(
-            "'{label}' is not a region; closest: {}",
-            region_names(suggestions)
+            "'{label}' is not a region; {}; to map it, add to the envelope: region_aliases = {{ \"{label}\" = \"{}\" }}",
+            if suggestions.is_empty() {
+                "no region name is close".to_string()
+            } else {
+                format!("closest: {}", region_names(suggestions))
+            },
+            suggestions.first().map_or("<INSEE code>", |r| r.code())
+        ),
+        Detail::RegionTerritory { label, territory } => format!(
+            "'{label}' is {} ({}), a territory outside the 18 regions: counted, with no region",
+            territory.name(),
+            territory.code()
         ),
         Detail::RegionAmbiguous { label, reason, .. } => {
             format!("'{label}' is ambiguous ({reason}); not mapped")

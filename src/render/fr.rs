@@ -386,12 +386,18 @@ pub fn fr(detail: &Detail) -> String {
             sentence
         }
         Detail::RegionUnknown { label, suggestions } => format!(
-            "« {label} » n'est pas une région connue{}",
+            "« {label} » n'est pas une région connue{} Pour le rattacher, ajouter à l'enveloppe : `region_aliases = {{ \"{label}\" = \"{}\" }}`.",
             if suggestions.is_empty() {
                 ".".to_string()
             } else {
                 format!(" ; vouliez-vous dire : {} ?", region_names(suggestions))
-            }
+            },
+            suggestions.first().map_or("<code INSEE>", |r| r.code())
+        ),
+        Detail::RegionTerritory { label, territory } => format!(
+            "« {label} » est {} ({}), collectivité hors des 18 régions : son montant compte, sans région.",
+            territory.name(),
+            territory.code()
         ),
         Detail::RegionAmbiguous {
             label, candidates, ..
