@@ -172,6 +172,10 @@ impl WrittenAmount {
 pub enum DeclaredTotal {
     /// "75 millions d'euros", "12 199 648 €".
     Stated(WrittenAmount),
+    /// "1 518 800": a number without its unit, as a table's total line writes it under
+    /// "Montant (en euros)". `number` is the number as written (exact, unscaled); the unit
+    /// is the one its table states, else the envelope's `unit` (`extract::bare_total`).
+    Bare(WrittenAmount),
     /// "de 66 400 000 € à 66 500 000 €": a revision that changes the total as well.
     Changed {
         written: String,
@@ -184,21 +188,22 @@ impl DeclaredTotal {
     /// The value as the description writes it.
     pub fn written(&self) -> &str {
         match self {
-            DeclaredTotal::Stated(w) => &w.written,
+            DeclaredTotal::Stated(w) | DeclaredTotal::Bare(w) => &w.written,
             DeclaredTotal::Changed { written, .. } => written,
         }
     }
-    /// The total in force (after the change, for a revision that changes it).
+    /// The total in force (after the change, for a revision that changes it); for a bare
+    /// number, the number as written, before its unit is applied.
     pub fn current(&self) -> &WrittenAmount {
         match self {
-            DeclaredTotal::Stated(w) => w,
+            DeclaredTotal::Stated(w) | DeclaredTotal::Bare(w) => w,
             DeclaredTotal::Changed { after, .. } => after,
         }
     }
     /// The total a revision replaces, when it changes it.
     pub fn before(&self) -> Option<&WrittenAmount> {
         match self {
-            DeclaredTotal::Stated(_) => None,
+            DeclaredTotal::Stated(_) | DeclaredTotal::Bare(_) => None,
             DeclaredTotal::Changed { before, .. } => Some(before),
         }
     }
@@ -214,6 +219,15 @@ impl TryFrom<String> for DeclaredTotal {
         };
         match parse_amount(&written) {
             Ok(amount) => Ok(DeclaredTotal::Stated(WrittenAmount { written, amount })),
+            // A number alone ("1 518 800"): its unit is its table's, or the envelope's `unit`.
+            // Words that are no amount stay refused.
+            Err(AmountError::NoUnit(_)) if crate::core::amount::parse_number(&written).is_ok() => {
+                let number = crate::core::amount::parse_number(&written).map_err(unreadable)?;
+                Ok(DeclaredTotal::Bare(WrittenAmount {
+                    amount: Amount::exact(number),
+                    written,
+                }))
+            }
             Err(e) => match find_amounts(&written).as_slice() {
                 [before, after] => Ok(DeclaredTotal::Changed {
                     before: WrittenAmount::parse(&before.raw).map_err(unreadable)?,

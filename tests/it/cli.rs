@@ -289,6 +289,29 @@ fn a_coverage_that_is_no_coverage_exits_78_naming_file_line_and_key() {
 }
 
 #[test]
+fn a_bare_declared_total_whose_unit_nothing_states_exits_78_naming_the_unit_key() {
+    let inputs = tempfile::tempdir().unwrap();
+    fs::write(
+        inputs.path().join("note.toml"),
+        "[publication]\nid = \"note\"\ntitle = \"t\"\nissuer = \"CNSA\"\nkind = \"bo-decision\"\npublished_on = 2025-04-15\nsource = \"note.txt\"\n\n[[envelopes]]\nid = \"env\"\nprogramme = \"p\"\nexercise = 2025\nphase = \"p\"\nchannel = \"c\"\nbreakdown = \"budget-line\"\ndeclared_total = \"7,15\"\nanchor = \"Répartition :\"\n",
+    )
+    .unwrap();
+    fs::write(
+        inputs.path().join("note.txt"),
+        "Répartition :\n• Mesure A : 5,4 M€\n• Mesure B : 1,75 M€\n",
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let o = run(inputs.path(), out.path(), &[]);
+    assert_eq!(code(&o), 78, "{}", stderr(&o));
+    let err = stderr(&o);
+    // No `unit` key: the envelope's header line.
+    assert!(err.contains("note.toml:9"), "{err}");
+    assert!(err.contains("key `unit`"), "{err}");
+    assert!(err.contains("\"7,15\""), "{err}");
+}
+
+#[test]
 fn an_invalid_acknowledgement_file_exits_78() {
     let inputs = inputs_copy();
     fs::write(
