@@ -5,7 +5,8 @@
 //! counted once.
 
 use crate::core::region::{
-    MatchRule, RegionCode, RegionError, Territory, find_regions, normalise_region,
+    LAST_EXERCISE_OF_22_REGIONS, MatchRule, RegionCode, RegionError, Territory, find_regions,
+    former_region, normalise_region,
 };
 use crate::extract::Extraction;
 use crate::model::{Breakdown, EnvelopeSpec, Publication};
@@ -21,6 +22,27 @@ fn resolve(
 ) -> Option<RegionCode> {
     if let Some(code) = spec.alias(&label.text) {
         return Some(code);
+    }
+    // A publication of the 22-region map names its regions as they were: "Aquitaine" or
+    // "Centre" are then plain names, mapped to their successor (reported, as every old
+    // name is, when the region changed).
+    if spec.exercise <= LAST_EXERCISE_OF_22_REGIONS
+        && let Some(former) = former_region(&label.text)
+    {
+        if former.successor.code() != former.code {
+            issues.push(RegionIssue::Legacy {
+                label: label.clone(),
+                region: former.successor,
+                warning: format!(
+                    "'{}' is {}, a region of the map of {} (before 2016); mapped to its successor {}",
+                    label.text,
+                    former.name,
+                    spec.exercise,
+                    former.successor.name()
+                ),
+            });
+        }
+        return Some(former.successor);
     }
     match normalise_region(&label.text) {
         Ok(m) => {

@@ -691,6 +691,85 @@ const RETIRED_CODES: &[(&str, &str, RegionCode)] = &[
     ("91", "Languedoc-Roussillon", RegionCode::Occitanie),
 ];
 
+/// The last exercise of the map of 22 metropolitan regions (loi n° 2015-29: 13 regions from
+/// 1 January 2016).
+pub const LAST_EXERCISE_OF_22_REGIONS: i32 = 2015;
+
+/// A region of the map before 2016, as a publication of that time names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct FormerRegion {
+    /// Its COG code of the time ("72" Aquitaine, "24" Centre).
+    pub code: &'static str,
+    pub name: &'static str,
+    pub successor: RegionCode,
+}
+
+/// The regions of the map before 2016 whose name is not a current one: the 16 merged in
+/// 2016 and "Centre" (renamed Centre-Val de Loire in 2015, same territory and code).
+const FORMER_NAMES: &[(&str, &str, RegionCode)] = &[("24", "Centre", RegionCode::CentreValDeLoire)];
+
+/// For a publication of an exercise up to 2015, the regions of its map a label names:
+/// "Aquitaine", "Auvergne", "Bourgogne" and "Centre" are then plain names of their time,
+/// not ambiguous ones, whatever the layout of the table. Exact after the usual folding and
+/// prefixes ("ARS d'Aquitaine", "Nord - Pas-de-Calais"); `None` for the names the map
+/// shares with today's (Bretagne, Corse…), which resolve as usual.
+pub fn former_region(input: &str) -> Option<FormerRegion> {
+    let key = normalise_key(input);
+    if key.is_empty() || key.len() > MAX_KEY_BYTES {
+        return None;
+    }
+    let mut stage = key.as_str();
+    loop {
+        let found = RETIRED_CODES
+            .iter()
+            .chain(FORMER_NAMES)
+            .find(|(_, name, _)| normalise_key(name) == stage);
+        if let Some(&(code, name, successor)) = found {
+            return Some(FormerRegion {
+                code,
+                name,
+                successor,
+            });
+        }
+        stage = strip_one_prefix(stage)?;
+    }
+}
+
+/// The map of regions of an exercise up to 2015, by code of the time: the 22 metropolitan
+/// regions and the overseas ones (Mayotte from 2011, when it became a department).
+pub fn former_map(exercise: i32) -> Vec<FormerRegion> {
+    let kept = [
+        RegionCode::IleDeFrance,
+        RegionCode::PaysDeLaLoire,
+        RegionCode::Bretagne,
+        RegionCode::ProvenceAlpesCoteDAzur,
+        RegionCode::Corse,
+        RegionCode::Guadeloupe,
+        RegionCode::Martinique,
+        RegionCode::Guyane,
+        RegionCode::LaReunion,
+    ]
+    .into_iter()
+    .chain((exercise >= 2011).then_some(RegionCode::Mayotte))
+    .map(|region| FormerRegion {
+        code: region.code(),
+        name: region.name(),
+        successor: region,
+    });
+    let mut map: Vec<FormerRegion> = RETIRED_CODES
+        .iter()
+        .chain(FORMER_NAMES)
+        .map(|&(code, name, successor)| FormerRegion {
+            code,
+            name,
+            successor,
+        })
+        .chain(kept)
+        .collect();
+    map.sort_by_key(|r| r.code);
+    map
+}
+
 /// Names that must not be mapped silently (reference §3.2 rules, §3.3): an old region
 /// that is also the beginning of a current name may be a truncation of that name or the
 /// old, smaller region, and its figure would then cover part of the current region only.
@@ -1403,6 +1482,29 @@ mod tests {
                 "{input}"
             );
         }
+    }
+
+    #[test]
+    fn the_map_before_2016_reads_old_names_as_plain_names() {
+        let former = |label: &str| former_region(label).map(|r| (r.code, r.successor));
+        assert_eq!(
+            former("Aquitaine"),
+            Some(("72", RegionCode::NouvelleAquitaine))
+        );
+        assert_eq!(
+            former("ARS d'Auvergne"),
+            Some(("83", RegionCode::AuvergneRhoneAlpes))
+        );
+        assert_eq!(
+            former("Nord - Pas-de-Calais"),
+            Some(("31", RegionCode::HautsDeFrance))
+        );
+        assert_eq!(former("Centre"), Some(("24", RegionCode::CentreValDeLoire)));
+        assert_eq!(former("Bretagne"), None);
+        assert_eq!(former("Nouvelle-Aquitaine"), None);
+        // 22 metropolitan regions, and 5 overseas from 2011 (Mayotte), 4 before.
+        assert_eq!(former_map(2012).len(), 27);
+        assert_eq!(former_map(2010).len(), 26);
     }
 
     #[test]

@@ -78,6 +78,14 @@ pub enum Detail {
         covered: usize,
         missing: Vec<RegionCode>,
     },
+    /// [`Rule::CompletenessRegionMissing`] for an exercise up to 2015, against the map of
+    /// its time; `missing` as "Limousin (74)".
+    FormerRegionsMissing {
+        exercise: i32,
+        named: usize,
+        covered: usize,
+        missing: Vec<String>,
+    },
     /// [`Rule::CompletenessRegionOutsideCoverage`]; `coverage` as the description writes it.
     RegionOutsideCoverage {
         region: RegionCode,

@@ -70,6 +70,15 @@ pub fn en(detail: &Detail) -> String {
             "{named} of {covered} regions named; missing: {}",
             regions_with_codes(missing)
         ),
+        Detail::FormerRegionsMissing {
+            exercise,
+            named,
+            covered,
+            missing,
+        } => format!(
+            "{named} of the {covered} regions of the {exercise} map named; missing: {}",
+            missing.join(", ")
+        ),
         Detail::RegionOutsideCoverage { region, coverage } => format!(
             "{} ({}) is named, outside the envelope's coverage \"{coverage}\"",
             region.name(),

@@ -111,6 +111,15 @@ pub fn fr(detail: &Detail) -> String {
             "{named} régions sur {covered} sont nommées ; manquent : {}.",
             regions_with_codes(missing)
         ),
+        Detail::FormerRegionsMissing {
+            exercise,
+            named,
+            covered,
+            missing,
+        } => format!(
+            "{named} régions sur les {covered} de la carte de {exercise} (avant 2016) sont nommées ; manquent : {}.",
+            missing.join(", ")
+        ),
         Detail::RegionOutsideCoverage { region, coverage } => format!(
             "La région {} ({}) est nommée alors que l'enveloppe ne couvre que « {coverage} » (clé `coverage` de la description).",
             region.name(),

@@ -614,7 +614,12 @@ fn completeness(s: &Statement, v: &mut Validation) {
             // the others.
             let coverage = &s.spec.coverage;
             outside_coverage(s, &seen, v);
-            if s.spec.breakdown == Breakdown::Region && !s.is_partial() {
+            if s.spec.breakdown == Breakdown::Region
+                && !s.is_partial()
+                && s.spec.exercise <= crate::core::region::LAST_EXERCISE_OF_22_REGIONS
+            {
+                former_map_completeness(s, &facts, v);
+            } else if s.spec.breakdown == Breakdown::Region && !s.is_partial() {
                 let missing: Vec<RegionCode> = coverage
                     .regions()
                     .into_iter()
@@ -683,6 +688,50 @@ fn completeness(s: &Statement, v: &mut Validation) {
         }
         Breakdown::BudgetLine => {}
     }
+}
+
+/// An exercise up to 2015 is checked against the map of its time: each of its regions (22
+/// metropolitan ones, and the overseas regions) named once, "Alsace", "Lorraine" and
+/// "Champagne-Ardenne" each, not "Grand Est" once.
+fn former_map_completeness(s: &Statement, facts: &[&Fact], v: &mut Validation) {
+    use crate::core::region::{former_map, former_region};
+    let coverage = &s.spec.coverage;
+    let map: Vec<_> = former_map(s.spec.exercise)
+        .into_iter()
+        .filter(|r| coverage.contains(r.successor))
+        .collect();
+    let named: BTreeSet<&str> = facts
+        .iter()
+        .filter_map(|f| match former_region(&f.raw_label) {
+            Some(former) => Some(former.code),
+            None => f.region.map(RegionCode::code),
+        })
+        .collect();
+    let missing: Vec<String> = map
+        .iter()
+        .filter(|r| !named.contains(r.code))
+        .map(|r| format!("{} ({})", r.name, r.code))
+        .collect();
+    v.check(Rule::CompletenessRegionMissing, s, Some(missing.is_empty()));
+    if missing.is_empty() {
+        return;
+    }
+    let mut f = FindingBuilder::new(
+        Rule::CompletenessRegionMissing,
+        &s.spec.id,
+        &s.publication_id,
+        missing.join(","),
+        Detail::FormerRegionsMissing {
+            exercise: s.spec.exercise,
+            named: map.iter().filter(|r| named.contains(r.code)).count(),
+            covered: map.len(),
+            missing,
+        },
+    );
+    if let Some(first) = facts.first() {
+        f = f.at(&first.location);
+    }
+    v.findings.push(f.build());
 }
 
 /// A region the breakdown names outside the envelope's declared `coverage` (Guadeloupe in
