@@ -4,7 +4,10 @@
 //! statements of one envelope by several publications are ranked so that each euro is
 //! counted once.
 
-use crate::core::region::{MatchRule, RegionCode, RegionError, find_regions, normalise_region};
+use crate::core::region::{
+    LAST_EXERCISE_OF_22_REGIONS, MatchRule, RegionCode, RegionError, Territory, find_regions,
+    former_region, normalise_region,
+};
 use crate::extract::Extraction;
 use crate::model::{Breakdown, EnvelopeSpec, Publication};
 use crate::model::{Detail, Rule};
@@ -19,6 +22,27 @@ fn resolve(
 ) -> Option<RegionCode> {
     if let Some(code) = spec.alias(&label.text) {
         return Some(code);
+    }
+    // A publication of the 22-region map names its regions as they were: "Aquitaine" or
+    // "Centre" are then plain names, mapped to their successor (reported, as every old
+    // name is, when the region changed).
+    if spec.exercise <= LAST_EXERCISE_OF_22_REGIONS
+        && let Some(former) = former_region(&label.text)
+    {
+        if former.successor.code() != former.code {
+            issues.push(RegionIssue::Legacy {
+                label: label.clone(),
+                region: former.successor,
+                warning: format!(
+                    "'{}' is {}, a region of the map of {} (before 2016); mapped to its successor {}",
+                    label.text,
+                    former.name,
+                    spec.exercise,
+                    former.successor.name()
+                ),
+            });
+        }
+        return Some(former.successor);
     }
     match normalise_region(&label.text) {
         Ok(m) => {
@@ -79,6 +103,15 @@ fn resolve(
             None
         }
     }
+}
+
+/// A collectivité d'outre-mer named as a line of a regional table: recognised by name or
+/// code when no alias of the description and no region name claims the label.
+fn territory(label: &Located, spec: &EnvelopeSpec) -> Option<Territory> {
+    if spec.alias(&label.text).is_some() || normalise_region(&label.text).is_ok() {
+        return None;
+    }
+    Territory::of_label(&label.text)
 }
 
 /// A table of pre-2016 regions: "Aquitaine" beside "Limousin" and "Poitou-Charentes" is the
@@ -201,7 +234,17 @@ pub fn normalise(
         } else {
             (item, None)
         };
+        let territory = matches!(spec.breakdown, Breakdown::Region | Breakdown::Revision)
+            .then(|| territory(&item.label, spec))
+            .flatten();
+        if let Some(territory) = territory {
+            issues.push(RegionIssue::Territory {
+                label: item.label.clone(),
+                territory,
+            });
+        }
         let (region, beneficiary) = match spec.breakdown {
+            Breakdown::Region | Breakdown::Revision if territory.is_some() => (None, None),
             Breakdown::Region | Breakdown::Revision => {
                 (resolve(&item.label, spec, &mut issues), None)
             }
@@ -267,6 +310,7 @@ pub fn normalise(
             envelope_id: spec.id.clone(),
             role: FactRole::Component,
             region,
+            territory,
             beneficiary,
             identifier: item.identifier.as_ref().map(|i| i.text.clone()),
             amount: item.amount.amount,

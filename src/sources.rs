@@ -399,6 +399,7 @@ fn check_unique_ids(publications: &[Publication]) -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::DeclaredTotal;
     use rust_decimal::Decimal;
 
     #[test]
@@ -430,6 +431,17 @@ mod tests {
             shown.contains("\"soixante-quinze\" cannot be read"),
             "{shown}"
         );
+    }
+
+    #[test]
+    fn a_bare_declared_total_is_read_as_its_number_words_are_still_refused() {
+        let bare = DeclaredTotal::try_from("1 518 800".to_string()).unwrap();
+        assert!(
+            matches!(&bare, DeclaredTotal::Bare(w) if w.amount.value == Decimal::from(1_518_800))
+        );
+        assert_eq!(bare.written(), "1 518 800");
+        let words = DeclaredTotal::try_from("beaucoup".to_string()).unwrap_err();
+        assert!(words.contains("cannot be read as a total"), "{words}");
     }
 
     #[test]

@@ -125,6 +125,19 @@ impl RegionCode {
         }
     }
 
+    /// Guadeloupe, Martinique, Guyane, La Réunion and Mayotte: the regions that are also
+    /// overseas departments (codes 01 to 06).
+    pub fn is_overseas(self) -> bool {
+        matches!(
+            self,
+            RegionCode::Guadeloupe
+                | RegionCode::Martinique
+                | RegionCode::Guyane
+                | RegionCode::LaReunion
+                | RegionCode::Mayotte
+        )
+    }
+
     /// The region of a current 2-character code; `None` for "05", retired codes ("42")
     /// and anything else. No trimming, no padding: "1" is not "01".
     pub fn from_code(code: &str) -> Option<RegionCode> {
@@ -135,6 +148,102 @@ impl RegionCode {
 }
 
 impl std::fmt::Display for RegionCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A French territory that is not one of the 18 regions: the collectivités d'outre-mer and
+/// Nouvelle-Calédonie, by their COG code (reference notes §3.1 and §3.4: "97x", "98x").
+/// National tables list some of them beside the regions, often at 0 € ("l'ATS de
+/// Saint-Pierre-et-Miquelon"); their figures count in the sums but belong to no region.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Territory {
+    #[serde(rename = "975")]
+    SaintPierreEtMiquelon,
+    #[serde(rename = "977")]
+    SaintBarthelemy,
+    #[serde(rename = "978")]
+    SaintMartin,
+    #[serde(rename = "986")]
+    WallisEtFutuna,
+    #[serde(rename = "987")]
+    PolynesieFrancaise,
+    #[serde(rename = "988")]
+    NouvelleCaledonie,
+}
+
+impl Territory {
+    pub const ALL: [Territory; 6] = [
+        Territory::SaintPierreEtMiquelon,
+        Territory::SaintBarthelemy,
+        Territory::SaintMartin,
+        Territory::WallisEtFutuna,
+        Territory::PolynesieFrancaise,
+        Territory::NouvelleCaledonie,
+    ];
+
+    /// The COG code of the collectivity ("975").
+    pub fn code(self) -> &'static str {
+        match self {
+            Territory::SaintPierreEtMiquelon => "975",
+            Territory::SaintBarthelemy => "977",
+            Territory::SaintMartin => "978",
+            Territory::WallisEtFutuna => "986",
+            Territory::PolynesieFrancaise => "987",
+            Territory::NouvelleCaledonie => "988",
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Territory::SaintPierreEtMiquelon => "Saint-Pierre-et-Miquelon",
+            Territory::SaintBarthelemy => "Saint-Barthélemy",
+            Territory::SaintMartin => "Saint-Martin",
+            Territory::WallisEtFutuna => "Wallis-et-Futuna",
+            Territory::PolynesieFrancaise => "Polynésie française",
+            Territory::NouvelleCaledonie => "Nouvelle-Calédonie",
+        }
+    }
+
+    /// The territory a label names, by its name or its code, with the prefixes a region
+    /// label may carry ("ATS de Saint-Pierre-et-Miquelon", "Collectivité de Saint-Martin",
+    /// "975 - Saint-Pierre-et-Miquelon"). Exact after folding, never fuzzy: "ARS de
+    /// Guadeloupe, Saint-Martin et Saint-Barthélemy" is Guadeloupe, not a territory.
+    pub fn of_label(label: &str) -> Option<Territory> {
+        let key = normalise_key(label);
+        if key.len() > MAX_KEY_BYTES {
+            return None;
+        }
+        let mut stage = key.as_str();
+        loop {
+            let (first, rest) = stage.split_once(' ').unwrap_or((stage, ""));
+            let by_code = Territory::ALL.into_iter().find(|t| t.code() == first);
+            if let Some(territory) = by_code
+                && (rest.is_empty() || normalise_key(territory.name()) == rest)
+            {
+                return Some(territory);
+            }
+            if let Some(territory) = Territory::ALL
+                .into_iter()
+                .find(|t| normalise_key(t.name()) == stage)
+            {
+                return Some(territory);
+            }
+            // "ATS" (administration territoriale de santé) is Saint-Pierre-et-Miquelon's ARS.
+            let rest = stage
+                .strip_prefix("ats ")
+                .or_else(|| stage.strip_prefix("administration territoriale de sante "))
+                .or_else(|| strip_one_prefix(stage));
+            match rest {
+                Some(rest) => stage = rest,
+                None => return None,
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for Territory {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
     }
@@ -581,6 +690,85 @@ const RETIRED_CODES: &[(&str, &str, RegionCode)] = &[
     ("83", "Auvergne", RegionCode::AuvergneRhoneAlpes),
     ("91", "Languedoc-Roussillon", RegionCode::Occitanie),
 ];
+
+/// The last exercise of the map of 22 metropolitan regions (loi n° 2015-29: 13 regions from
+/// 1 January 2016).
+pub const LAST_EXERCISE_OF_22_REGIONS: i32 = 2015;
+
+/// A region of the map before 2016, as a publication of that time names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct FormerRegion {
+    /// Its COG code of the time ("72" Aquitaine, "24" Centre).
+    pub code: &'static str,
+    pub name: &'static str,
+    pub successor: RegionCode,
+}
+
+/// The regions of the map before 2016 whose name is not a current one: the 16 merged in
+/// 2016 and "Centre" (renamed Centre-Val de Loire in 2015, same territory and code).
+const FORMER_NAMES: &[(&str, &str, RegionCode)] = &[("24", "Centre", RegionCode::CentreValDeLoire)];
+
+/// For a publication of an exercise up to 2015, the regions of its map a label names:
+/// "Aquitaine", "Auvergne", "Bourgogne" and "Centre" are then plain names of their time,
+/// not ambiguous ones, whatever the layout of the table. Exact after the usual folding and
+/// prefixes ("ARS d'Aquitaine", "Nord - Pas-de-Calais"); `None` for the names the map
+/// shares with today's (Bretagne, Corse…), which resolve as usual.
+pub fn former_region(input: &str) -> Option<FormerRegion> {
+    let key = normalise_key(input);
+    if key.is_empty() || key.len() > MAX_KEY_BYTES {
+        return None;
+    }
+    let mut stage = key.as_str();
+    loop {
+        let found = RETIRED_CODES
+            .iter()
+            .chain(FORMER_NAMES)
+            .find(|(_, name, _)| normalise_key(name) == stage);
+        if let Some(&(code, name, successor)) = found {
+            return Some(FormerRegion {
+                code,
+                name,
+                successor,
+            });
+        }
+        stage = strip_one_prefix(stage)?;
+    }
+}
+
+/// The map of regions of an exercise up to 2015, by code of the time: the 22 metropolitan
+/// regions and the overseas ones (Mayotte from 2011, when it became a department).
+pub fn former_map(exercise: i32) -> Vec<FormerRegion> {
+    let kept = [
+        RegionCode::IleDeFrance,
+        RegionCode::PaysDeLaLoire,
+        RegionCode::Bretagne,
+        RegionCode::ProvenceAlpesCoteDAzur,
+        RegionCode::Corse,
+        RegionCode::Guadeloupe,
+        RegionCode::Martinique,
+        RegionCode::Guyane,
+        RegionCode::LaReunion,
+    ]
+    .into_iter()
+    .chain((exercise >= 2011).then_some(RegionCode::Mayotte))
+    .map(|region| FormerRegion {
+        code: region.code(),
+        name: region.name(),
+        successor: region,
+    });
+    let mut map: Vec<FormerRegion> = RETIRED_CODES
+        .iter()
+        .chain(FORMER_NAMES)
+        .map(|&(code, name, successor)| FormerRegion {
+            code,
+            name,
+            successor,
+        })
+        .chain(kept)
+        .collect();
+    map.sort_by_key(|r| r.code);
+    map
+}
 
 /// Names that must not be mapped silently (reference §3.2 rules, §3.3): an old region
 /// that is also the beginning of a current name may be a truncation of that name or the
@@ -1294,6 +1482,29 @@ mod tests {
                 "{input}"
             );
         }
+    }
+
+    #[test]
+    fn the_map_before_2016_reads_old_names_as_plain_names() {
+        let former = |label: &str| former_region(label).map(|r| (r.code, r.successor));
+        assert_eq!(
+            former("Aquitaine"),
+            Some(("72", RegionCode::NouvelleAquitaine))
+        );
+        assert_eq!(
+            former("ARS d'Auvergne"),
+            Some(("83", RegionCode::AuvergneRhoneAlpes))
+        );
+        assert_eq!(
+            former("Nord - Pas-de-Calais"),
+            Some(("31", RegionCode::HautsDeFrance))
+        );
+        assert_eq!(former("Centre"), Some(("24", RegionCode::CentreValDeLoire)));
+        assert_eq!(former("Bretagne"), None);
+        assert_eq!(former("Nouvelle-Aquitaine"), None);
+        // 22 metropolitan regions, and 5 overseas from 2011 (Mayotte), 4 before.
+        assert_eq!(former_map(2012).len(), 27);
+        assert_eq!(former_map(2010).len(), 26);
     }
 
     #[test]

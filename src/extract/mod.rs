@@ -9,7 +9,9 @@ pub mod text;
 
 use crate::error::Error;
 use crate::model::{Claim, ClaimKind, Located, Location, Note, RawItem, StatedAmount};
-use crate::model::{DescriptionRef, EnvelopeSpec, Publication, SourceFormat, WrittenAmount};
+use crate::model::{
+    DeclaredTotal, DescriptionRef, EnvelopeSpec, Publication, SourceFormat, WrittenAmount,
+};
 use crate::model::{Detail, Rule};
 use serde::Serialize;
 
@@ -71,6 +73,10 @@ pub fn extract(
         }
         Source::Pdf(layer) => text::extract_pdf_text(&p.source_name, layer, spec, &description),
     }?;
+    let mut extraction = extraction;
+    if let Some(DeclaredTotal::Bare(written)) = &spec.declared_total {
+        bare_total(&mut extraction, written, spec, &description)?;
+    }
     check_magnitudes(&extraction)?;
     check_signs(&extraction, p.text.as_deref())?;
     Ok(extraction)
@@ -120,6 +126,62 @@ fn check_signs(extraction: &Extraction, text: Option<&str>) -> Result<(), Error>
                 ),
             ));
         }
+    }
+    Ok(())
+}
+
+/// A `declared_total` written as a bare number ("1 518 800", as a table's total line
+/// writes it) takes the unit its table states ("Montant (en euros)", "(en k€)", a note):
+/// the scale the table reader applied to the table's own bare numbers; a table written in
+/// euros figure by figure is in euros. Else the envelope's `unit`; else the description is
+/// refused, naming the `unit` key.
+fn bare_total(
+    extraction: &mut Extraction,
+    written: &WrittenAmount,
+    spec: &EnvelopeSpec,
+    description: &DescriptionRef<'_>,
+) -> Result<(), Error> {
+    use crate::core::amount::{Amount, Precision, parse_number};
+    use rust_decimal::Decimal;
+    let from_bare_rows = extraction.items.iter().find_map(|item| {
+        let number = parse_number(&item.amount.raw).ok()?;
+        (!number.is_zero()).then(|| (item.amount.amount.value / number).normalize())
+    });
+    let in_euros = !extraction.items.is_empty()
+        && extraction
+            .items
+            .iter()
+            .all(|item| item.amount.amount.precision == Precision::Exact);
+    let scale = from_bare_rows
+        .or(in_euros.then_some(Decimal::ONE))
+        .or_else(|| spec.unit.map(crate::model::Unit::scale));
+    let Some(scale) = scale else {
+        return Err(crate::error::config_error_at(
+            description.path,
+            description.keys.envelope(description.envelope, "unit"),
+            Some("unit".to_string()),
+            format!(
+                "declared_total \"{}\" of envelope '{}' is a number without its unit, and its table states none: write the unit in declared_total (\"{} €\") or give the envelope's unit (unit = \"€\", \"k€\" or \"M€\")",
+                written.written, spec.id, written.written
+            ),
+        ));
+    };
+    let number = written.amount.value;
+    let value = (number * scale).round_dp(2);
+    // "67 150" in k€ stands for any value within half a thousand euros; "1 518 800" in
+    // euros is exact.
+    let unit = scale / Decimal::from(10u64.pow(number.scale().min(18)));
+    let amount = if unit <= Decimal::ONE {
+        Amount::exact(value)
+    } else {
+        Amount {
+            value,
+            precision: Precision::Rounded { unit },
+            qualifier: crate::core::amount::Qualifier::Equal,
+        }
+    };
+    if let Some(declared) = &mut extraction.declared_total {
+        declared.amount = amount;
     }
     Ok(())
 }

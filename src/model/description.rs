@@ -172,6 +172,10 @@ impl WrittenAmount {
 pub enum DeclaredTotal {
     /// "75 millions d'euros", "12 199 648 €".
     Stated(WrittenAmount),
+    /// "1 518 800": a number without its unit, as a table's total line writes it under
+    /// "Montant (en euros)". `number` is the number as written (exact, unscaled); the unit
+    /// is the one its table states, else the envelope's `unit` (`extract::bare_total`).
+    Bare(WrittenAmount),
     /// "de 66 400 000 € à 66 500 000 €": a revision that changes the total as well.
     Changed {
         written: String,
@@ -184,21 +188,22 @@ impl DeclaredTotal {
     /// The value as the description writes it.
     pub fn written(&self) -> &str {
         match self {
-            DeclaredTotal::Stated(w) => &w.written,
+            DeclaredTotal::Stated(w) | DeclaredTotal::Bare(w) => &w.written,
             DeclaredTotal::Changed { written, .. } => written,
         }
     }
-    /// The total in force (after the change, for a revision that changes it).
+    /// The total in force (after the change, for a revision that changes it); for a bare
+    /// number, the number as written, before its unit is applied.
     pub fn current(&self) -> &WrittenAmount {
         match self {
-            DeclaredTotal::Stated(w) => w,
+            DeclaredTotal::Stated(w) | DeclaredTotal::Bare(w) => w,
             DeclaredTotal::Changed { after, .. } => after,
         }
     }
     /// The total a revision replaces, when it changes it.
     pub fn before(&self) -> Option<&WrittenAmount> {
         match self {
-            DeclaredTotal::Stated(_) => None,
+            DeclaredTotal::Stated(_) | DeclaredTotal::Bare(_) => None,
             DeclaredTotal::Changed { before, .. } => Some(before),
         }
     }
@@ -214,6 +219,15 @@ impl TryFrom<String> for DeclaredTotal {
         };
         match parse_amount(&written) {
             Ok(amount) => Ok(DeclaredTotal::Stated(WrittenAmount { written, amount })),
+            // A number alone ("1 518 800"): its unit is its table's, or the envelope's `unit`.
+            // Words that are no amount stay refused.
+            Err(AmountError::NoUnit(_)) if crate::core::amount::parse_number(&written).is_ok() => {
+                let number = crate::core::amount::parse_number(&written).map_err(unreadable)?;
+                Ok(DeclaredTotal::Bare(WrittenAmount {
+                    amount: Amount::exact(number),
+                    written,
+                }))
+            }
             Err(e) => match find_amounts(&written).as_slice() {
                 [before, after] => Ok(DeclaredTotal::Changed {
                     before: WrittenAmount::parse(&before.raw).map_err(unreadable)?,
@@ -375,6 +389,10 @@ pub struct EnvelopeSpec {
     /// user to an INSEE code: `region_aliases = { "ARS Océan Indien" = "04" }`.
     #[serde(default)]
     pub region_aliases: std::collections::BTreeMap<String, String>,
+    /// Region breakdowns: the regions the envelope is meant to cover (`"regions"`, the
+    /// default; `"metropole"`; `"outre-mer"`; or a list of INSEE codes).
+    #[serde(default)]
+    pub coverage: Coverage,
 }
 
 impl EnvelopeSpec {
@@ -386,6 +404,116 @@ impl EnvelopeSpec {
             .iter()
             .find(|(alias, _)| alias.trim() == wanted)
             .and_then(|(_, code)| crate::core::region::RegionCode::from_code(code))
+    }
+}
+
+/// The regions a regional envelope is meant to cover: the 18 by default, or part of France
+/// by design (an arrêté for the 13 metropolitan regions, one for the 5 overseas ones, one
+/// naming the regions it funds). Completeness, duplicates and shares are checked against
+/// it, and a breakdown naming a region outside it is a finding.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "WrittenCoverage", into = "WrittenCoverage")]
+pub enum Coverage {
+    /// `"regions"`: the 18 INSEE regions.
+    #[default]
+    Regions,
+    /// `"metropole"`: the 13 metropolitan regions, Corse included.
+    Metropole,
+    /// `"outre-mer"`: the 5 overseas regions (01 02 03 04 06).
+    OutreMer,
+    /// A list of INSEE region codes (`["11", "24", "27"]`), in code order, each once.
+    Codes(Vec<crate::core::region::RegionCode>),
+}
+
+/// `coverage` as the TOML writes it: a word or a list of codes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum WrittenCoverage {
+    Word(String),
+    Codes(Vec<String>),
+}
+
+impl Coverage {
+    /// The regions covered, in code order.
+    pub fn regions(&self) -> Vec<crate::core::region::RegionCode> {
+        use crate::core::region::RegionCode;
+        match self {
+            Coverage::Regions => RegionCode::ALL.to_vec(),
+            Coverage::Metropole => RegionCode::ALL
+                .into_iter()
+                .filter(|r| !r.is_overseas())
+                .collect(),
+            Coverage::OutreMer => RegionCode::ALL
+                .into_iter()
+                .filter(|r| r.is_overseas())
+                .collect(),
+            Coverage::Codes(codes) => codes.clone(),
+        }
+    }
+
+    pub fn contains(&self, region: crate::core::region::RegionCode) -> bool {
+        self.regions().contains(&region)
+    }
+
+    /// As the description writes it, for messages: "metropole", "11, 24, 27".
+    pub fn written(&self) -> String {
+        match self {
+            Coverage::Regions => "regions".to_string(),
+            Coverage::Metropole => "metropole".to_string(),
+            Coverage::OutreMer => "outre-mer".to_string(),
+            Coverage::Codes(codes) => codes
+                .iter()
+                .map(|c| c.code())
+                .collect::<Vec<_>>()
+                .join(", "),
+        }
+    }
+}
+
+impl TryFrom<WrittenCoverage> for Coverage {
+    type Error = String;
+    fn try_from(written: WrittenCoverage) -> Result<Self, String> {
+        use crate::core::region::RegionCode;
+        match written {
+            WrittenCoverage::Word(word) => match word.trim() {
+                "regions" => Ok(Coverage::Regions),
+                "metropole" => Ok(Coverage::Metropole),
+                "outre-mer" => Ok(Coverage::OutreMer),
+                other => Err(format!(
+                    "\"{other}\" is no coverage: write \"regions\" (the 18, the default), \"metropole\" (the 13 metropolitan regions), \"outre-mer\" (the 5 overseas regions) or a list of INSEE region codes ([\"11\", \"24\"])"
+                )),
+            },
+            WrittenCoverage::Codes(codes) => {
+                let mut regions = Vec::new();
+                for code in &codes {
+                    let Some(region) = RegionCode::from_code(code.trim()) else {
+                        return Err(format!(
+                            "\"{code}\" is not the INSEE code of a region (01 02 03 04 06 11 24 27 28 32 44 52 53 75 76 84 93 94)"
+                        ));
+                    };
+                    if regions.contains(&region) {
+                        return Err(format!("\"{code}\" is listed twice"));
+                    }
+                    regions.push(region);
+                }
+                if regions.is_empty() {
+                    return Err("an empty list covers no region: list the INSEE codes of the regions the envelope covers".to_string());
+                }
+                regions.sort();
+                Ok(Coverage::Codes(regions))
+            }
+        }
+    }
+}
+
+impl From<Coverage> for WrittenCoverage {
+    fn from(c: Coverage) -> Self {
+        match c {
+            Coverage::Codes(codes) => {
+                WrittenCoverage::Codes(codes.iter().map(|c| c.code().to_string()).collect())
+            }
+            other => WrittenCoverage::Word(other.written()),
+        }
     }
 }
 

@@ -74,7 +74,22 @@ pub enum Detail {
     /// [`Rule::CompletenessRegionMissing`].
     RegionsMissing {
         named: usize,
+        /// How many regions the envelope covers: 18, or fewer by its `coverage`.
+        covered: usize,
         missing: Vec<RegionCode>,
+    },
+    /// [`Rule::CompletenessRegionMissing`] for an exercise up to 2015, against the map of
+    /// its time; `missing` as "Limousin (74)".
+    FormerRegionsMissing {
+        exercise: i32,
+        named: usize,
+        covered: usize,
+        missing: Vec<String>,
+    },
+    /// [`Rule::CompletenessRegionOutsideCoverage`]; `coverage` as the description writes it.
+    RegionOutsideCoverage {
+        region: RegionCode,
+        coverage: String,
     },
     /// [`Rule::CompletenessRegionDuplicate`].
     RegionDuplicate { region: RegionCode, times: usize },
@@ -237,6 +252,11 @@ pub enum Detail {
     RegionUnknown {
         label: String,
         suggestions: Vec<RegionCode>,
+    },
+    /// [`Rule::RegionTerritory`].
+    RegionTerritory {
+        label: String,
+        territory: crate::core::region::Territory,
     },
     /// [`Rule::RegionAmbiguous`]; `reason` is the region matcher's explanation (English).
     RegionAmbiguous {

@@ -9,8 +9,9 @@ pub mod rule;
 pub mod statement;
 
 pub use description::{
-    Breakdown, Columns, DeclaredTotal, Description, DescriptionRef, EnvelopeSpec, ItemLayout,
-    KeyLines, Publication, PublicationKind, PublicationMeta, SourceFormat, Unit, WrittenAmount,
+    Breakdown, Columns, Coverage, DeclaredTotal, Description, DescriptionRef, EnvelopeSpec,
+    ItemLayout, KeyLines, Publication, PublicationKind, PublicationMeta, SourceFormat, Unit,
+    WrittenAmount,
 };
 pub use detail::Detail;
 pub use rule::{RULES, Rule, RuleInfo, UnknownRule};
@@ -195,6 +196,9 @@ pub struct Fact {
     pub envelope_id: String,
     pub role: FactRole,
     pub region: Option<RegionCode>,
+    /// A collectivité d'outre-mer outside the 18 regions (`region` is then `None`): its
+    /// figure counts in the sums all the same.
+    pub territory: Option<crate::core::region::Territory>,
     pub beneficiary: Option<String>,
     pub identifier: Option<String>,
     pub amount: Amount,
@@ -339,6 +343,7 @@ pub(crate) mod testing {
             unit: None,
             columns: None,
             region_aliases: std::collections::BTreeMap::new(),
+            coverage: Coverage::Regions,
         }
     }
 
@@ -353,6 +358,7 @@ pub(crate) mod testing {
             envelope_id: "env".to_string(),
             role: FactRole::Component,
             region: Some(region),
+            territory: None,
             beneficiary: None,
             identifier: None,
             amount,

@@ -97,14 +97,20 @@ catalogue! {
     CompletenessRegionMissing {
         id: "completeness.region_missing",
         severity: Error,
-        fr: "Une répartition régionale ne nomme pas chacune des 18 régions.",
-        en: "A regional breakdown does not name each of the 18 regions.",
+        fr: "Une répartition régionale ne nomme pas chacune des régions qu'elle couvre (les 18, ou celles de `coverage`).",
+        en: "A regional breakdown does not name each region it covers (the 18, or those of `coverage`).",
     }
     CompletenessRegionDuplicate {
         id: "completeness.region_duplicate",
         severity: Error,
         fr: "Une région apparaît plusieurs fois dans une même répartition.",
         en: "A region appears more than once in one breakdown.",
+    }
+    CompletenessRegionOutsideCoverage {
+        id: "completeness.region_outside_coverage",
+        severity: Error,
+        fr: "Une répartition régionale nomme une région hors de la couverture que déclare sa description (`coverage`).",
+        en: "A regional breakdown names a region outside the coverage its description declares (`coverage`).",
     }
     DuplicateBeneficiary {
         id: "duplicate.beneficiary",
@@ -225,6 +231,12 @@ catalogue! {
         severity: Warning,
         fr: "Nom de région antérieur à 2016, rattaché à la région actuelle.",
         en: "Pre-2016 region name, mapped to its successor.",
+    }
+    RegionTerritory {
+        id: "region.territory",
+        severity: Info,
+        fr: "Collectivité d'outre-mer hors des 18 régions (Saint-Pierre-et-Miquelon, Saint-Barthélemy, Saint-Martin…) : son montant compte, sans région.",
+        en: "A collectivité d'outre-mer outside the 18 regions (Saint-Pierre-et-Miquelon, Saint-Barthélemy, Saint-Martin…): its figure counts, with no region.",
     }
     RegionInferred {
         id: "region.inferred",

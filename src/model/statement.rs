@@ -26,6 +26,12 @@ pub enum RegionIssue {
         region: RegionCode,
         warning: String,
     },
+    /// A collectivité d'outre-mer ("Saint-Pierre-et-Miquelon", "975"): not a region, not an
+    /// error; its figure counts, outside the regions.
+    Territory {
+        label: Located,
+        territory: crate::core::region::Territory,
+    },
     /// No region given beside a beneficiary; the one its name holds was used.
     InferredFromName { label: Located, region: RegionCode },
     /// A beneficiary with no region anywhere.

@@ -50,6 +50,9 @@ pub struct AllocationRow {
     /// PDF sources: the page number the publication prints on that page ("45" for the BO's
     /// "…, Page 45"), when its running head or footer gives one.
     pub source_printed_page: Option<String>,
+    /// A collectivité d'outre-mer outside the 18 regions ("975" Saint-Pierre-et-Miquelon,
+    /// "977", "978", "986", "987", "988"): its figure counts, `region_code` is null.
+    pub territory_code: Option<String>,
 }
 
 /// One envelope as one publication states it: envelopes.parquet.

@@ -168,6 +168,7 @@ fn allocations(rows: &[AllocationRow]) -> Result<DataFrame, Error> {
         .opt_text("label_span", |r| r.label_span.as_deref())
         .count("source_page", |r| r.source_page)?
         .opt_text("source_printed_page", |r| r.source_printed_page.as_deref())
+        .opt_text("territory_code", |r| r.territory_code.as_deref())
         .finish()
 }
 
@@ -879,6 +880,7 @@ mod tests {
                 label_span: None,
                 source_page: None,
                 source_printed_page: None,
+                territory_code: None,
             }],
             envelopes: vec![EnvelopeRow {
                 envelope_id: String::new(),

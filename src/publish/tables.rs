@@ -71,6 +71,7 @@ pub fn build(
             label_span: None,
             source_page: None,
             source_printed_page: None,
+            territory_code: None,
         };
         let rec = validation
             .reconciliations
@@ -81,6 +82,7 @@ pub fn build(
                 rec.is_some_and(|r| r.detailed_by.iter().any(|d| d.location == f.location));
             allocations.push(AllocationRow {
                 region_code: f.region.map(|r| r.code().to_string()),
+                territory_code: f.territory.map(|t| t.code().to_string()),
                 region_name: f.region.map(|r| r.name().to_string()),
                 beneficiary: f.beneficiary.clone(),
                 amount_eur: f.amount.value,

@@ -62,9 +62,27 @@ pub fn en(detail: &Detail) -> String {
             tolerance,
             ..
         } => format!("remainder '{label}' derived: {remainder} (± {tolerance})"),
-        Detail::RegionsMissing { named, missing } => format!(
-            "{named} of 18 regions named; missing: {}",
+        Detail::RegionsMissing {
+            named,
+            covered,
+            missing,
+        } => format!(
+            "{named} of {covered} regions named; missing: {}",
             regions_with_codes(missing)
+        ),
+        Detail::FormerRegionsMissing {
+            exercise,
+            named,
+            covered,
+            missing,
+        } => format!(
+            "{named} of the {covered} regions of the {exercise} map named; missing: {}",
+            missing.join(", ")
+        ),
+        Detail::RegionOutsideCoverage { region, coverage } => format!(
+            "{} ({}) is named, outside the envelope's coverage \"{coverage}\"",
+            region.name(),
+            region.code()
         ),
         Detail::RegionDuplicate { region, times } => {
             format!("{} appears {times} times", region.name())
@@ -265,8 +283,18 @@ pub fn en(detail: &Detail) -> String {
             sentence
         }
         Detail::RegionUnknown { label, suggestions } => format!(
-            "'{label}' is not a region; closest: {}",
-            region_names(suggestions)
+            "'{label}' is not a region; {}; to map it, add to the envelope: region_aliases = {{ \"{label}\" = \"{}\" }}",
+            if suggestions.is_empty() {
+                "no region name is close".to_string()
+            } else {
+                format!("closest: {}", region_names(suggestions))
+            },
+            suggestions.first().map_or("<INSEE code>", |r| r.code())
+        ),
+        Detail::RegionTerritory { label, territory } => format!(
+            "'{label}' is {} ({}), a territory outside the 18 regions: counted, with no region",
+            territory.name(),
+            territory.code()
         ),
         Detail::RegionAmbiguous { label, reason, .. } => {
             format!("'{label}' is ambiguous ({reason}); not mapped")

@@ -103,9 +103,27 @@ pub fn fr(detail: &Detail) -> String {
             format_eur(*remainder),
             format_eur(*tolerance)
         ),
-        Detail::RegionsMissing { named, missing } => format!(
-            "{named} régions sur 18 sont nommées ; manquent : {}.",
+        Detail::RegionsMissing {
+            named,
+            covered,
+            missing,
+        } => format!(
+            "{named} régions sur {covered} sont nommées ; manquent : {}.",
             regions_with_codes(missing)
+        ),
+        Detail::FormerRegionsMissing {
+            exercise,
+            named,
+            covered,
+            missing,
+        } => format!(
+            "{named} régions sur les {covered} de la carte de {exercise} (avant 2016) sont nommées ; manquent : {}.",
+            missing.join(", ")
+        ),
+        Detail::RegionOutsideCoverage { region, coverage } => format!(
+            "La région {} ({}) est nommée alors que l'enveloppe ne couvre que « {coverage} » (clé `coverage` de la description).",
+            region.name(),
+            region.code()
         ),
         Detail::RegionDuplicate { region, times } => format!(
             "La région {} ({}) apparaît {times} fois dans la répartition.",
@@ -377,12 +395,18 @@ pub fn fr(detail: &Detail) -> String {
             sentence
         }
         Detail::RegionUnknown { label, suggestions } => format!(
-            "« {label} » n'est pas une région connue{}",
+            "« {label} » n'est pas une région connue{} Pour le rattacher, ajouter à l'enveloppe : `region_aliases = {{ \"{label}\" = \"{}\" }}`.",
             if suggestions.is_empty() {
                 ".".to_string()
             } else {
                 format!(" ; vouliez-vous dire : {} ?", region_names(suggestions))
-            }
+            },
+            suggestions.first().map_or("<code INSEE>", |r| r.code())
+        ),
+        Detail::RegionTerritory { label, territory } => format!(
+            "« {label} » est {} ({}), collectivité hors des 18 régions : son montant compte, sans région.",
+            territory.name(),
+            territory.code()
         ),
         Detail::RegionAmbiguous {
             label, candidates, ..

@@ -504,6 +504,14 @@ fn region_findings(s: &Statement, out: &mut Vec<Finding>) {
                     warning: warning.clone(),
                 },
             ),
+            RegionIssue::Territory { label, territory } => (
+                Rule::RegionTerritory,
+                label,
+                Detail::RegionTerritory {
+                    label: label.text.clone(),
+                    territory: *territory,
+                },
+            ),
             RegionIssue::InferredFromName { label, region } => (
                 Rule::RegionInferred,
                 label,

@@ -25,8 +25,9 @@ pub fn check(all: &[Statement], v: &mut Validation) {
         .filter_map(|s| {
             let amounts = by_region(s);
             let sum: Decimal = amounts.values().sum();
-            // Shares mean little on a partial list.
-            (amounts.len() >= 12 && sum > Decimal::ZERO).then_some((s, amounts, sum))
+            // Shares mean little on a partial list (of the regions the envelope covers).
+            let enough = 12.min(s.spec.coverage.regions().len());
+            (amounts.len() >= enough && sum > Decimal::ZERO).then_some((s, amounts, sum))
         })
         .collect();
     if regional.len() < 3 {
@@ -34,12 +35,25 @@ pub fn check(all: &[Statement], v: &mut Validation) {
     }
     let factor = Decimal::from(FACTOR);
     for (k, (s, amounts, sum)) in regional.iter().enumerate() {
+        // An envelope that covers part of France by design (`coverage`) is compared with
+        // the other envelopes' shares of the same part: Île-de-France's share of the 13
+        // metropolitan regions, not of the 18.
+        let covered = s.spec.coverage.regions();
         for (&region, &amount) in amounts {
             let mut others: Vec<Decimal> = regional
                 .iter()
                 .enumerate()
                 .filter(|(j, _)| *j != k)
-                .filter_map(|(_, (_, a, total))| a.get(&region).map(|x| *x / *total))
+                .filter_map(|(_, (_, a, _))| {
+                    let part: Decimal = a
+                        .iter()
+                        .filter(|(r, _)| covered.contains(r))
+                        .map(|(_, x)| *x)
+                        .sum();
+                    (part > Decimal::ZERO)
+                        .then_some(())
+                        .and_then(|()| a.get(&region).map(|x| *x / part))
+                })
                 .collect();
             if others.len() < 2 || amount <= Decimal::ZERO {
                 continue;

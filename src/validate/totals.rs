@@ -558,8 +558,8 @@ fn push_revision_reconciliation(
     });
 }
 
-/// A regional breakdown names each of the 18 regions exactly once; a beneficiary appears
-/// once per envelope.
+/// A regional breakdown names each region of its `coverage` (the 18 by default) exactly
+/// once; a beneficiary appears once per envelope.
 fn completeness(s: &Statement, v: &mut Validation) {
     let env = &s.spec.id;
     let facts: Vec<&Fact> = s.current().collect();
@@ -612,10 +612,17 @@ fn completeness(s: &Statement, v: &mut Validation) {
             v.check(Rule::CompletenessRegionDuplicate, s, Some(dup_ok));
             // A revision names only the regions that change: the revision rule accounts for
             // the others.
-            if s.spec.breakdown == Breakdown::Region && !s.is_partial() {
-                let missing: Vec<RegionCode> = RegionCode::ALL
-                    .iter()
-                    .copied()
+            let coverage = &s.spec.coverage;
+            outside_coverage(s, &seen, v);
+            if s.spec.breakdown == Breakdown::Region
+                && !s.is_partial()
+                && s.spec.exercise <= crate::core::region::LAST_EXERCISE_OF_22_REGIONS
+            {
+                former_map_completeness(s, &facts, v);
+            } else if s.spec.breakdown == Breakdown::Region && !s.is_partial() {
+                let missing: Vec<RegionCode> = coverage
+                    .regions()
+                    .into_iter()
                     .filter(|r| !seen.contains_key(r))
                     .collect();
                 v.check(Rule::CompletenessRegionMissing, s, Some(missing.is_empty()));
@@ -630,7 +637,8 @@ fn completeness(s: &Statement, v: &mut Validation) {
                             .collect::<Vec<_>>()
                             .join(","),
                         Detail::RegionsMissing {
-                            named: seen.len(),
+                            named: seen.keys().filter(|r| coverage.contains(**r)).count(),
+                            covered: coverage.regions().len(),
                             missing: missing.clone(),
                         },
                     );
@@ -680,4 +688,76 @@ fn completeness(s: &Statement, v: &mut Validation) {
         }
         Breakdown::BudgetLine => {}
     }
+}
+
+/// An exercise up to 2015 is checked against the map of its time: each of its regions (22
+/// metropolitan ones, and the overseas regions) named once, "Alsace", "Lorraine" and
+/// "Champagne-Ardenne" each, not "Grand Est" once.
+fn former_map_completeness(s: &Statement, facts: &[&Fact], v: &mut Validation) {
+    use crate::core::region::{former_map, former_region};
+    let coverage = &s.spec.coverage;
+    let map: Vec<_> = former_map(s.spec.exercise)
+        .into_iter()
+        .filter(|r| coverage.contains(r.successor))
+        .collect();
+    let named: BTreeSet<&str> = facts
+        .iter()
+        .filter_map(|f| match former_region(&f.raw_label) {
+            Some(former) => Some(former.code),
+            None => f.region.map(RegionCode::code),
+        })
+        .collect();
+    let missing: Vec<String> = map
+        .iter()
+        .filter(|r| !named.contains(r.code))
+        .map(|r| format!("{} ({})", r.name, r.code))
+        .collect();
+    v.check(Rule::CompletenessRegionMissing, s, Some(missing.is_empty()));
+    if missing.is_empty() {
+        return;
+    }
+    let mut f = FindingBuilder::new(
+        Rule::CompletenessRegionMissing,
+        &s.spec.id,
+        &s.publication_id,
+        missing.join(","),
+        Detail::FormerRegionsMissing {
+            exercise: s.spec.exercise,
+            named: map.iter().filter(|r| named.contains(r.code)).count(),
+            covered: map.len(),
+            missing,
+        },
+    );
+    if let Some(first) = facts.first() {
+        f = f.at(&first.location);
+    }
+    v.findings.push(f.build());
+}
+
+/// A region the breakdown names outside the envelope's declared `coverage` (Guadeloupe in
+/// an arrêté for the metropolitan regions): either the description or the source is wrong.
+fn outside_coverage(s: &Statement, seen: &BTreeMap<RegionCode, Vec<&Fact>>, v: &mut Validation) {
+    let coverage = &s.spec.coverage;
+    if *coverage == crate::model::Coverage::Regions {
+        return;
+    }
+    let mut ok = true;
+    for (region, list) in seen.iter().filter(|(r, _)| !coverage.contains(**r)) {
+        ok = false;
+        let mut f = FindingBuilder::new(
+            Rule::CompletenessRegionOutsideCoverage,
+            &s.spec.id,
+            &s.publication_id,
+            region.code(),
+            Detail::RegionOutsideCoverage {
+                region: *region,
+                coverage: coverage.written(),
+            },
+        );
+        for fact in list {
+            f = f.at(&fact.location);
+        }
+        v.findings.push(f.build());
+    }
+    v.check(Rule::CompletenessRegionOutsideCoverage, s, Some(ok));
 }

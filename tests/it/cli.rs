@@ -253,6 +253,65 @@ fn a_declared_total_that_is_no_amount_exits_78_naming_file_line_and_key() {
 }
 
 #[test]
+fn a_coverage_that_is_no_coverage_exits_78_naming_file_line_and_key() {
+    for (written, said) in [
+        ("\"metropolitaine\"", "is no coverage"),
+        (
+            "[\"11\", \"42\"]",
+            "\"42\" is not the INSEE code of a region",
+        ),
+    ] {
+        let inputs = inputs_copy();
+        let path = inputs.path().join("2022-01-dsih-credits-esms-2021.toml");
+        let text = fs::read_to_string(&path).unwrap();
+        let line = text
+            .lines()
+            .position(|l| l.starts_with("declared_total"))
+            .expect("a declared_total")
+            + 1;
+        let text = text.replacen(
+            "declared_total = ",
+            &format!("coverage = {written}\ndeclared_total = "),
+            1,
+        );
+        fs::write(&path, text).unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let o = run(inputs.path(), out.path(), &[]);
+        assert_eq!(code(&o), 78, "{}", stderr(&o));
+        let err = stderr(&o);
+        assert!(
+            err.contains(&format!("2022-01-dsih-credits-esms-2021.toml:{line}")),
+            "{err}"
+        );
+        assert!(err.contains("key `coverage`"), "{err}");
+        assert!(err.contains(said), "{err}");
+    }
+}
+
+#[test]
+fn a_bare_declared_total_whose_unit_nothing_states_exits_78_naming_the_unit_key() {
+    let inputs = tempfile::tempdir().unwrap();
+    fs::write(
+        inputs.path().join("note.toml"),
+        "[publication]\nid = \"note\"\ntitle = \"t\"\nissuer = \"CNSA\"\nkind = \"bo-decision\"\npublished_on = 2025-04-15\nsource = \"note.txt\"\n\n[[envelopes]]\nid = \"env\"\nprogramme = \"p\"\nexercise = 2025\nphase = \"p\"\nchannel = \"c\"\nbreakdown = \"budget-line\"\ndeclared_total = \"7,15\"\nanchor = \"Répartition :\"\n",
+    )
+    .unwrap();
+    fs::write(
+        inputs.path().join("note.txt"),
+        "Répartition :\n• Mesure A : 5,4 M€\n• Mesure B : 1,75 M€\n",
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let o = run(inputs.path(), out.path(), &[]);
+    assert_eq!(code(&o), 78, "{}", stderr(&o));
+    let err = stderr(&o);
+    // No `unit` key: the envelope's header line.
+    assert!(err.contains("note.toml:9"), "{err}");
+    assert!(err.contains("key `unit`"), "{err}");
+    assert!(err.contains("\"7,15\""), "{err}");
+}
+
+#[test]
 fn an_invalid_acknowledgement_file_exits_78() {
     let inputs = inputs_copy();
     fs::write(

@@ -64,6 +64,7 @@ fn dataset() -> Dataset {
         label_span: Some("1-20".to_string()),
         source_page: None,
         source_printed_page: None,
+        territory_code: None,
     };
     let allocations = vec![
         allocation.clone(),
@@ -113,6 +114,17 @@ fn dataset() -> Dataset {
             label_span: Some("4-23".to_string()),
             source_page: Some(1),
             source_printed_page: Some("45".to_string()),
+            ..allocation.clone()
+        },
+        // A collectivité d'outre-mer: no region, its territory's code.
+        AllocationRow {
+            region_code: None,
+            region_name: None,
+            beneficiary: None,
+            amount_eur: euros("64500"),
+            raw_label: "Saint-Pierre-et-Miquelon".to_string(),
+            raw_amount: "64 500 €".to_string(),
+            territory_code: Some("975".to_string()),
             ..allocation.clone()
         },
     ];
@@ -323,6 +335,7 @@ fn expect_allocation(row: &AllocationRow) -> Record {
         label_span,
         source_page,
         source_printed_page,
+        territory_code,
     } = row;
     record(vec![
         ("publication_id", text(publication_id)),
@@ -351,6 +364,7 @@ fn expect_allocation(row: &AllocationRow) -> Record {
         ("label_span", opt_text(label_span)),
         ("source_page", count(*source_page)),
         ("source_printed_page", opt_text(source_printed_page)),
+        ("territory_code", opt_text(territory_code)),
     ])
 }
 
