@@ -1,6 +1,8 @@
 //! The `esms-ledger` command: parses the command line, sets up logging, calls the library,
 //! and maps its errors to exit codes in one place.
 
+mod cmd;
+
 use clap::{Parser, Subcommand, ValueEnum};
 use esms_ledger::core::region::normalise_region;
 use esms_ledger::error::{Error, exit};
@@ -76,6 +78,16 @@ enum Command {
         /// Fail on unacknowledged warnings too.
         #[arg(long)]
         strict: bool,
+    },
+    /// Compare what a run of the inputs would publish with the dataset published in the
+    /// output folder: publications, envelopes, amounts and findings; writes nothing.
+    Diff {
+        /// Folder of sources and their TOML descriptions.
+        #[arg(long, default_value = "inputs")]
+        inputs: PathBuf,
+        /// Output folder holding the last published dataset.
+        #[arg(long, default_value = "outputs")]
+        out: PathBuf,
     },
     /// Print the INSEE code, official name and matching rule for a region name.
     Region {
@@ -225,6 +237,7 @@ fn execute(command: &Command) -> Result<(), Error> {
             }
             Ok(())
         }
+        Command::Diff { inputs, out } => cmd::diff::run(inputs, out),
         Command::Region { name } => match normalise_region(name) {
             Ok(m) => {
                 println!(

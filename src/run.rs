@@ -8,6 +8,7 @@ use crate::extract::{Source, extract};
 use crate::model::Publication;
 use crate::model::Statement;
 use crate::normalise::{normalise, rank_statements};
+use crate::publish::diff::{self, Diff, Snapshot};
 use crate::publish::release::{self, MANIFEST, Manifest, ManifestInput};
 use crate::publish::report::{self, Report};
 use crate::publish::{self, PublishedFile, Release};
@@ -118,6 +119,27 @@ fn input_fingerprint(publications: &[Publication], acks: Option<&[u8]>) -> Strin
     sha256_hex(parts.join("\n").as_bytes())
 }
 
+/// This run's dataset against the one published in `out`. A published dataset that cannot
+/// be read back is no reason to refuse a run: the diff then has no baseline, and says so.
+fn diff_against_published(out: &Path, dataset: &crate::publish::dataset::Dataset) -> Diff {
+    let previous = Snapshot::read_published(out).unwrap_or_else(|error| {
+        tracing::warn!(%error, "the last publication cannot be read back: the diff has no baseline");
+        None
+    });
+    diff::compare(previous.as_ref(), &Snapshot::of(dataset))
+}
+
+/// `esms-ledger diff`: what a run of `inputs` would change in `out`; writes nothing.
+pub fn diff(inputs: &Path, out: &Path) -> Result<Diff, Error> {
+    if !inputs.is_dir() {
+        return Err(Error::input(inputs, "inputs folder not found".to_string()));
+    }
+    let (publications, statements, validation, _) = analyse(inputs)?;
+    let dataset = crate::publish::tables::build(&publications, &statements, &validation);
+    let previous = Snapshot::read_published(out)?;
+    Ok(diff::compare(previous.as_ref(), &Snapshot::of(&dataset)))
+}
+
 pub fn run(opts: &RunOptions) -> Result<RunOutcome, Error> {
     let started_at = release::now_utc();
     if !opts.inputs.is_dir() {
@@ -139,7 +161,9 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, Error> {
     let warnings = validation.count(crate::model::Severity::Warning, false);
     let rejected = errors > 0 || (opts.strict && warnings > 0);
     let status = if rejected { "rejected" } else { "published" };
-    let report = report::build(&fingerprint, status, &statements, &validation, &dataset);
+    let mut report = report::build(&fingerprint, status, &statements, &validation, &dataset);
+    let diff = diff_against_published(&opts.out, &dataset);
+    report.diff = Some(diff.clone());
     let json =
         report::to_json(&report).map_err(|e| Error::Internal(format!("report.json: {e}")))?;
     let markdown = report::to_markdown(&report);
@@ -183,6 +207,8 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, Error> {
         let bytes = publish::parquet_bytes(&mut frame, &metadata)?;
         release.add(name, &bytes)?;
     }
+    let bytes = publish::parquet_bytes(&mut diff::frame(&diff)?, &metadata)?;
+    release.add(diff::DIFF, &bytes)?;
     release.add("report.json", json.as_bytes())?;
     release.add("report.md", markdown.as_bytes())?;
     release.add("report.html", html.as_bytes())?;

@@ -14,6 +14,7 @@
 //! the directory synced; nothing is renamed before every file is staged.
 
 pub mod dataset;
+pub mod diff;
 pub mod release;
 pub mod report;
 pub mod tables;

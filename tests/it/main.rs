@@ -4,6 +4,7 @@
 
 mod acceptance;
 mod cli;
+mod daily;
 mod layouts;
 mod parquet_roundtrip;
 mod pdf;

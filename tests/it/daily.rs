@@ -1,0 +1,167 @@
+//! The morning of a new publication: `diff` against the last published dataset (and the
+//! same diff in the reports and diff.parquet), `explain`, `scaffold`, and report.html.
+//! Inputs under `tests/fixtures/daily/`.
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use crate::support::fixture;
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_esms-ledger"));
+    c.env_remove("RUST_LOG").env("NO_COLOR", "1");
+    c
+}
+
+fn esms(args: &[&str], inputs: &Path, out: &Path) -> Output {
+    bin()
+        .args(args)
+        .arg("--inputs")
+        .arg(inputs)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .expect("run esms-ledger")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn assert_ok(o: &Output) {
+    assert!(
+        o.status.success(),
+        "exit {:?}\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// A copy of `tests/fixtures/daily/inputs` that a test may change.
+fn daily_inputs() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for entry in fs::read_dir(fixture("daily/inputs")).expect("inputs") {
+        let path = entry.expect("entry").path();
+        fs::copy(&path, dir.path().join(path.file_name().unwrap())).expect("copy");
+    }
+    dir
+}
+
+/// Rows of diff.parquet as "kind change envelope key old new difference fingerprint".
+fn diff_rows(out: &Path) -> Vec<String> {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    let file = fs::File::open(out.join("diff.parquet")).expect("diff.parquet");
+    let reader = SerializedFileReader::new(file).expect("parquet");
+    let mut rows = Vec::new();
+    for row in reader.get_row_iter(None).expect("rows") {
+        let row = row.expect("row");
+        let cells: Vec<String> = row
+            .get_column_iter()
+            .filter(|(name, _)| {
+                [
+                    "kind",
+                    "change",
+                    "envelope_id",
+                    "beneficiary",
+                    "old_amount_eur",
+                    "new_amount_eur",
+                    "difference_eur",
+                    "rule",
+                ]
+                .contains(&name.as_str())
+            })
+            .map(|(_, v)| v.to_string())
+            .collect();
+        rows.push(cells.join(" "));
+    }
+    rows
+}
+
+#[test]
+fn diff_without_a_previous_publication_says_everything_is_new() {
+    let inputs = daily_inputs();
+    let out = tempfile::tempdir().expect("tempdir");
+    let o = esms(&["diff"], inputs.path(), out.path());
+    assert_ok(&o);
+    let text = stdout(&o);
+    assert!(text.contains("Aucune publication précédente"), "{text}");
+    assert!(text.contains("Publications : 1 ajoutée(s)"), "{text}");
+}
+
+#[test]
+fn a_changed_amount_is_diffed_old_to_new_in_the_command_the_reports_and_diff_parquet() {
+    let inputs = daily_inputs();
+    let out = tempfile::tempdir().expect("tempdir");
+    assert_ok(&esms(&["run"], inputs.path(), out.path()));
+    assert_eq!(
+        diff_rows(out.path()),
+        [
+            "\"publication\" \"added\" null null null null null null",
+            "\"envelope\" \"added\" \"esms-2025-ars\" null null null null null",
+            // Sorted by region code, then beneficiary: Normandie (28) before Bretagne (53).
+            "\"amount\" \"added\" \"esms-2025-ars\" \"Fondation du Bocage\" null 500000.00 500000.00 null",
+            "\"amount\" \"added\" \"esms-2025-ars\" \"Association Les Genêts\" null 600000.00 600000.00 null",
+            "\"amount\" \"added\" \"esms-2025-ars\" \"Mutualité des Causses\" null 700000.00 700000.00 null",
+        ]
+    );
+
+    // The decision is corrected: 50 000 € move from one beneficiary to another; the total
+    // no longer adds up to the declared total nor to the Total row: two new findings.
+    let source = inputs.path().join("decision-2025-07.txt");
+    let text = fs::read_to_string(&source).unwrap();
+    fs::write(
+        &source,
+        text.replace(
+            "Fondation du Bocage\tNormandie\t500 000",
+            "Fondation du Bocage\tNormandie\t550 000",
+        ),
+    )
+    .unwrap();
+    let o = esms(&["diff"], inputs.path(), out.path());
+    assert_ok(&o);
+    let printed = stdout(&o);
+    assert!(
+        printed.contains("| `esms-2025-ars` | Fondation du Bocage (Normandie) | 500 000 € | 550 000 € | +50 000 € |"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("constats : 2 nouveau(x), 0 persistant(s), 0 résolu(s)"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("- constat nouveau `total.sum_mismatch`"),
+        "{printed}"
+    );
+
+    // The run refuses the mismatch; its report carries the same diff.
+    let o = esms(&["run"], inputs.path(), out.path());
+    assert_eq!(o.status.code(), Some(65));
+    let md = fs::read_to_string(out.path().join("rejected/report.md")).unwrap();
+    assert!(md.contains("## Changements depuis la dernière publication"));
+    assert!(md.contains("| 500 000 € | 550 000 € | +50 000 € |"), "{md}");
+    let json: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.path().join("rejected/report.json")).unwrap())
+            .unwrap();
+    assert_eq!(json["diff"]["amounts"][0]["old_eur"], "500000");
+    assert_eq!(json["diff"]["amounts"][0]["new_eur"], "550000");
+
+    // Moved, not added: the total holds again, the finding is gone, one amount each way.
+    let text = fs::read_to_string(&source).unwrap();
+    fs::write(
+        &source,
+        text.replace(
+            "Mutualité des Causses\tOccitanie\t700 000",
+            "Mutualité des Causses\tOccitanie\t650 000",
+        ),
+    )
+    .unwrap();
+    assert_ok(&esms(&["run"], inputs.path(), out.path()));
+    assert_eq!(
+        diff_rows(out.path()),
+        [
+            "\"amount\" \"changed\" \"esms-2025-ars\" \"Fondation du Bocage\" 500000.00 550000.00 50000.00 null",
+            "\"amount\" \"changed\" \"esms-2025-ars\" \"Mutualité des Causses\" 700000.00 650000.00 -50000.00 null",
+        ]
+    );
+}
