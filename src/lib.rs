@@ -11,6 +11,7 @@
 
 pub mod core;
 pub mod error;
+pub mod explain;
 pub mod extract;
 pub mod model;
 pub mod normalise;

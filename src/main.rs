@@ -89,6 +89,18 @@ enum Command {
         #[arg(long, default_value = "outputs")]
         out: PathBuf,
     },
+    /// Show what a run reads in one source: every figure taken (where, label, region and
+    /// the rule that found it, envelope) and every other number with why it is left.
+    Explain {
+        /// The source (text, PDF or spreadsheet) or its TOML description, side by side.
+        file: PathBuf,
+        /// Only this envelope of the description.
+        #[arg(long)]
+        envelope: Option<String>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print the INSEE code, official name and matching rule for a region name.
     Region {
         /// A region name as a source writes it ("Paca", "Ile-de-France", "11 - Île-de-France").
@@ -238,6 +250,11 @@ fn execute(command: &Command) -> Result<(), Error> {
             Ok(())
         }
         Command::Diff { inputs, out } => cmd::diff::run(inputs, out),
+        Command::Explain {
+            file,
+            envelope,
+            json,
+        } => cmd::explain::run(file, envelope.as_deref(), *json),
         Command::Region { name } => match normalise_region(name) {
             Ok(m) => {
                 println!(

@@ -2,3 +2,4 @@
 //! function; the library does the work.
 
 pub mod diff;
+pub mod explain;

@@ -113,8 +113,8 @@ fn a_changed_amount_is_diffed_old_to_new_in_the_command_the_reports_and_diff_par
     fs::write(
         &source,
         text.replace(
-            "Fondation du Bocage\tNormandie\t500 000",
-            "Fondation du Bocage\tNormandie\t550 000",
+            "Fondation du Bocage\tNormandie\t35\t500 000",
+            "Fondation du Bocage\tNormandie\t35\t550 000",
         ),
     )
     .unwrap();
@@ -151,8 +151,8 @@ fn a_changed_amount_is_diffed_old_to_new_in_the_command_the_reports_and_diff_par
     fs::write(
         &source,
         text.replace(
-            "Mutualité des Causses\tOccitanie\t700 000",
-            "Mutualité des Causses\tOccitanie\t650 000",
+            "Mutualité des Causses\tOccitanie\t52\t700 000",
+            "Mutualité des Causses\tOccitanie\t52\t650 000",
         ),
     )
     .unwrap();
@@ -163,5 +163,55 @@ fn a_changed_amount_is_diffed_old_to_new_in_the_command_the_reports_and_diff_par
             "\"amount\" \"changed\" \"esms-2025-ars\" \"Fondation du Bocage\" 500000.00 550000.00 50000.00 null",
             "\"amount\" \"changed\" \"esms-2025-ars\" \"Mutualité des Causses\" 700000.00 650000.00 -50000.00 null",
         ]
+    );
+}
+
+fn explain(args: &[&str]) -> Output {
+    bin()
+        .arg("explain")
+        .args(args)
+        .output()
+        .expect("run esms-ledger")
+}
+
+#[test]
+fn explain_lists_every_figure_taken_and_every_number_left_with_its_reason() {
+    let file = fixture("daily/inputs/decision-2025-07.txt");
+    let o = explain(&[file.to_str().unwrap()]);
+    assert_ok(&o);
+    insta::with_settings!({
+        snapshot_path => "../../snapshots/daily",
+        prepend_module_to_snapshot => false,
+    }, {
+        insta::assert_snapshot!("explain_decision_text", stdout(&o));
+    });
+}
+
+#[test]
+fn explain_a_spreadsheet_names_cells_and_the_columns_left() {
+    let file = crate::support::shipped().join("2023-annexe-repartition-regionale.xlsx");
+    let o = explain(&[file.to_str().unwrap(), "--envelope", "esms-2023-ars"]);
+    assert_ok(&o);
+    let text = stdout(&o);
+    assert!(text.contains("Figures taken (18):"), "{text}");
+    assert!(
+        text.contains("2023-annexe-repartition-regionale.xlsx[Annexe 2!B24]\t\"67000000\"\tthe table's Total row of esms-2023-ars"),
+        "{text}"
+    );
+    assert!(
+        text.contains("[Annexe 2!C6]\t\"0.1246\"\ta share or a percentage"),
+        "{text}"
+    );
+}
+
+#[test]
+fn explain_an_envelope_the_description_does_not_have_lists_the_ones_it_has() {
+    let file = fixture("daily/inputs/decision-2025-07.toml");
+    let o = explain(&[file.to_str().unwrap(), "--envelope", "esms-2024-ars"]);
+    assert_eq!(o.status.code(), Some(66));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("no envelope `esms-2024-ars` in this description; it has: esms-2025-ars"),
+        "{err}"
     );
 }
