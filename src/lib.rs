@@ -18,5 +18,6 @@ pub mod normalise;
 pub mod publish;
 pub mod render;
 pub mod run;
+pub mod scaffold;
 pub mod sources;
 pub mod validate;

@@ -101,6 +101,12 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Draft the TOML description of a new source beside it (never over an existing one):
+    /// the publication fields it can infer and one envelope per table or list of figures.
+    Scaffold {
+        /// The new source: a text extract or a spreadsheet.
+        file: PathBuf,
+    },
     /// Print the INSEE code, official name and matching rule for a region name.
     Region {
         /// A region name as a source writes it ("Paca", "Ile-de-France", "11 - Île-de-France").
@@ -255,6 +261,7 @@ fn execute(command: &Command) -> Result<(), Error> {
             envelope,
             json,
         } => cmd::explain::run(file, envelope.as_deref(), *json),
+        Command::Scaffold { file } => cmd::scaffold::run(file),
         Command::Region { name } => match normalise_region(name) {
             Ok(m) => {
                 println!(

@@ -215,3 +215,71 @@ fn explain_an_envelope_the_description_does_not_have_lists_the_ones_it_has() {
         "{err}"
     );
 }
+
+fn scaffold(file: &Path) -> Output {
+    bin()
+        .arg("scaffold")
+        .arg(file)
+        .output()
+        .expect("run esms-ledger")
+}
+
+/// `file` (a path below tests/fixtures or the shipped inputs) alone in a new folder.
+fn alone(file: &Path) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let copy = dir.path().join(file.file_name().unwrap());
+    fs::copy(file, &copy).expect("copy");
+    (dir, copy)
+}
+
+#[test]
+fn scaffold_drafts_a_description_of_a_new_text_that_runs_as_is() {
+    let (dir, source) = alone(&fixture("daily/scaffold/instruction-2026-21.txt"));
+    let o = scaffold(&source);
+    assert_ok(&o);
+    let draft = fs::read_to_string(dir.path().join("instruction-2026-21.toml")).unwrap();
+    insta::with_settings!({
+        snapshot_path => "../../snapshots/daily",
+        prepend_module_to_snapshot => false,
+    }, {
+        insta::assert_snapshot!("scaffold_instruction_text", draft);
+    });
+    let out = dir.path().join("out");
+    let o = esms(&["run"], dir.path(), &out);
+    assert_ok(&o);
+    assert!(
+        stdout(&o).contains("published: 1 publications, 1 envelopes, 9600000 euros covered; findings: 0 errors, 0 warnings"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn scaffold_drafts_one_envelope_per_amount_column_of_a_spreadsheet() {
+    let (dir, source) =
+        alone(&crate::support::shipped().join("2023-annexe-repartition-regionale.xlsx"));
+    assert_ok(&scaffold(&source));
+    let draft =
+        fs::read_to_string(dir.path().join("2023-annexe-repartition-regionale.toml")).unwrap();
+    assert!(draft.contains("kind = \"annex-table\""), "{draft}");
+    assert!(draft.contains("breakdown = \"region\""), "{draft}");
+    assert!(draft.contains("anchor = \"Annexe 2\""), "{draft}");
+    let o = esms(&["run"], dir.path(), &dir.path().join("out"));
+    assert_ok(&o);
+    assert!(
+        stdout(&o).contains("67000000 euros covered"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn scaffold_never_writes_over_an_existing_description() {
+    let (dir, source) = alone(&fixture("daily/scaffold/instruction-2026-21.txt"));
+    let existing = dir.path().join("instruction-2026-21.toml");
+    fs::write(&existing, "# mine\n").unwrap();
+    let o = scaffold(&source);
+    assert_eq!(o.status.code(), Some(73));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not overwritten"));
+    assert_eq!(fs::read_to_string(&existing).unwrap(), "# mine\n");
+}
