@@ -119,6 +119,21 @@ fn input_fingerprint(publications: &[Publication], acks: Option<&[u8]>) -> Strin
     sha256_hex(parts.join("\n").as_bytes())
 }
 
+/// Each source once, as report.html embeds it. A source that cannot be read again (it was
+/// read a moment ago) is left out of the page, never a reason to fail the run.
+fn source_views(publications: &[Publication]) -> Vec<crate::model::source_view::SourceView> {
+    let mut seen = std::collections::BTreeSet::new();
+    publications
+        .iter()
+        .filter(|p| seen.insert(p.source_name.clone()))
+        .filter_map(|p| {
+            Source::read(p)
+                .ok()
+                .map(|source| crate::extract::view::view(&p.source_name, &source))
+        })
+        .collect()
+}
+
 /// This run's dataset against the one published in `out`. A published dataset that cannot
 /// be read back is no reason to refuse a run: the diff then has no baseline, and says so.
 fn diff_against_published(out: &Path, dataset: &crate::publish::dataset::Dataset) -> Diff {
@@ -167,7 +182,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, Error> {
     let json =
         report::to_json(&report).map_err(|e| Error::Internal(format!("report.json: {e}")))?;
     let markdown = report::to_markdown(&report);
-    let html = report::to_html(&markdown);
+    let html = crate::publish::html::render(&report, &source_views(&publications));
 
     if rejected {
         let dir = opts.out.join(REJECTED_DIR);

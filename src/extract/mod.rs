@@ -5,6 +5,7 @@
 pub mod pdf;
 pub mod sheet;
 pub mod text;
+pub mod view;
 
 use crate::error::Error;
 use crate::model::{Claim, ClaimKind, Located, Location, Note, RawItem, StatedAmount};

@@ -15,6 +15,8 @@
 
 pub mod dataset;
 pub mod diff;
+pub mod html;
+pub mod map;
 pub mod release;
 pub mod report;
 pub mod tables;

@@ -283,3 +283,150 @@ fn scaffold_never_writes_over_an_existing_description() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("not overwritten"));
     assert_eq!(fs::read_to_string(&existing).unwrap(), "# mine\n");
 }
+
+/// The page's `id`s and the targets of its `href="#…"` links.
+fn ids_and_links(html: &str) -> (Vec<String>, Vec<String>) {
+    let grab = |prefix: &str| -> Vec<String> {
+        html.split(prefix)
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .map(str::to_string)
+            .collect()
+    };
+    (grab(" id=\""), grab("href=\"#"))
+}
+
+fn published_report(inputs: &Path) -> (tempfile::TempDir, String) {
+    let out = tempfile::tempdir().expect("tempdir");
+    assert_ok(&esms(&["run"], inputs, out.path()));
+    let html = fs::read_to_string(out.path().join("report.html")).unwrap();
+    (out, html)
+}
+
+#[test]
+fn report_html_has_charts_a_map_and_links_that_open_the_source_line() {
+    let (_out, html) = published_report(&fixture("daily/inputs"));
+    // Self-contained: no network, no external script, style or font.
+    for outside in ["http://", "https://", "<link", "src=\"", "@import", "url("] {
+        let allowed = outside == "http://"
+            && html.matches(outside).count() == html.matches("http://www.w3.org/2000/svg").count();
+        assert!(
+            allowed || !html.contains(outside),
+            "{outside} in report.html"
+        );
+    }
+    // A bar chart for the envelope, with the declared total against the sum.
+    assert_eq!(
+        html.matches("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\"")
+            .count(),
+        1
+    );
+    assert!(html.contains("<g class=\"bar-sum\">"));
+    assert!(html.contains("<g class=\"bar-declared\">"));
+    // The map: 18 regions, the three of the decision coloured, the others not.
+    assert_eq!(
+        html.matches("class=\"map-region\" data-region=").count(),
+        18
+    );
+    assert!(html.contains("data-region=\"53\" fill=\"#"));
+    assert!(html.contains("<title>Bretagne (53) : 600 000 €</title>"));
+    assert!(html.contains("<title>Corse (94) : 0 €</title>"));
+    // Every link lands on an element of the page.
+    let (ids, links) = ids_and_links(&html);
+    assert!(links.len() >= 4, "{links:?}");
+    for target in &links {
+        assert!(ids.contains(target), "link #{target} has no target");
+    }
+    // The first figure links to its line, where it is marked.
+    assert!(html.contains("<a class=\"src\" href=\"#s0-l12\">decision-2025-07.txt:12</a>"));
+    let line = html
+        .split("<tr id=\"s0-l12\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</tr>").next())
+        .expect("line 12 embedded");
+    assert!(
+        line.contains("<mark class=\"fig\">600 000</mark>"),
+        "{line}"
+    );
+    // Source text is text: the script of the source is shown, never run.
+    assert!(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; « fin »"));
+    assert_eq!(
+        html.matches("<script>").count(),
+        1,
+        "only the page's own script"
+    );
+}
+
+#[test]
+fn report_html_links_a_spreadsheet_figure_to_its_cell_among_its_neighbours() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in [
+        "2023-annexe-repartition-regionale.xlsx",
+        "2023-annexe-repartition-regionale.toml",
+    ] {
+        fs::copy(crate::support::shipped().join(name), dir.path().join(name)).unwrap();
+    }
+    let (_out, html) = published_report(dir.path());
+    assert!(html.contains("<a class=\"src\" href=\"#s0-t0-B6\">2023-annexe-repartition-regionale.xlsx [Annexe 2!B6]</a>"));
+    let row = html
+        .split("<td id=\"s0-t0-B6\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</tr>").next())
+        .expect("cell B6 embedded");
+    // The cell, then its neighbour on the right (the share of the total).
+    assert!(row.starts_with("8348102</td><td id=\"s0-t0-C6\">"), "{row}");
+    let (ids, links) = ids_and_links(&html);
+    for target in &links {
+        assert!(ids.contains(target), "link #{target} has no target");
+    }
+}
+
+/// Opens report.html in headless Chromium at a source link and checks what a reader sees:
+/// the charts, the map, and the line the link points at marked. Skipped without Chromium
+/// (Debian: `apt-get install chromium`).
+#[test]
+fn report_html_in_headless_chromium() {
+    let Some(chromium) = ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .find(|b| {
+            Command::new(b)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+    else {
+        println!("skipped: no chromium binary (apt-get install chromium)");
+        return;
+    };
+    let (out, _) = published_report(&fixture("daily/inputs"));
+    let page = out.path().join("report.html");
+    let profile = tempfile::tempdir().unwrap();
+    let o = Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--virtual-time-budget=3000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}#s0-l12", page.display()))
+        .output()
+        .expect("chromium");
+    let dom = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        dom.contains("class=\"chart\""),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(dom.matches("class=\"map-region\"").count(), 18);
+    // The page's script marked the line the link opens, and unfolded its source.
+    assert!(
+        dom.contains("<tr id=\"s0-l12\" class=\"current\">"),
+        "line 12 not opened"
+    );
+    assert!(
+        dom.contains("<details id=\"s0\" open=\"\">"),
+        "source not unfolded"
+    );
+}
