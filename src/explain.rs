@@ -362,6 +362,9 @@ fn shape_reason(before: &str, token: &str, after: &str) -> Option<&'static str> 
                 | "dgcs"
         )
     };
+    if before.ends_with('(') && after.starts_with(')') && token.len() <= 2 {
+        return Some("a footnote call");
+    }
     if after_trim.starts_with('%')
         || (next == "pour" && after_words.get(1).is_some_and(|w| w == "cent"))
     {
@@ -598,6 +601,9 @@ fn left_in_cells(
                     .and_then(vocab::total_row)
             }) {
                 match kind {
+                    _ if !cols_taken.contains(&col) => {
+                        "a total or sub-total of a column the description does not read".to_string()
+                    }
                     TotalRow::Grand => "on a Total row: a total, not a component".to_string(),
                     TotalRow::Sub => {
                         "on a sub-total row: checked against its rows, not counted".to_string()
@@ -726,6 +732,10 @@ mod tests {
             Some("a count or a duration, not money")
         );
         assert_eq!(shape_reason("Bretagne\t", "600 000", ""), None);
+        assert_eq!(
+            shape_reason("Nombre d'ESSMS (", "1", ")"),
+            Some("a footnote call")
+        );
     }
 
     #[test]
