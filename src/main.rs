@@ -104,7 +104,7 @@ enum Command {
     /// Draft the TOML description of a new source beside it (never over an existing one):
     /// the publication fields it can infer and one envelope per table or list of figures.
     Scaffold {
-        /// The new source: a text extract or a spreadsheet.
+        /// The new source: a text extract, a PDF with a text layer, or a spreadsheet.
         file: PathBuf,
     },
     /// Print the INSEE code, official name and matching rule for a region name.

@@ -1,4 +1,5 @@
-//! `scaffold`: a first description of a new source, drafted from what the source says, so
+//! `scaffold`: a first description of a new source (a text, a PDF's text layer, a
+//! spreadsheet), drafted from what the source says, so
 //! that a user corrects a file instead of writing one. The publication fields it can infer
 //! (title, issuer, kind, dates, reference, exercise), one envelope per table or list of
 //! figures, each with its anchor, breakdown, columns, unit and the total stated near it;
@@ -102,10 +103,18 @@ pub fn scaffold(file: &Path) -> Result<Draft, Error> {
             (meta, envelopes)
         }
         Some(SourceFormat::Pdf) => {
-            return Err(Error::input(
-                file,
-                "scaffold reads texts and spreadsheets; for a PDF, save its text (pdftotext -layout, or copy from the viewer) beside it and scaffold that, then point `source` at the PDF".to_string(),
-            ));
+            let (layer, heads) = crate::extract::pdf::read_file(file, &bytes)?;
+            // The running heads first: the BO's date and page are there.
+            let described = format!("{}\n{}", heads.join("\n"), layer.text);
+            let meta = infer_meta(file, &described, false);
+            let envelopes = text_envelopes(&layer.text, &meta)
+                .into_iter()
+                .map(|mut e| {
+                    e.whereabouts = pdf_whereabouts(&layer, &e.whereabouts);
+                    e
+                })
+                .collect();
+            (meta, envelopes)
         }
         None => {
             return Err(Error::input(
@@ -133,6 +142,30 @@ pub fn scaffold(file: &Path) -> Result<Draft, Error> {
         envelopes: kept.len(),
         commented_out: commented.len(),
     })
+}
+
+/// "lines 3-20" of a PDF's body text, as its pages and lines: "p.1:12 to p.2:9".
+fn pdf_whereabouts(layer: &crate::extract::pdf::PdfText, whereabouts: &str) -> String {
+    let numbers: Vec<usize> = whereabouts
+        .trim_start_matches("lines ")
+        .trim_start_matches("line ")
+        .split(['-', ':'])
+        .filter_map(|n| n.trim().parse().ok())
+        .collect();
+    let place = |n: usize| {
+        layer
+            .lines
+            .get(n.wrapping_sub(1))
+            .map(|l| format!("p.{}:{}", l.page, l.line))
+    };
+    match numbers.as_slice() {
+        [first, last, ..] => match (place(*first), place(*last)) {
+            (Some(a), Some(b)) => format!("{a} to {b}"),
+            _ => whereabouts.to_string(),
+        },
+        [only] => place(*only).unwrap_or_else(|| whereabouts.to_string()),
+        [] => whereabouts.to_string(),
+    }
 }
 
 fn unique_ids(mut envelopes: Vec<EnvelopeDraft>) -> Vec<EnvelopeDraft> {
@@ -302,9 +335,17 @@ fn infer_meta(file: &Path, text: &str, sheet: bool) -> Meta {
     let bo = lines
         .iter()
         .find(|l| vocab::words(l).starts_with(&["bulletin".to_string(), "officiel".to_string()]));
+    let body: Vec<&str> = lines.iter().copied().filter(|l| Some(l) != bo).collect();
     meta.title = act
         .map(|l| l.to_string())
-        .or_else(|| lines.first().map(|l| l.to_string()))
+        .or_else(|| {
+            let first = body.first()?;
+            // "ANNEXE 2" alone is no title: with the line under it, it is.
+            Some(match body.get(1) {
+                Some(next) if first.chars().count() < 20 => format!("{first} – {next}"),
+                _ => first.to_string(),
+            })
+        })
         .unwrap_or_else(|| meta.id.clone());
     if meta.title.chars().count() > 300 {
         meta.title = meta.title.chars().take(300).collect::<String>() + "…";
@@ -335,6 +376,18 @@ fn infer_meta(file: &Path, text: &str, sheet: bool) -> Meta {
     } else if act_words.first().is_some_and(|w| w == "instruction") {
         "bo-instruction"
     } else if act.is_some() && bo.is_some() {
+        "bo-decision"
+    } else if bo.is_some() && folded.contains("instruction n") {
+        meta.comments.insert(
+            "kind",
+            "a page of the Bulletin officiel citing an instruction (an annex?): bo-instruction if it is the instruction's own text".to_string(),
+        );
+        "bo-instruction"
+    } else if bo.is_some() {
+        meta.comments.insert(
+            "kind",
+            "a page of the Bulletin officiel: bo-decision or bo-instruction".to_string(),
+        );
         "bo-decision"
     } else if act.is_some() {
         meta.comments.insert("kind", "an act without its Bulletin officiel header: bo-decision or bo-instruction if it is the official text".to_string());
@@ -475,7 +528,9 @@ fn label_of(line: &str) -> String {
 
 /// A phrase of `line` that stands once in `text`: its last words, as few as make it unique.
 fn anchor_phrase(text: &str, line: &str) -> String {
-    let trimmed = line.trim().trim_end_matches([':', ' ', '\u{a0}']);
+    let trimmed = line
+        .trim()
+        .trim_end_matches([':', ' ', '\u{a0}', '.', ';', ')', ',']);
     let words: Vec<&str> = trimmed.split_whitespace().collect();
     for n in 3..=words.len() {
         let phrase = words[words.len() - n..].join(" ");
@@ -484,6 +539,14 @@ fn anchor_phrase(text: &str, line: &str) -> String {
         }
     }
     trimmed.to_string()
+}
+
+/// Whether line `at` repeats the header of the table starting at `start` (a page break).
+fn header_again(lines: &[&str], start: usize, at: usize) -> bool {
+    let header = (0..start).rev().find(|&k| !lines[k].trim().is_empty());
+    header.is_some_and(|h| {
+        cells(lines[h]).len() >= 2 && vocab::words(lines[h]) == vocab::words(lines[at])
+    })
 }
 
 fn text_envelopes(text: &str, meta: &Meta) -> Vec<EnvelopeDraft> {
@@ -502,10 +565,13 @@ fn text_envelopes(text: &str, meta: &Meta) -> Vec<EnvelopeDraft> {
             if is_figure_line(lines[j]) {
                 end = j;
                 j += 1;
-            } else if lines[j].trim().is_empty()
+            } else if (lines[j].trim().is_empty()
+                || header_again(&lines, start, j)
+                || vocab::is_page_furniture(lines[j]))
                 && j + 1 < lines.len()
                 && is_figure_line(lines[j + 1])
             {
+                // A blank line, or a page break's repeated header: the table goes on.
                 j += 1;
             } else {
                 break;

@@ -430,3 +430,30 @@ fn report_html_in_headless_chromium() {
         "source not unfolded"
     );
 }
+
+#[test]
+fn scaffold_reads_a_bo_pdf_and_keeps_a_table_cut_by_a_page_break_whole() {
+    let (dir, source) =
+        alone(&crate::support::shipped().join("2023-02-bo-instruction-2023-13-annexe-2.pdf"));
+    assert_ok(&scaffold(&source));
+    let draft = fs::read_to_string(
+        dir.path()
+            .join("2023-02-bo-instruction-2023-13-annexe-2.toml"),
+    )
+    .unwrap();
+    // The BO's running head gives the date; the table over two pages is one envelope.
+    assert!(draft.contains("published_on = 2023-02-15"), "{draft}");
+    assert!(draft.contains("# Figures at p.1:7 to p.2:9."), "{draft}");
+    assert_eq!(draft.matches("[[envelopes]]").count(), 1, "{draft}");
+    assert!(
+        draft.contains("columns = { amount = \"Crédits 2023 (en euros)\" }"),
+        "{draft}"
+    );
+    let o = esms(&["run"], dir.path(), &dir.path().join("out"));
+    assert_ok(&o);
+    assert!(
+        stdout(&o).contains("67000000 euros covered; findings: 0 errors, 0 warnings"),
+        "{}",
+        stdout(&o)
+    );
+}
