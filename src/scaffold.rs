@@ -232,11 +232,20 @@ fn try_extract(
         .path()
         .join(file.with_extension("toml").file_name().unwrap_or_default());
     std::fs::write(&description, toml).map_err(|e| e.to_string())?;
-    let publications = sources::load_publications(dir.path()).map_err(|e| e.to_string())?;
+    let shown_early = |e: Error| {
+        e.to_string()
+            .replace(&format!("{}/", dir.path().display()), "")
+    };
+    let publications = sources::load_publications(dir.path()).map_err(shown_early)?;
     let publication = publications.first().ok_or("no description")?;
-    let source = Source::read(publication).map_err(|e| e.to_string())?;
+    let source = Source::read(publication).map_err(shown_early)?;
     let spec = publication.envelopes.first().ok_or("no envelope")?;
-    let extraction = extract(publication, &source, 0, spec).map_err(|e| e.to_string())?;
+    // Errors name the draft as the user will have it, not the temporary copy.
+    let shown = |e: Error| {
+        e.to_string()
+            .replace(&format!("{}/", dir.path().display()), "")
+    };
+    let extraction = extract(publication, &source, 0, spec).map_err(shown)?;
     if extraction.items.is_empty() {
         return Err("no figure found after the anchor".to_string());
     }
@@ -530,11 +539,14 @@ fn label_of(line: &str) -> String {
 fn anchor_phrase(text: &str, line: &str) -> String {
     let trimmed = line
         .trim()
-        .trim_end_matches([':', ' ', '\u{a0}', '.', ';', ')', ',']);
+        .trim_end_matches([':', ' ', '\u{a0}', '.', ';', ',']);
     let words: Vec<&str> = trimmed.split_whitespace().collect();
+    // Anchors are found with case and accents folded, line by line: so is uniqueness.
+    let folded_lines: Vec<String> = text.lines().map(|l| vocab::words(l).join(" ")).collect();
     for n in 3..=words.len() {
         let phrase = words[words.len() - n..].join(" ");
-        if text.matches(&phrase).count() == 1 {
+        let folded = vocab::words(&phrase).join(" ");
+        if !folded.is_empty() && folded_lines.iter().filter(|l| l.contains(&folded)).count() == 1 {
             return phrase;
         }
     }
@@ -565,14 +577,19 @@ fn text_envelopes(text: &str, meta: &Meta) -> Vec<EnvelopeDraft> {
             if is_figure_line(lines[j]) {
                 end = j;
                 j += 1;
-            } else if (lines[j].trim().is_empty()
-                || header_again(&lines, start, j)
-                || vocab::is_page_furniture(lines[j]))
-                && j + 1 < lines.len()
-                && is_figure_line(lines[j + 1])
+            } else if let Some(next) = (j..(j + 6).min(lines.len()))
+                .take_while(|&k| {
+                    lines[k].trim().is_empty()
+                        || header_again(&lines, start, k)
+                        || vocab::is_page_furniture(lines[k])
+                })
+                .last()
+                .map(|k| k + 1)
+                .filter(|&k| k < lines.len() && is_figure_line(lines[k]))
             {
-                // A blank line, or a page break's repeated header: the table goes on.
-                j += 1;
+                // Blank lines, or a page break with its running head and the table's
+                // header again: the table goes on.
+                j = next;
             } else {
                 break;
             }
@@ -584,8 +601,156 @@ fn text_envelopes(text: &str, meta: &Meta) -> Vec<EnvelopeDraft> {
         i = end + 1;
     }
     let mut out = Vec::new();
-    for (start, end) in groups {
+    for &(start, end) in &groups {
         out.push(text_envelope(text, &lines, start, end, meta));
+    }
+    out.extend(flat_tables(text, &lines, &groups, meta));
+    out
+}
+
+/// A line that is one number and nothing else: a cell of a table copied one cell per line.
+fn is_number_line(line: &str) -> bool {
+    let t = line.trim();
+    !t.is_empty() && t.chars().any(|c| c.is_ascii_digit()) && parse_number(t).is_ok()
+}
+
+/// Tables copied one cell per line (Légifrance, PDF viewers): runs of lines without a
+/// blank where a label is followed by its figure(s) on the lines under it.
+fn flat_tables(
+    text: &str,
+    lines: &[&str],
+    groups: &[(usize, usize)],
+    meta: &Meta,
+) -> Vec<EnvelopeDraft> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        if lines[i].trim().is_empty() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < lines.len() && !lines[i].trim().is_empty() {
+            i += 1;
+        }
+        let run = &lines[start..i];
+        let numbers = run.iter().filter(|l| is_number_line(l)).count();
+        let taken = groups.iter().any(|&(s, e)| s < i && start <= e);
+        if numbers < 3 || numbers * 3 < run.len() || taken {
+            continue;
+        }
+        // The header: the lines before the first label (the line above the first figure).
+        let Some(first_figure) = run.iter().position(|l| is_number_line(l)) else {
+            continue;
+        };
+        let first_label = first_figure.saturating_sub(1);
+        let labels: Vec<&str> = run[first_label..]
+            .iter()
+            .copied()
+            .filter(|l| !is_number_line(l) && vocab::total_row(l.trim()).is_none())
+            .collect();
+        let regions = labels
+            .iter()
+            .filter(|l| normalise_region(l.trim()).is_ok())
+            .count();
+        let mut e = EnvelopeDraft {
+            exercise: meta.exercise,
+            items: Some("table"),
+            whereabouts: format!(
+                "lines {}-{} (a table copied one cell per line)",
+                start + 1,
+                i
+            ),
+            ..EnvelopeDraft::default()
+        };
+        e.breakdown = if !labels.is_empty() && regions * 10 >= labels.len() * 8 {
+            "region"
+        } else {
+            "beneficiary"
+        };
+        if e.breakdown == "region" && regions < 18 {
+            e.comments.push(format!(
+                "{regions} regions of 18 named: the run checks that all 18 are there (completeness.region_missing)"
+            ));
+        }
+        let above = (0..start).rev().find(|&k| !lines[k].trim().is_empty());
+        // The header cells are part of the table: the anchor is the line above them.
+        e.anchor = above.map(|k| anchor_phrase(text, lines[k]));
+        // The sums of each figure column (the n-th figure under each label), and the total
+        // the text states before the table if one of them equals it: that column is read.
+        let mut sums: Vec<Decimal> = Vec::new();
+        let mut column = 0;
+        for (k, l) in run.iter().enumerate().skip(first_label + 1) {
+            if !is_number_line(l) {
+                column = 0;
+                continue;
+            }
+            let label = run[k - 1 - column];
+            if vocab::total_row(label.trim()).is_none() {
+                if sums.len() <= column {
+                    sums.resize(column + 1, Decimal::ZERO);
+                }
+                sums[column] += parse_number(l.trim()).unwrap_or_default();
+            }
+            column += 1;
+        }
+        let stated: Vec<_> = lines[..start]
+            .iter()
+            .flat_map(|l| find_amounts(l))
+            .collect();
+        let header: Vec<&str> = run[..first_label].iter().map(|l| l.trim()).collect();
+        // Columns whose sum the text states; the one the exercise names first ("MONTANT
+        // 2023" in a decision for 2023, the 2022 column given for memory).
+        let matching: Vec<(usize, String)> = sums
+            .iter()
+            .enumerate()
+            .filter_map(|(c, sum)| {
+                stated
+                    .iter()
+                    .find(|m| m.amount.value == *sum)
+                    .map(|m| (c, m.raw.clone()))
+            })
+            .collect();
+        let of_exercise = |c: &usize| {
+            header
+                .get(c + 1)
+                .is_some_and(|h| years(h).contains(&meta.exercise))
+        };
+        let found = matching
+            .iter()
+            .find(|(c, _)| of_exercise(c))
+            .or_else(|| matching.first())
+            .cloned();
+        if let Some((c, raw)) = found {
+            e.declared_total = Some(raw);
+            // Header: the label column's name, then one name per figure column.
+            if sums.len() > 1
+                && let Some(name) = header.get(c + 1)
+            {
+                e.amount_column = Some((*name).to_string());
+                // "MONTANT 2022 (en euros)": the column's year is the exercise.
+                if let Some(&year) = years(name).first() {
+                    e.exercise = year;
+                }
+            }
+        }
+        if sums.len() > 1 && e.amount_column.is_none() {
+            e.comments.push(format!(
+                "{} figures under each label: name the amount column with columns = {{ amount = \"…\" }} (header: {})",
+                sums.len(),
+                header.join(" | ")
+            ));
+        }
+        e.id = kebab(&format!(
+            "esms-{}-{}",
+            e.exercise,
+            if e.breakdown == "region" {
+                "regions"
+            } else {
+                "beneficiaires"
+            }
+        ));
+        out.push(e);
     }
     out
 }
@@ -691,55 +856,6 @@ fn text_envelope(
                 .to_string(),
         );
     }
-    // Several figure columns ("Nombre d'ESSMS", "Montant (en €)"): the amount column.
-    if header_cells.len() >= 2 {
-        let figure_columns: Vec<usize> = (1..header_cells.len())
-            .filter(|&c| {
-                rows.iter()
-                    .filter(|l| cells(l).get(c).is_some_and(|v| parse_number(v).is_ok()))
-                    .count()
-                    * 2
-                    > rows.len()
-            })
-            .collect();
-        if figure_columns.len() >= 2 {
-            let chosen = figure_columns
-                .iter()
-                .copied()
-                .find(|&c| {
-                    let w = vocab::words(&header_cells[c]);
-                    w.iter().any(|w| {
-                        matches!(
-                            w.as_str(),
-                            "montant" | "montants" | "credits" | "dotation" | "subvention"
-                        )
-                    }) || w.contains(&meta.exercise.to_string())
-                })
-                .unwrap_or(*figure_columns.last().unwrap_or(&1));
-            e.amount_column = Some(header_cells[chosen].clone());
-            let others: Vec<&str> = figure_columns
-                .iter()
-                .filter(|&&c| c != chosen)
-                .map(|&c| header_cells[c].as_str())
-                .collect();
-            e.comments.push(format!(
-                "amounts read in column \"{}\"; also figures in: {}",
-                header_cells[chosen],
-                others.join(", ")
-            ));
-        }
-    }
-    // The unit a heading or a note gives the bare figures.
-    let around = intro.unwrap_or(start).saturating_sub(2)..(end + 3).min(lines.len());
-    let scale = lines[around]
-        .iter()
-        .find_map(|l| vocab::unit_declared(l))
-        .or_else(|| header_cells.iter().find_map(|c| vocab::unit_in_header(c)));
-    e.unit = match scale {
-        Some(s) if s == Decimal::ONE_THOUSAND => Some("k€"),
-        Some(s) if s == Decimal::from(1_000_000) => Some("M€"),
-        _ => None,
-    };
     // The total the text states before the figures: the largest money figure of the
     // paragraph above them.
     let look_from = intro.unwrap_or(start).saturating_sub(6);
@@ -767,6 +883,85 @@ fn text_envelope(
                 .to_string(),
         );
     }
+    // Several figure columns ("Nombre d'ESSMS", "Montant (en €)"): the amount column.
+    if header_cells.len() >= 2 {
+        let figure_columns: Vec<usize> = (1..header_cells.len())
+            .filter(|&c| {
+                rows.iter()
+                    .filter(|l| cells(l).get(c).is_some_and(|v| parse_number(v).is_ok()))
+                    .count()
+                    * 2
+                    > rows.len()
+            })
+            .collect();
+        if figure_columns.len() >= 2 {
+            // The column whose lines add up to the total the text states is the one;
+            // else one the programme, the exercise or the word "montant" names.
+            let declared = e
+                .declared_total
+                .as_deref()
+                .and_then(|t| crate::core::amount::parse_amount(t).ok())
+                .map(|a| a.value);
+            let sum_of = |c: usize| -> Decimal {
+                rows.iter()
+                    .filter(|l| vocab::total_row(&label_of(l)).is_none())
+                    .filter_map(|l| cells(l).get(c).and_then(|v| parse_number(v).ok()))
+                    .sum()
+            };
+            let names = |c: usize, wanted: &[&str]| {
+                vocab::words(&header_cells[c])
+                    .iter()
+                    .any(|w| wanted.contains(&w.as_str()))
+            };
+            let chosen = figure_columns
+                .iter()
+                .copied()
+                .find(|&c| declared.is_some_and(|d| sum_of(c) == d))
+                .or_else(|| {
+                    figure_columns
+                        .iter()
+                        .copied()
+                        .find(|&c| names(c, &["esms", "numerique"]))
+                })
+                .or_else(|| {
+                    figure_columns.iter().copied().find(|&c| {
+                        let w = vocab::words(&header_cells[c]);
+                        w.iter().any(|w| {
+                            matches!(
+                                w.as_str(),
+                                "montant" | "montants" | "credits" | "dotation" | "subvention"
+                            )
+                        }) || w.contains(&meta.exercise.to_string())
+                    })
+                })
+                .unwrap_or(*figure_columns.last().unwrap_or(&1));
+            e.amount_column = Some(header_cells[chosen].clone());
+            if let Some(&year) = years(&header_cells[chosen]).first() {
+                e.exercise = year;
+            }
+            let others: Vec<&str> = figure_columns
+                .iter()
+                .filter(|&&c| c != chosen)
+                .map(|&c| header_cells[c].as_str())
+                .collect();
+            e.comments.push(format!(
+                "amounts read in column \"{}\"; also figures in: {}",
+                header_cells[chosen],
+                others.join(", ")
+            ));
+        }
+    }
+    // The unit a heading or a note gives the bare figures.
+    let around = intro.unwrap_or(start).saturating_sub(2)..(end + 3).min(lines.len());
+    let scale = lines[around]
+        .iter()
+        .find_map(|l| vocab::unit_declared(l))
+        .or_else(|| header_cells.iter().find_map(|c| vocab::unit_in_header(c)));
+    e.unit = match scale {
+        Some(s) if s == Decimal::ONE_THOUSAND => Some("k€"),
+        Some(s) if s == Decimal::from(1_000_000) => Some("M€"),
+        _ => None,
+    };
     e.id = kebab(&format!(
         "esms-{}-{}",
         e.exercise,

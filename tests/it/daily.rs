@@ -457,3 +457,28 @@ fn scaffold_reads_a_bo_pdf_and_keeps_a_table_cut_by_a_page_break_whole() {
         stdout(&o)
     );
 }
+
+#[test]
+fn scaffold_reads_a_table_copied_one_cell_per_line_and_picks_the_exercise_column() {
+    let (dir, source) = alone(&fixture("daily/scaffold/arrete-2026-cellule-par-ligne.txt"));
+    assert_ok(&scaffold(&source));
+    let draft = fs::read_to_string(dir.path().join("arrete-2026-cellule-par-ligne.toml")).unwrap();
+    // Both columns add up to a figure of the text; the one of the exercise is read.
+    assert!(draft.contains("exercise = 2026"), "{draft}");
+    assert!(
+        draft.contains("declared_total = \"7 695 000 euros\""),
+        "{draft}"
+    );
+    assert!(
+        draft.contains("columns = { amount = \"MONTANT 2026 (en euros)\" }"),
+        "{draft}"
+    );
+    assert!(draft.contains("breakdown = \"region\""), "{draft}");
+    let o = esms(&["run"], dir.path(), &dir.path().join("out"));
+    assert_ok(&o);
+    assert!(
+        stdout(&o).contains("7695000 euros covered; findings: 0 errors, 0 warnings"),
+        "{}",
+        stdout(&o)
+    );
+}
