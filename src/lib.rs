@@ -11,11 +11,13 @@
 
 pub mod core;
 pub mod error;
+pub mod explain;
 pub mod extract;
 pub mod model;
 pub mod normalise;
 pub mod publish;
 pub mod render;
 pub mod run;
+pub mod scaffold;
 pub mod sources;
 pub mod validate;

@@ -1,6 +1,8 @@
 //! The `esms-ledger` command: parses the command line, sets up logging, calls the library,
 //! and maps its errors to exit codes in one place.
 
+mod cmd;
+
 use clap::{Parser, Subcommand, ValueEnum};
 use esms_ledger::core::region::normalise_region;
 use esms_ledger::error::{Error, exit};
@@ -77,6 +79,34 @@ enum Command {
         /// Fail on unacknowledged warnings too.
         #[arg(long)]
         strict: bool,
+    },
+    /// Compare what a run of the inputs would publish with the dataset published in the
+    /// output folder: publications, envelopes, amounts and findings; writes nothing.
+    Diff {
+        /// Folder of sources and their TOML descriptions.
+        #[arg(long, default_value = "inputs")]
+        inputs: PathBuf,
+        /// Output folder holding the last published dataset.
+        #[arg(long, default_value = "outputs")]
+        out: PathBuf,
+    },
+    /// Show what a run reads in one source: every figure taken (where, label, region and
+    /// the rule that found it, envelope) and every other number with why it is left.
+    Explain {
+        /// The source (text, PDF or spreadsheet) or its TOML description, side by side.
+        file: PathBuf,
+        /// Only this envelope of the description.
+        #[arg(long)]
+        envelope: Option<String>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Draft the TOML description of a new source beside it (never over an existing one):
+    /// the publication fields it can infer and one envelope per table or list of figures.
+    Scaffold {
+        /// The new source: a text extract, a PDF with a text layer, or a spreadsheet.
+        file: PathBuf,
     },
     /// Print the INSEE code, official name and matching rule for a region name.
     Region {
@@ -280,6 +310,13 @@ fn execute(command: &Command) -> Result<(), Error> {
             }
             Ok(())
         }
+        Command::Diff { inputs, out } => cmd::diff::run(inputs, out),
+        Command::Explain {
+            file,
+            envelope,
+            json,
+        } => cmd::explain::run(file, envelope.as_deref(), *json),
+        Command::Scaffold { file } => cmd::scaffold::run(file),
         Command::Region { name } => match normalise_region(name) {
             Ok(m) => {
                 println!(

@@ -7,6 +7,7 @@ use crate::error::{Error, Unacknowledged};
 use crate::extract::{Source, extract};
 use crate::model::{Publication, Severity, Statement};
 use crate::normalise::{normalise, rank_statements};
+use crate::publish::diff::{self, Diff, Snapshot};
 use crate::publish::release::{self, MANIFEST, Manifest, ManifestInput};
 use crate::publish::report::{self, Report};
 use crate::publish::{self, PublishedFile, Release};
@@ -86,6 +87,7 @@ pub fn analyse(
 fn stage_candidate(
     release: &mut Release,
     dataset: &crate::publish::dataset::Dataset,
+    diff: &Diff,
     metadata: &[(String, String)],
     [json, markdown, html]: [&String; 3],
 ) -> Result<(), Error> {
@@ -93,6 +95,8 @@ fn stage_candidate(
         let bytes = publish::parquet_bytes(&mut frame, metadata)?;
         release.add(name, &bytes)?;
     }
+    let bytes = publish::parquet_bytes(&mut diff::frame(diff)?, metadata)?;
+    release.add(diff::DIFF, &bytes)?;
     release.add("report.json", json.as_bytes())?;
     release.add("report.md", markdown.as_bytes())?;
     release.add("report.html", html.as_bytes())
@@ -142,6 +146,42 @@ fn input_fingerprint(publications: &[Publication], acks: Option<&[u8]>) -> Strin
     sha256_hex(parts.join("\n").as_bytes())
 }
 
+/// Each source once, as report.html embeds it. A source that cannot be read again (it was
+/// read a moment ago) is left out of the page, never a reason to fail the run.
+fn source_views(publications: &[Publication]) -> Vec<crate::model::source_view::SourceView> {
+    let mut seen = std::collections::BTreeSet::new();
+    publications
+        .iter()
+        .filter(|p| seen.insert(p.source_name.clone()))
+        .filter_map(|p| {
+            Source::read(p)
+                .ok()
+                .map(|source| crate::extract::view::view(&p.source_name, &source))
+        })
+        .collect()
+}
+
+/// This run's dataset against the one published in `out`. A published dataset that cannot
+/// be read back is no reason to refuse a run: the diff then has no baseline, and says so.
+fn diff_against_published(out: &Path, dataset: &crate::publish::dataset::Dataset) -> Diff {
+    let previous = Snapshot::read_published(out).unwrap_or_else(|error| {
+        tracing::warn!(%error, "the last publication cannot be read back: the diff has no baseline");
+        None
+    });
+    diff::compare(previous.as_ref(), &Snapshot::of(dataset))
+}
+
+/// `esms-ledger diff`: what a run of `inputs` would change in `out`; writes nothing.
+pub fn diff(inputs: &Path, out: &Path) -> Result<Diff, Error> {
+    if !inputs.is_dir() {
+        return Err(Error::input(inputs, "inputs folder not found".to_string()));
+    }
+    let (publications, statements, validation, _) = analyse(inputs)?;
+    let dataset = crate::publish::tables::build(&publications, &statements, &validation);
+    let previous = Snapshot::read_published(out)?;
+    Ok(diff::compare(previous.as_ref(), &Snapshot::of(&dataset)))
+}
+
 pub fn run(opts: &RunOptions) -> Result<RunOutcome, Error> {
     let started_at = release::now_utc();
     if !opts.inputs.is_dir() {
@@ -162,18 +202,20 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, Error> {
     let warnings = validation.count(crate::model::Severity::Warning, false);
     let rejected = errors > 0 || (opts.strict && warnings > 0);
     let status = if rejected { "rejected" } else { "published" };
-    let report = report::build(&fingerprint, status, &statements, &validation, &dataset);
+    let mut report = report::build(&fingerprint, status, &statements, &validation, &dataset);
+    let diff = diff_against_published(&opts.out, &dataset);
+    report.diff = Some(diff.clone());
     let json =
         report::to_json(&report).map_err(|e| Error::Internal(format!("report.json: {e}")))?;
     let markdown = report::to_markdown(&report);
-    let html = report::to_html(&markdown);
+    let html = crate::publish::html::render(&report, &source_views(&publications));
 
     let metadata = vec![("esms.input_fingerprint".to_string(), fingerprint.clone())];
     if rejected {
         // The whole candidate set, so that an analyst can open what was refused; the
         // published set is not touched.
         let mut release = Release::new(&opts.out)?;
-        stage_candidate(&mut release, &dataset, &metadata, [&json, &markdown, &html])?;
+        stage_candidate(&mut release, &dataset, &diff, &metadata, [&json, &markdown, &html])?;
         release.commit_as_folder(REJECTED_DIR)?;
         let report_dir = opts.out.join(REJECTED_DIR).display().to_string();
         let findings = unacknowledged(&validation);
@@ -207,7 +249,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, Error> {
     }
 
     let mut release = Release::new(&opts.out)?;
-    stage_candidate(&mut release, &dataset, &metadata, [&json, &markdown, &html])?;
+    stage_candidate(&mut release, &dataset, &diff, &metadata, [&json, &markdown, &html])?;
     // The manifest lists what the release holds, so it is staged last, once the others'
     // hashes are known.
     let staged = release.staged();

@@ -6,6 +6,7 @@ mod container;
 pub mod pdf;
 pub mod sheet;
 pub mod text;
+pub mod view;
 
 use crate::error::Error;
 use crate::model::{Claim, ClaimKind, Located, Location, Note, RawItem, StatedAmount};

@@ -70,6 +70,26 @@ pub fn read(p: &Publication) -> Result<PdfText, Error> {
     Ok(body_text(&document))
 }
 
+/// Reads the text layer of a PDF no description names yet (`scaffold`): its body text,
+/// and the running heads and footers of its first page (the BO's "Bulletin officiel … du
+/// 15 février 2023, Page 33"), which say where and when it was published.
+pub fn read_file(path: &std::path::Path, bytes: &[u8]) -> Result<(PdfText, Vec<String>), Error> {
+    let document = read_quietly(bytes)
+        .map_err(|e| Error::input(path, format!("cannot read this PDF: {e}")))?;
+    let furniture = document
+        .pages
+        .first()
+        .map(|page| {
+            page.lines
+                .iter()
+                .filter(|l| l.furniture)
+                .map(|l| l.text.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok((body_text(&document), furniture))
+}
+
 thread_local! {
     /// Set while this thread reads a PDF.
     static READING_PDF: Cell<bool> = const { Cell::new(false) };

@@ -6,6 +6,7 @@
 pub mod description;
 pub mod detail;
 pub mod rule;
+pub mod source_view;
 pub mod statement;
 
 pub use description::{

@@ -17,6 +17,9 @@
 //! and swapped in by two renames.
 
 pub mod dataset;
+pub mod diff;
+pub mod html;
+pub mod map;
 pub mod release;
 pub mod report;
 pub mod tables;

@@ -6,6 +6,7 @@ use crate::core::amount::format_eur;
 use crate::model::Statement;
 use crate::model::{Location, Severity};
 use crate::publish::dataset::{AllocationRow, Dataset, SCHEMA_VERSION};
+use crate::publish::diff::Diff;
 use crate::validate::{Check, CheckStatus, Finding, RULES, Reconciliation, RuleInfo, Validation};
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -33,6 +34,8 @@ pub struct Report {
     pub envelopes: Vec<EnvelopeEntry>,
     pub findings: Vec<Finding>,
     pub rules: &'static [RuleInfo],
+    /// This run against the last published dataset (set by the run, which reads it back).
+    pub diff: Option<Diff>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -191,6 +194,7 @@ pub fn build(
         envelopes,
         findings: validation.findings.clone(),
         rules: RULES,
+        diff: None,
     }
 }
 
@@ -402,6 +406,10 @@ pub fn to_markdown(r: &Report) -> String {
         out,
         "Les euros couverts additionnent les montants comptés (colonne `counted` d'allocations.parquet) : une ligne détaillée par une sous-enveloppe n'est pas comptée, les lignes de la sous-enveloppe le sont ; les reprises d'une autre publication et les montants remplacés ne le sont pas. Erreurs, avertissements et informations ne comptent que les constats non acquittés.\n"
     );
+
+    if let Some(diff) = &r.diff {
+        crate::publish::diff::write_markdown(&mut out, diff);
+    }
 
     let _ = writeln!(out, "## Constats\n");
     if r.findings.is_empty() {

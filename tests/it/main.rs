@@ -5,6 +5,7 @@
 mod acceptance;
 mod bad_inputs;
 mod cli;
+mod daily;
 mod layouts;
 mod parquet_roundtrip;
 mod pdf;
