@@ -7,6 +7,7 @@ mod bad_inputs;
 mod cli;
 mod layouts;
 mod parquet_roundtrip;
+mod properties;
 mod robustness;
 mod rules;
 mod seeds;
