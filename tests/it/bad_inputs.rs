@@ -449,6 +449,18 @@ fn a_typo_in_a_value_names_the_closest_value() {
 }
 
 #[test]
+fn a_latin_1_description_is_refused_naming_the_encoding_and_the_line() {
+    let inputs = quiet();
+    let text = read_text(&inputs.path().join("decision.toml"));
+    fs::write(inputs.path().join("decision.toml"), eight_bit(&text, false)).unwrap();
+    refused(
+        inputs.path(),
+        66,
+        &["decision.toml:10", "Latin-1 (ISO-8859-1) or Windows-1252"],
+    );
+}
+
+#[test]
 fn the_same_publication_id_twice_names_both_files() {
     let inputs = quiet();
     fs::copy(
@@ -1264,6 +1276,10 @@ fn a_refused_run_of_the_shipped_inputs_lists_its_findings_and_keeps_its_candidat
     }
     let last = &events.last().unwrap()["fields"];
     assert_eq!(last["exit_code"], 65);
+    assert_eq!(
+        last["report"],
+        out.path().join("rejected").display().to_string().as_str()
+    );
     assert!(
         last["meaning"]
             .as_str()
