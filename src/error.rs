@@ -138,6 +138,16 @@ impl Error {
         }
     }
 
+    /// Where a rejected run's report and candidate tables are.
+    pub fn report_dir(&self) -> Option<&str> {
+        match self {
+            Error::Rejected { report_dir, .. } | Error::RejectedStrict { report_dir, .. } => {
+                Some(report_dir)
+            }
+            _ => None,
+        }
+    }
+
     /// The process exit code for this error.
     pub fn exit_code(&self) -> u8 {
         match self {

@@ -213,10 +213,11 @@ fn report_failure(error: &Error, json: bool) {
     }
     let code = error.exit_code();
     let meaning = exit::meaning(code);
-    if json {
-        tracing::error!(exit_code = code, meaning, "exit {code}");
-    } else {
-        tracing::error!("exit {code}: {meaning}");
+    match (json, error.report_dir()) {
+        (true, Some(report)) => tracing::error!(exit_code = code, meaning, report, "exit {code}"),
+        (true, None) => tracing::error!(exit_code = code, meaning, "exit {code}"),
+        (false, Some(report)) => tracing::error!("exit {code}: {meaning}; report: {report}"),
+        (false, None) => tracing::error!("exit {code}: {meaning}"),
     }
 }
 

@@ -1,6 +1,7 @@
 //! One batch run, the way cron and a person after a new BO publication both use it: take
 //! the lock, read every description, extract, normalise, validate, and publish all the
-//! outputs at once, or nothing (the previous outputs stay; the report goes to `rejected/`).
+//! outputs at once, or nothing (the previous outputs stay; the candidate tables and the
+//! report go to `rejected/`, replacing the previous rejected set as a whole).
 
 use crate::core::sha256_hex;
 use crate::error::{Error, Unacknowledged};
@@ -16,7 +17,7 @@ use crate::validate::{self, Acknowledgement, Validation};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
-/// Where the report of a rejected run goes, inside the output folder.
+/// Where the candidate set of a rejected run goes, inside the output folder.
 pub const REJECTED_DIR: &str = "rejected";
 
 #[derive(Debug, Clone)]

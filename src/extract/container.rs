@@ -10,8 +10,7 @@
 //!   sheet as one dense rectangle, so two cells at A1 and XFD1048576 would ask for 17 billion
 //!   cells, and the allocation failure would abort the process.
 //!
-//! xls (BIFF) is bounded by its format (65 536 rows × 256 columns); xlsb sheets are bounded in
-//! bytes only.
+//! xls (BIFF) is bounded by its format (65 536 rows × 256 columns).
 
 use crate::error::Error;
 use std::io::{Cursor, Read};
@@ -139,6 +138,11 @@ fn check_zip(source: &str, bytes: &[u8]) -> Result<(), Error> {
                 &format!("the sheet stored as {name}"),
                 xlsx_extent(&content),
             )?,
+            Some(Part::XlsbSheet) => check_extent(
+                source,
+                &format!("the sheet stored as {name}"),
+                xlsb_extent(&content),
+            )?,
             Some(Part::OdsContent) => {
                 for (sheet, extent) in ods_extents(&content) {
                     check_extent(source, &format!("sheet '{sheet}'"), Some(extent))?;
@@ -155,6 +159,8 @@ fn check_zip(source: &str, bytes: &[u8]) -> Result<(), Error> {
 enum Part {
     /// `xl/worksheets/sheetN.xml`: one sheet's cells.
     XlsxSheet,
+    /// `xl/worksheets/sheetN.bin`: one sheet's cells, as binary records.
+    XlsbSheet,
     /// `content.xml`: every sheet of an ods.
     OdsContent,
 }
@@ -163,6 +169,8 @@ impl Part {
     fn of(name: &str) -> Option<Part> {
         if name.starts_with("xl/worksheets/") && name.ends_with(".xml") {
             Some(Part::XlsxSheet)
+        } else if name.starts_with("xl/worksheets/") && name.ends_with(".bin") {
+            Some(Part::XlsbSheet)
         } else if name == "content.xml" {
             Some(Part::OdsContent)
         } else {
@@ -336,6 +344,59 @@ fn xlsx_extent(xml: &[u8]) -> Option<Extent> {
     extent
 }
 
+/// The extent of an xlsb sheet's cells, read from its records (MS-XLSB 2.1.4: a type and a
+/// length, each a little-endian base-128 number): a row header (`BrtRowHdr`, type 0) gives
+/// the row, each cell record but a blank one (types 2 to 11) starts with its column. The
+/// records are read as calamine reads them, up to the end of the sheet data (type 0x92).
+fn xlsb_extent(bytes: &[u8]) -> Option<Extent> {
+    fn varint(bytes: &[u8], at: &mut usize, most: usize) -> Option<usize> {
+        let mut value = 0usize;
+        for i in 0..most {
+            let byte = *bytes.get(*at)?;
+            *at += 1;
+            value |= usize::from(byte & 0x7F) << (7 * i);
+            if byte & 0x80 == 0 {
+                break;
+            }
+        }
+        Some(value)
+    }
+    let u32_at = |data: &[u8]| -> Option<u64> {
+        Some(u64::from(u32::from_le_bytes(
+            data.get(..4)?.try_into().ok()?,
+        )))
+    };
+    let mut extent = None;
+    let mut row: u64 = 0;
+    let mut at = 0;
+    while at < bytes.len() {
+        let Some(kind) = varint(bytes, &mut at, 2) else {
+            break;
+        };
+        let Some(length) = varint(bytes, &mut at, 4) else {
+            break;
+        };
+        let Some(data) = bytes.get(at..at.saturating_add(length)) else {
+            break;
+        };
+        at += length;
+        match kind {
+            0x0000 => match u32_at(data) {
+                Some(r) if r <= 0x0010_0000 => row = r,
+                _ => break,
+            },
+            0x0002..=0x000B => {
+                if let Some(col) = u32_at(data) {
+                    Extent::add(&mut extent, (row, row), (col, col));
+                }
+            }
+            0x0092 => break,
+            _ => {}
+        }
+    }
+    extent
+}
+
 /// The extent of each sheet of an ods's `content.xml`, with repeated rows and columns
 /// (`table:number-rows-repeated`) counted as calamine expands them.
 fn ods_extents(xml: &[u8]) -> Vec<(String, Extent)> {
@@ -414,6 +475,27 @@ mod tests {
         assert_eq!(extents[0].1.a1(), "A1:B4");
         assert_eq!(extents[1].0, "Bombe");
         assert_eq!(extents[1].1.cells(), 1_048_576 * 16_384);
+    }
+
+    #[test]
+    fn an_xlsb_sheet_extent_runs_from_its_first_to_its_last_cell_record() {
+        let record = |kind: u8, data: &[u8]| {
+            let mut r = vec![kind, u8::try_from(data.len()).unwrap()];
+            r.extend_from_slice(data);
+            r
+        };
+        let cell = |col: u32| [col.to_le_bytes().as_slice(), &[0; 12]].concat();
+        let sheet = [
+            record(0x00, &1u32.to_le_bytes()),
+            record(0x07, &cell(0)),
+            record(0x01, &cell(9)), // a blank cell: only a style
+            record(0x00, &1_048_575u32.to_le_bytes()),
+            record(0x05, &cell(16_383)),
+            vec![0x92, 0x01, 0x00],
+        ]
+        .concat();
+        let extent = xlsb_extent(&sheet).unwrap();
+        assert_eq!(extent.a1(), "A2:XFD1048576");
     }
 
     #[test]

@@ -449,6 +449,18 @@ fn a_typo_in_a_value_names_the_closest_value() {
 }
 
 #[test]
+fn a_latin_1_description_is_refused_naming_the_encoding_and_the_line() {
+    let inputs = quiet();
+    let text = read_text(&inputs.path().join("decision.toml"));
+    fs::write(inputs.path().join("decision.toml"), eight_bit(&text, false)).unwrap();
+    refused(
+        inputs.path(),
+        66,
+        &["decision.toml:10", "Latin-1 (ISO-8859-1) or Windows-1252"],
+    );
+}
+
+#[test]
 fn the_same_publication_id_twice_names_both_files() {
     let inputs = quiet();
     fs::copy(
@@ -1170,8 +1182,22 @@ fn shipped_acknowledgements() -> Vec<(String, String)> {
         .collect()
 }
 
-fn contains_bytes(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
+/// A Parquet file of rejected/, opened as a BI tool would.
+fn parquet(path: &Path) -> parquet::file::reader::SerializedFileReader<fs::File> {
+    let file = fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    parquet::file::reader::SerializedFileReader::new(file)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn input_fingerprint_of(path: &Path) -> String {
+    use parquet::file::reader::FileReader;
+    parquet(path)
+        .metadata()
+        .file_metadata()
+        .key_value_metadata()
+        .and_then(|kv| kv.iter().find(|kv| kv.key == "esms.input_fingerprint"))
+        .and_then(|kv| kv.value.clone())
+        .unwrap_or_else(|| panic!("{}: no input fingerprint", path.display()))
 }
 
 /// The files of rejected/, checked to be one run's whole candidate set: the five tables and
@@ -1195,13 +1221,9 @@ fn rejected_set(out: &Path) -> String {
     assert_eq!(report["status"], "rejected");
     let fingerprint = report["input_fingerprint"].as_str().unwrap().to_string();
     for table in TABLES {
-        let bytes = fs::read(dir.join(table)).unwrap();
-        assert!(
-            bytes.starts_with(b"PAR1") && bytes.ends_with(b"PAR1"),
-            "{table}"
-        );
-        assert!(
-            contains_bytes(&bytes, fingerprint.as_bytes()),
+        assert_eq!(
+            input_fingerprint_of(&dir.join(table)),
+            fingerprint,
             "{table} is not of the run of report.json"
         );
     }
@@ -1249,6 +1271,26 @@ fn a_refused_run_of_the_shipped_inputs_lists_its_findings_and_keeps_its_candidat
     );
     rejected_set(out.path());
     assert!(staging_folders(out.path()).is_empty());
+    // findings.parquet holds what refused the run, as an analyst would query it.
+    let unacknowledged = {
+        use parquet::file::reader::FileReader;
+        parquet(&out.path().join("rejected/findings.parquet"))
+            .get_row_iter(None)
+            .unwrap()
+            .map(|row| row.unwrap())
+            .filter(|row| {
+                let field = |wanted: &str| {
+                    row.get_column_iter()
+                        .find(|(name, _)| name.as_str() == wanted)
+                        .map(|(_, value)| value.clone())
+                };
+                use parquet::record::Field;
+                field("acknowledged") == Some(Field::Bool(false))
+                    && field("severity") != Some(Field::Str("info".to_string()))
+            })
+            .count()
+    };
+    assert_eq!(unacknowledged, 5);
 
     // The same as structured fields.
     let o = run_with(inputs.path(), out.path(), &["--log-format", "json"], None);
@@ -1274,6 +1316,10 @@ fn a_refused_run_of_the_shipped_inputs_lists_its_findings_and_keeps_its_candidat
     }
     let last = &events.last().unwrap()["fields"];
     assert_eq!(last["exit_code"], 65);
+    assert_eq!(
+        last["report"],
+        out.path().join("rejected").display().to_string().as_str()
+    );
     assert!(
         last["meaning"]
             .as_str()

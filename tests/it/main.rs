@@ -9,6 +9,7 @@ mod daily;
 mod layouts;
 mod parquet_roundtrip;
 mod pdf;
+mod properties;
 mod robustness;
 mod rules;
 mod seeds;
