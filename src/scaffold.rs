@@ -61,6 +61,10 @@ struct EnvelopeDraft {
     /// Where the figures stand, for the comment.
     whereabouts: String,
     comments: Vec<String>,
+    /// The envelope this one details, when its total is one of that one's lines.
+    parent: Option<String>,
+    /// The figures of its lines, in euros as far as their units say (to find parents).
+    line_values: Vec<Decimal>,
 }
 
 /// Drafts the description of `file` beside it (same stem, `.toml`); never over an
@@ -123,7 +127,7 @@ pub fn scaffold(file: &Path) -> Result<Draft, Error> {
             ));
         }
     };
-    let envelopes = unique_ids(envelopes);
+    let envelopes = nest(unique_ids(envelopes));
 
     // Each envelope is kept in the first form that extracts.
     let mut kept = Vec::new();
@@ -166,6 +170,35 @@ fn pdf_whereabouts(layer: &crate::extract::pdf::PdfText, whereabouts: &str) -> S
         [only] => place(*only).unwrap_or_else(|| whereabouts.to_string()),
         [] => whereabouts.to_string(),
     }
+}
+
+/// An envelope whose declared total is a line of another one details that line
+/// ("autres mesures : 1 250 K€" and the table of those measures): its parent.
+fn nest(mut envelopes: Vec<EnvelopeDraft>) -> Vec<EnvelopeDraft> {
+    let totals: Vec<Option<Decimal>> = envelopes
+        .iter()
+        .map(|e| {
+            e.declared_total
+                .as_deref()
+                .and_then(|t| crate::core::amount::parse_amount(t).ok())
+                .map(|a| a.value)
+        })
+        .collect();
+    for child in 0..envelopes.len() {
+        let Some(total) = totals[child] else {
+            continue;
+        };
+        let parent =
+            (0..envelopes.len()).find(|&p| p != child && envelopes[p].line_values.contains(&total));
+        if let Some(p) = parent {
+            let id = envelopes[p].id.clone();
+            envelopes[child].comments.push(format!(
+                "its total is a line of {id}: drafted as its part (parent), so that the line is not counted twice"
+            ));
+            envelopes[child].parent = Some(id);
+        }
+    }
+    envelopes
 }
 
 fn unique_ids(mut envelopes: Vec<EnvelopeDraft>) -> Vec<EnvelopeDraft> {
@@ -594,6 +627,10 @@ fn text_envelopes(text: &str, meta: &Meta) -> Vec<EnvelopeDraft> {
                 break;
             }
         }
+        // "… s'élèvent à 67 150 K€, répartis comme suit :": the sentence that introduces
+        // the list states its total; it is not one of its lines.
+        let introduces = lines[start].trim_end().ends_with(':') && end > start;
+        let start = if introduces { start + 1 } else { start };
         let inline = find_amounts(lines[start]).len() >= 3;
         if end > start || inline {
             groups.push((start, end));
@@ -797,6 +834,19 @@ fn text_envelope(
     if header.is_some() {
         e.items = Some("table");
     }
+    // Each line's figure, in euros: the money figure it states with its unit, else its
+    // last bare number (the unit of a table is applied below, once known).
+    e.line_values = rows
+        .iter()
+        .filter_map(|l| {
+            find_amounts(l).first().map(|m| m.amount.value).or_else(|| {
+                cells(l)
+                    .iter()
+                    .rev()
+                    .find_map(|c| parse_number(c).ok().filter(|_| is_bare_figure(c)))
+            })
+        })
+        .collect();
     let labels: Vec<String> = if inline {
         let line = lines[start];
         let mut previous = 0;
@@ -841,6 +891,21 @@ fn text_envelope(
         .count();
     if regions.len() * 10 >= components.len() * 8 && !components.is_empty() {
         e.breakdown = "region";
+        let unresolved: Vec<String> = components
+            .iter()
+            .map(|l| {
+                l.trim()
+                    .trim_matches(|c: char| !c.is_alphanumeric())
+                    .to_string()
+            })
+            .filter(|l| !l.is_empty() && normalise_region(l).is_err())
+            .collect();
+        if !unresolved.is_empty() {
+            e.comments.push(format!(
+                "labels no rule reads as a region: {}; map each with region_aliases = {{ \"label\" = \"INSEE code\" }}, or leave them out with `until`",
+                unresolved.join(", ")
+            ));
+        }
         if regions.len() < 18 {
             e.comments.push(format!(
                 "{} regions of 18 named: the run checks that all 18 are there (completeness.region_missing); if the publication covers only these, say so in acknowledged.toml after the first run",
@@ -875,7 +940,34 @@ fn text_envelope(
             .unwrap_or(0);
         stated.retain(|m| m.end <= colon || !std::ptr::eq(line, lines[start]));
     }
-    if let Some(total) = stated.iter().max_by_key(|m| m.amount.value) {
+    // The sentence right above the lines states their total first; else a figure above
+    // that equals their sum; else, without a Total row, the largest figure above.
+    let on_intro: Vec<_> = intro
+        .filter(|_| !inline)
+        .map(|k| find_amounts(lines[k]))
+        .unwrap_or_default();
+    let sum: Decimal = rows
+        .iter()
+        .filter(|l| vocab::total_row(&label_of(l)).is_none())
+        .filter_map(|l| {
+            find_amounts(l).first().map(|m| m.amount.value).or_else(|| {
+                cells(l)
+                    .iter()
+                    .rev()
+                    .find_map(|c| parse_number(c).ok().filter(|_| is_bare_figure(c)))
+            })
+        })
+        .sum();
+    let chosen = on_intro
+        .iter()
+        .max_by_key(|m| m.amount.value)
+        .or_else(|| stated.iter().find(|m| m.amount.value == sum))
+        .or_else(|| {
+            (total_rows == 0)
+                .then(|| stated.iter().max_by_key(|m| m.amount.value))
+                .flatten()
+        });
+    if let Some(total) = chosen {
         e.declared_total = Some(total.raw.clone());
     } else if total_rows == 0 {
         e.comments.push(
@@ -1262,10 +1354,21 @@ fn write_envelope(out: &mut String, e: &EnvelopeDraft, prefix: &str) {
     if let Some(amount) = &e.amount_column {
         let _ = writeln!(out, "{prefix}columns = {{ amount = {} }}", q(amount));
     }
-    let _ = writeln!(
-        out,
-        "{prefix}# parent = \"…\"   # TO DECIDE: the envelope this one is part of, if any"
-    );
+    match &e.parent {
+        Some(parent) => {
+            let _ = writeln!(
+                out,
+                "{prefix}parent = {}   # TO DECIDE: found by its total; remove if wrong",
+                q(parent)
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "{prefix}# parent = \"…\"   # TO DECIDE: the envelope this one is part of, if any"
+            );
+        }
+    }
 }
 
 #[cfg(test)]

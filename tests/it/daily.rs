@@ -482,3 +482,29 @@ fn scaffold_reads_a_table_copied_one_cell_per_line_and_picks_the_exercise_column
         stdout(&o)
     );
 }
+
+#[test]
+fn scaffold_nests_a_table_that_details_a_line_of_a_list() {
+    let (dir, source) = alone(&fixture("daily/scaffold/instruction-2026-fir.txt"));
+    assert_ok(&scaffold(&source));
+    let draft = fs::read_to_string(dir.path().join("instruction-2026-fir.toml")).unwrap();
+    // The sentence introducing the list gives its total and its anchor, not a line.
+    assert!(
+        draft.contains("declared_total = \"10 000 000 €\""),
+        "{draft}"
+    );
+    assert!(
+        draft.contains("anchor = \"répartis comme suit\""),
+        "{draft}"
+    );
+    // The detail of "autres mesures : 2 000 000 €" is drafted as its part.
+    assert!(draft.contains("parent = \"esms-2026-lignes\""), "{draft}");
+    let o = esms(&["run"], dir.path(), &dir.path().join("out"));
+    assert_ok(&o);
+    // 8 000 000 + the two measures: the line they detail is not counted again.
+    assert!(
+        stdout(&o).contains("10000000 euros covered; findings: 0 errors, 0 warnings"),
+        "{}",
+        stdout(&o)
+    );
+}
