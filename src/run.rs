@@ -7,7 +7,7 @@ use crate::error::Error;
 use crate::extract::{Source, extract};
 use crate::model::Publication;
 use crate::model::Statement;
-use crate::normalise::{normalise, rank_statements};
+use crate::normalise::{mark_restatements, normalise, rank_statements};
 use crate::publish::release::{self, MANIFEST, Manifest, ManifestInput};
 use crate::publish::report::{self, Report};
 use crate::publish::{self, PublishedFile, Release};
@@ -77,6 +77,7 @@ pub fn analyse(
         }
     }
     rank_statements(&mut statements);
+    mark_restatements(&mut statements);
     let mut validation = validate::validate(&statements);
     for ack in validate::apply_acknowledgements(&mut validation, &acks) {
         validation.findings.push({

@@ -86,6 +86,13 @@ pub enum Detail {
         covered: usize,
         missing: Vec<String>,
     },
+    /// [`Rule::EnvelopeRestatement`].
+    Restatement {
+        envelope: String,
+        restated: String,
+        restated_publication: String,
+        figures: usize,
+    },
     /// [`Rule::CompletenessRegionOutsideCoverage`]; `coverage` as the description writes it.
     RegionOutsideCoverage {
         region: RegionCode,

@@ -112,6 +112,12 @@ catalogue! {
         fr: "Une répartition régionale nomme une région hors de la couverture que déclare sa description (`coverage`).",
         en: "A regional breakdown names a region outside the coverage its description declares (`coverage`).",
     }
+    EnvelopeRestatement {
+        id: "envelope.restatement",
+        severity: Info,
+        fr: "Une page de presse reprend, sous un autre identifiant, une enveloppe qu'un texte plus officiel publie : ses montants sont vérifiés contre elle et ne comptent pas.",
+        en: "A press page restates, under another id, an envelope a more authoritative text states: its figures are checked against it and count nothing.",
+    }
     DuplicateBeneficiary {
         id: "duplicate.beneficiary",
         severity: Error,

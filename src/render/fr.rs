@@ -120,6 +120,14 @@ pub fn fr(detail: &Detail) -> String {
             "{named} régions sur les {covered} de la carte de {exercise} (avant 2016) sont nommées ; manquent : {}.",
             missing.join(", ")
         ),
+        Detail::Restatement {
+            envelope,
+            restated,
+            restated_publication,
+            figures,
+        } => format!(
+            "L'enveloppe « {envelope} » reprend les {figures} montants de « {restated} » ({restated_publication}) : vérifiés contre elle, ils ne comptent pas."
+        ),
         Detail::RegionOutsideCoverage { region, coverage } => format!(
             "La région {} ({}) est nommée alors que l'enveloppe ne couvre que « {coverage} » (clé `coverage` de la description).",
             region.name(),
