@@ -184,6 +184,12 @@ catalogue! {
         fr: "Une ligne de révision donne le même montant avant et après.",
         en: "A revision line gives the same amount before and after.",
     }
+    MagnitudeUnitSlip {
+        id: "magnitude.unit_slip",
+        severity: Error,
+        fr: "Un montant est mille fois (ou plus) plus grand ou plus petit que celui auquel il est comparé : une erreur d'unité probable (k€ lus comme des €, millions pour milliers).",
+        en: "A figure is a thousand times (or more) larger or smaller than the one it is compared with: a likely unit slip (k€ read as €, millions for thousands).",
+    }
     ClaimAmount {
         id: "claim.amount",
         severity: Error,
