@@ -341,6 +341,7 @@ pub fn normalise(
         spec: spec.clone(),
         primary: false,
         amends: None,
+        restates: None,
         declared_total: extraction.declared_total,
         declared_before: extraction.declared_before,
         total_row: extraction.total_row,
@@ -433,6 +434,70 @@ pub fn rank_statements(statements: &mut [Statement]) {
         if let Some(base) = full {
             apply_revisions(statements, base);
         }
+    }
+}
+
+/// A press page that restates, under an id of its own, an envelope that a more
+/// authoritative publication states in full (same programme, exercise and breakdown, every
+/// line it gives found there with an amount that admits the reference's): its figures are
+/// a restatement of that envelope, checked against it line by line, and count nothing.
+/// Otherwise the same euros would count twice under two ids.
+pub fn mark_restatements(statements: &mut [Statement]) {
+    let mut found: Vec<(usize, String, String, usize)> = Vec::new();
+    for (i, s) in statements.iter().enumerate() {
+        if !s.primary
+            || s.publication_kind != crate::model::PublicationKind::PressExtract
+            || s.current().next().is_none()
+        {
+            continue;
+        }
+        let reference = statements.iter().find(|r| {
+            r.primary
+                && r.spec.id != s.spec.id
+                && r.publication_kind.authority_rank() < s.publication_kind.authority_rank()
+                && r.spec.programme == s.spec.programme
+                && r.spec.exercise == s.spec.exercise
+                && r.spec.breakdown == s.spec.breakdown
+                && s.current().all(|f| {
+                    let key = line_key(f);
+                    key.is_some()
+                        && r.current().any(|g| {
+                            line_key(g) == key
+                                && f.amount.admits(g.amount.value, g.amount.half_unit())
+                        })
+                })
+        });
+        if let Some(r) = reference {
+            found.push((
+                i,
+                r.spec.id.clone(),
+                r.publication_id.clone(),
+                s.current().count(),
+            ));
+        }
+    }
+    for (i, envelope, publication, figures) in found {
+        let s = &mut statements[i];
+        s.primary = false;
+        for fact in &mut s.facts {
+            if fact.role == FactRole::Component {
+                fact.role = FactRole::Restatement;
+            }
+        }
+        let location = s.facts.first().map(|f| f.location.clone());
+        if let Some(location) = location {
+            s.notes.push(Note::new(
+                Rule::EnvelopeRestatement,
+                Detail::Restatement {
+                    envelope: s.spec.id.clone(),
+                    restated: envelope.clone(),
+                    restated_publication: publication,
+                    figures,
+                },
+                location,
+            ));
+        }
+        s.restates = Some(envelope);
     }
 }
 

@@ -7,7 +7,7 @@ use crate::core::sha256_hex;
 use crate::error::{Error, Unacknowledged};
 use crate::extract::{Source, extract};
 use crate::model::{Publication, Severity, Statement};
-use crate::normalise::{normalise, rank_statements};
+use crate::normalise::{mark_restatements, normalise, rank_statements};
 use crate::publish::diff::{self, Diff, Snapshot};
 use crate::publish::release::{self, MANIFEST, Manifest, ManifestInput};
 use crate::publish::report::{self, Report};
@@ -78,6 +78,7 @@ pub fn analyse(
         }
     }
     rank_statements(&mut statements);
+    mark_restatements(&mut statements);
     let mut validation = validate::validate(&statements);
     validate::apply_acknowledgements(&mut validation, &acks);
     let fingerprint = input_fingerprint(&publications, ack_bytes.as_deref());

@@ -86,6 +86,23 @@ pub enum Detail {
         covered: usize,
         missing: Vec<String>,
     },
+    /// [`Rule::EnvelopeRestatement`].
+    Restatement {
+        envelope: String,
+        restated: String,
+        restated_publication: String,
+        figures: usize,
+    },
+    /// [`Rule::MagnitudeUnitSlip`]: `figure` (as written) against `reference`, what it is
+    /// `compared_with`; `factor` the power of ten between them.
+    UnitSlip {
+        figure: Decimal,
+        figure_raw: String,
+        reference: Decimal,
+        compared_with: String,
+        factor: Decimal,
+        larger: bool,
+    },
     /// [`Rule::CompletenessRegionOutsideCoverage`]; `coverage` as the description writes it.
     RegionOutsideCoverage {
         region: RegionCode,

@@ -385,6 +385,7 @@ pub(crate) mod testing {
             spec: spec(breakdown),
             primary: false,
             amends: None,
+            restates: None,
             declared_total: None,
             declared_before: None,
             total_row: None,

@@ -112,6 +112,12 @@ catalogue! {
         fr: "Une répartition régionale nomme une région hors de la couverture que déclare sa description (`coverage`).",
         en: "A regional breakdown names a region outside the coverage its description declares (`coverage`).",
     }
+    EnvelopeRestatement {
+        id: "envelope.restatement",
+        severity: Info,
+        fr: "Une page de presse reprend, sous un autre identifiant, une enveloppe qu'un texte plus officiel publie : ses montants sont vérifiés contre elle et ne comptent pas.",
+        en: "A press page restates, under another id, an envelope a more authoritative text states: its figures are checked against it and count nothing.",
+    }
     DuplicateBeneficiary {
         id: "duplicate.beneficiary",
         severity: Error,
@@ -177,6 +183,12 @@ catalogue! {
         severity: Warning,
         fr: "Une ligne de révision donne le même montant avant et après.",
         en: "A revision line gives the same amount before and after.",
+    }
+    MagnitudeUnitSlip {
+        id: "magnitude.unit_slip",
+        severity: Error,
+        fr: "Un montant est mille fois (ou plus) plus grand ou plus petit que celui auquel il est comparé : une erreur d'unité probable (k€ lus comme des €, millions pour milliers).",
+        en: "A figure is a thousand times (or more) larger or smaller than the one it is compared with: a likely unit slip (k€ read as €, millions for thousands).",
     }
     ClaimAmount {
         id: "claim.amount",

@@ -50,6 +50,10 @@ pub struct Statement {
     pub primary: bool,
     /// For a revision of the reference statement: the reference's publication.
     pub amends: Option<String>,
+    /// For a press page restating, under another id, an envelope a more authoritative
+    /// publication states: that envelope's id. Its figures are checked against it and
+    /// count nothing.
+    pub restates: Option<String>,
     pub declared_total: Option<StatedAmount>,
     /// A revision that changes the total too: the total before it.
     pub declared_before: Option<StatedAmount>,

@@ -79,6 +79,25 @@ pub fn en(detail: &Detail) -> String {
             "{named} of the {covered} regions of the {exercise} map named; missing: {}",
             missing.join(", ")
         ),
+        Detail::Restatement {
+            envelope,
+            restated,
+            restated_publication,
+            figures,
+        } => format!(
+            "envelope '{envelope}' restates the {figures} figures of '{restated}' ({restated_publication}): checked against it, not counted"
+        ),
+        Detail::UnitSlip {
+            figure,
+            figure_raw,
+            reference,
+            compared_with,
+            factor,
+            larger,
+        } => format!(
+            "\"{figure_raw}\" ({figure}) is about {factor} times {} {compared_with} ({reference}): a unit slip?",
+            if *larger { "more than" } else { "less than" }
+        ),
         Detail::RegionOutsideCoverage { region, coverage } => format!(
             "{} ({}) is named, outside the envelope's coverage \"{coverage}\"",
             region.name(),

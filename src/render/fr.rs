@@ -120,6 +120,28 @@ pub fn fr(detail: &Detail) -> String {
             "{named} régions sur les {covered} de la carte de {exercise} (avant 2016) sont nommées ; manquent : {}.",
             missing.join(", ")
         ),
+        Detail::Restatement {
+            envelope,
+            restated,
+            restated_publication,
+            figures,
+        } => format!(
+            "L'enveloppe « {envelope} » reprend les {figures} montants de « {restated} » ({restated_publication}) : vérifiés contre elle, ils ne comptent pas."
+        ),
+        Detail::UnitSlip {
+            figure,
+            figure_raw,
+            reference,
+            factor,
+            larger,
+            ..
+        } => format!(
+            "« {figure_raw} » ({}) est environ {} fois {} que le montant auquel il est comparé ({}) : probable erreur d'unité (k€ et €, millions et milliers), à corriger dans la source ou la description.",
+            format_eur(*figure),
+            format_eur(*factor).trim_end_matches(" €"),
+            if *larger { "plus grand" } else { "plus petit" },
+            format_eur(*reference)
+        ),
         Detail::RegionOutsideCoverage { region, coverage } => format!(
             "La région {} ({}) est nommée alors que l'enveloppe ne couvre que « {coverage} » (clé `coverage` de la description).",
             region.name(),

@@ -17,10 +17,13 @@ fn primary_of<'a>(all: &'a [Statement], id: &str) -> Option<&'a Statement> {
 pub fn check(all: &[Statement], v: &mut Validation) {
     // A revision amending the reference is checked by the revision rules, not as a copy.
     for s in all.iter().filter(|s| !s.primary && s.amends.is_none()) {
-        let Some(p) = primary_of(all, &s.spec.id) else {
+        let Some(p) = primary_of(all, s.restates.as_deref().unwrap_or(&s.spec.id)) else {
             continue;
         };
-        metadata(s, p, v);
+        // A page restating another id's envelope describes it in its own words.
+        if s.restates.is_none() {
+            metadata(s, p, v);
+        }
         declared_totals(s, p, v);
         if s.facts.is_empty() || p.facts.is_empty() {
             continue;

@@ -267,6 +267,18 @@ fn aggregate_claim(
     if amount.amount.admits(reference, half) {
         return true;
     }
+    if let Some(slip) = super::magnitude::unit_slip(
+        s,
+        amount.amount.value,
+        &amount.raw,
+        &amount.location,
+        reference,
+        &target.subject(),
+        locations.first(),
+    ) {
+        v.findings.push(slip);
+        return false;
+    }
     let mut f = FindingBuilder::new(
         Rule::ClaimAmount,
         env,

@@ -6,6 +6,7 @@
 
 mod agreement;
 mod claims;
+mod magnitude;
 mod plausibility;
 #[cfg(test)]
 mod tests;

@@ -214,8 +214,18 @@ fn reconcile(s: &Statement, all: &[Statement], v: &mut Validation) {
             let ok = d.amount.admits(computed, extra);
             v.check(Rule::TotalSumMismatch, s, Some(ok));
             if !ok {
-                v.findings
-                    .push(sum_mismatch(s, d, computed, tol, &facts, &children));
+                let slip = super::magnitude::unit_slip(
+                    s,
+                    d.amount.value,
+                    &d.raw,
+                    &d.location,
+                    computed,
+                    "the sum of its lines",
+                    facts.first().map(|f| &f.location),
+                );
+                v.findings.push(
+                    slip.unwrap_or_else(|| sum_mismatch(s, d, computed, tol, &facts, &children)),
+                );
             }
         }
         _ => v.check(Rule::TotalSumMismatch, s, None),

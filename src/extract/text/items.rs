@@ -99,9 +99,28 @@ pub(super) fn details(chars: &[char], matches: &[AmountMatch]) -> Vec<bool> {
                     || between.trim_end().ends_with(',')
                     || between.trim_end().ends_with("ainsi que"))
         };
-        out.push(is_detail(chars, m) || continues);
+        out.push(is_detail(chars, m) || continues || named_detail(chars, matches, k));
     }
     out
+}
+
+/// "1 250 K€, dont SI SAMU : 42,5 K€": a "dont" that names the detail before its figure
+/// details the figure before it all the same (the clause, up to a ";" or a sentence's end).
+fn named_detail(chars: &[char], matches: &[AmountMatch], k: usize) -> bool {
+    let Some(previous) = k.checked_sub(1).map(|p| &matches[p]) else {
+        return false;
+    };
+    let between: String = chars[previous.end.min(chars.len())..matches[k].start.min(chars.len())]
+        .iter()
+        .collect::<String>()
+        .to_lowercase();
+    !between.contains(';')
+        && !between.contains(". ")
+        && between
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|word| !word.is_empty())
+            .take(2)
+            .any(|word| word == "dont")
 }
 
 /// "deux millions d'euros (2 000 000 €)": the figure in digits restates the one in words
