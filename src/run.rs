@@ -217,7 +217,13 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, Error> {
         // The whole candidate set, so that an analyst can open what was refused; the
         // published set is not touched.
         let mut release = Release::new(&opts.out)?;
-        stage_candidate(&mut release, &dataset, &diff, &metadata, [&json, &markdown, &html])?;
+        stage_candidate(
+            &mut release,
+            &dataset,
+            &diff,
+            &metadata,
+            [&json, &markdown, &html],
+        )?;
         release.commit_as_folder(REJECTED_DIR)?;
         let report_dir = opts.out.join(REJECTED_DIR).display().to_string();
         let findings = unacknowledged(&validation);
@@ -251,7 +257,13 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, Error> {
     }
 
     let mut release = Release::new(&opts.out)?;
-    stage_candidate(&mut release, &dataset, &diff, &metadata, [&json, &markdown, &html])?;
+    stage_candidate(
+        &mut release,
+        &dataset,
+        &diff,
+        &metadata,
+        [&json, &markdown, &html],
+    )?;
     // The manifest lists what the release holds, so it is staged last, once the others'
     // hashes are known.
     let staged = release.staged();

@@ -403,26 +403,13 @@ fn maps(out: &mut String, r: &Report) {
         out,
         "<section id=\"carte\">\n<h2>Carte : euros comptés par région et par exercice</h2>\n<p>Contours schématiques dessinés à la main pour ce rapport (ni données géographiques ni échelle ; licence du projet, MIT ou Apache-2.0). Outre-mer en encarts. Survoler une région donne son montant.</p>"
     );
-    // Counted euros per exercise and region, over every envelope.
-    let mut by_year: BTreeMap<i32, BTreeMap<String, Decimal>> = BTreeMap::new();
-    for e in &r.envelopes {
-        for st in &e.statements {
-            for a in st.components.iter().filter(|a| a.counted) {
-                if let Some(code) = &a.region_code {
-                    *by_year
-                        .entry(a.exercise)
-                        .or_default()
-                        .entry(code.clone())
-                        .or_default() += a.amount_eur;
-                }
-            }
-        }
-    }
+    // Counted euros per exercise and region, over every figure (not only those listed).
+    let by_year = &r.counted_by_region;
     if by_year.is_empty() {
         let _ = writeln!(out, "<p>Aucun montant rattaché à une région.</p>");
     }
     let _ = writeln!(out, "<div class=\"maps\">");
-    for (year, amounts) in &by_year {
+    for (year, amounts) in by_year {
         let max = amounts.values().copied().max().unwrap_or_default();
         let total: Decimal = amounts.values().copied().sum();
         let _ = writeln!(
@@ -739,8 +726,16 @@ fn envelopes(out: &mut String, r: &Report, anchors: &Anchors) {
             if !st.components.is_empty() {
                 let _ = writeln!(
                     out,
-                    "<details><summary>{} ligne(s)</summary>\n<table>\n<tr><th>Libellé</th><th>Région</th><th>Bénéficiaire</th><th class=\"num\">Montant</th><th>Nature</th><th>Rôle</th><th>Source</th></tr>",
-                    st.components.len()
+                    "<details><summary>{} ligne(s){}</summary>\n<table>\n<tr><th>Libellé</th><th>Région</th><th>Bénéficiaire</th><th class=\"num\">Montant</th><th>Nature</th><th>Rôle</th><th>Source</th></tr>",
+                    st.components_total,
+                    if st.components_total > st.components.len() {
+                        format!(
+                            " ; les {} premières ici, toutes dans allocations.parquet",
+                            st.components.len()
+                        )
+                    } else {
+                        String::new()
+                    }
                 );
                 for a in &st.components {
                     let _ = writeln!(

@@ -10,11 +10,15 @@ use crate::publish::diff::Diff;
 use crate::validate::{Check, CheckStatus, Finding, RULES, Reconciliation, RuleInfo, Validation};
 use rust_decimal::Decimal;
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 /// Lines of one table, or sources of one finding, shown to people; report.json and the
 /// Parquet tables hold them all.
 const MAX_TABLE_ROWS: usize = 200;
+
+/// The figures of one statement listed in the reports; the rest are in allocations.parquet.
+pub const MAX_REPORT_COMPONENTS: usize = 1_000;
 
 /// Version of report.json's schema.
 pub const REPORT_VERSION: &str = "1.0.0";
@@ -36,6 +40,8 @@ pub struct Report {
     pub rules: &'static [RuleInfo],
     /// This run against the last published dataset (set by the run, which reads it back).
     pub diff: Option<Diff>,
+    /// Counted euros per exercise and region code, over every figure (the map's data).
+    pub counted_by_region: BTreeMap<i32, BTreeMap<String, Decimal>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -87,7 +93,11 @@ pub struct StatementEntry {
     pub declared_as: Option<String>,
     pub declared_location: Option<Location>,
     pub reconciliation: Option<Reconciliation>,
+    /// The statement's figures, the first `MAX_REPORT_COMPONENTS` of them: a report grows
+    /// with the findings, not with the rows (allocations.parquet holds them all).
     pub components: Vec<AllocationRow>,
+    /// How many figures the statement has in allocations.parquet, listed or not.
+    pub components_total: usize,
 }
 
 pub fn build(
@@ -135,8 +145,16 @@ pub fn build(
                             .filter(|a| {
                                 a.envelope_id == *id && a.publication_id == s.publication_id
                             })
+                            .take(MAX_REPORT_COMPONENTS)
                             .cloned()
                             .collect(),
+                        components_total: dataset
+                            .allocations
+                            .iter()
+                            .filter(|a| {
+                                a.envelope_id == *id && a.publication_id == s.publication_id
+                            })
+                            .count(),
                     })
                     .collect(),
             })
@@ -195,6 +213,19 @@ pub fn build(
         findings: validation.findings.clone(),
         rules: RULES,
         diff: None,
+        counted_by_region: {
+            let mut by_year: BTreeMap<i32, BTreeMap<String, Decimal>> = BTreeMap::new();
+            for a in dataset.allocations.iter().filter(|a| a.counted) {
+                if let Some(code) = &a.region_code {
+                    *by_year
+                        .entry(a.exercise)
+                        .or_default()
+                        .entry(code.clone())
+                        .or_default() += a.amount_eur;
+                }
+            }
+            by_year
+        },
     }
 }
 
@@ -527,11 +558,11 @@ pub fn to_markdown(r: &Report) -> String {
                         source_of(a)
                     );
                 }
-                if st.components.len() > MAX_TABLE_ROWS {
+                if st.components_total > MAX_TABLE_ROWS {
                     let _ = writeln!(
                         out,
                         "\n… et {} autres lignes, dans allocations.parquet.",
-                        st.components.len() - MAX_TABLE_ROWS
+                        st.components_total - MAX_TABLE_ROWS
                     );
                 }
                 out.push('\n');

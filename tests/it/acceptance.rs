@@ -430,3 +430,43 @@ fn a_subtotal_mismatch_shows_its_arithmetic_and_keeps_its_fingerprint() {
         "Le sous-total « 2 535 000 » (2 535 000 €) ne correspond pas à ses lignes, qui totalisent 2 535 700 € : écart 700 €."
     );
 }
+
+/// A report grows with its findings, not with the rows: a statement lists its first
+/// `MAX_REPORT_COMPONENTS` figures and says how many it has; the map adds up every one.
+#[test]
+fn a_long_list_is_bounded_in_the_report_and_whole_in_the_map() {
+    use esms_ledger::publish::report::MAX_REPORT_COMPONENTS;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rows = MAX_REPORT_COMPONENTS + 200;
+    let bullets: String = (1..=rows)
+        .map(|i| format!("- Association numéro {i} (Bretagne) : 1 000 €\n"))
+        .collect();
+    fs::write(
+        dir.path().join("liste.txt"),
+        format!("Bénéficiaires retenus :\n{bullets}\nFin de la liste.\n"),
+    )
+    .expect("source");
+    fs::write(
+        dir.path().join("liste.toml"),
+        "[publication]\nid = \"liste\"\ntitle = \"Liste\"\nissuer = \"CNSA\"\nkind = \"bo-decision\"\npublished_on = 2024-01-15\nsource = \"liste.txt\"\n\n[[envelopes]]\nid = \"env\"\nprogramme = \"ESMS numérique\"\nexercise = 2024\nphase = \"p\"\nchannel = \"c\"\nbreakdown = \"beneficiary\"\nanchor = \"Bénéficiaires retenus :\"\n",
+    )
+    .expect("description");
+    let (publications, statements, validation, fingerprint) =
+        esms_ledger::run::analyse(dir.path()).expect("analyse");
+    let dataset = esms_ledger::publish::tables::build(&publications, &statements, &validation);
+    assert_eq!(dataset.allocations.len(), rows);
+    let report = esms_ledger::publish::report::build(
+        &fingerprint,
+        "published",
+        &statements,
+        &validation,
+        &dataset,
+    );
+    let statement = &report.envelopes[0].statements[0];
+    assert_eq!(statement.components.len(), MAX_REPORT_COMPONENTS);
+    assert_eq!(statement.components_total, rows);
+    assert_eq!(
+        report.counted_by_region[&2024]["53"],
+        Decimal::from(1_000 * rows as i64)
+    );
+}

@@ -4,9 +4,9 @@
 //! (`amount::format_eur`, as the reports write it) reads back as itself.
 
 use esms_ledger::core::amount::{find_amounts, format_eur, parse_amount, parse_number};
+use esms_ledger::core::region::{RegionCode, find_regions, normalise_region};
 use esms_ledger::extract::sheet::extract_sheet;
 use esms_ledger::extract::text::extract_text;
-use esms_ledger::core::region::{RegionCode, find_regions, normalise_region};
 use esms_ledger::model::{DescriptionRef, EnvelopeSpec, KeyLines};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
