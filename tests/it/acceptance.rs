@@ -531,3 +531,22 @@ fn a_press_page_restating_an_arrete_under_its_own_id_counts_nothing() {
             .all(|r| text(&r["role"]) == Some("restatement"))
     );
 }
+
+#[test]
+fn a_line_detailed_by_its_sub_envelope_counts_once_and_keeps_its_dont_apart() {
+    let inputs = fixture("rules").join("nested.child_mismatch/quiet-named-dont");
+    let out = tempfile::tempdir().unwrap();
+    assert_eq!(run(&inputs, out.path()), 0);
+    let rows = rows(&out.path().join("allocations.parquet"));
+    // The parent's 7 900 K€: its two other lines and the sub-envelope's three.
+    assert_eq!(counted(&rows), Decimal::from(7_900_000));
+    let detailed = rows
+        .iter()
+        .find(|r| text(&r["role"]) == Some("detailed"))
+        .expect("the detailed line");
+    assert_eq!(
+        text(&detailed["raw_label"]),
+        Some("autres mesures : 900 K€")
+    );
+    assert!(matches!(detailed["counted"], Field::Bool(false)));
+}
