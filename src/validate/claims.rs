@@ -207,7 +207,14 @@ fn line_claim(
 ) -> bool {
     let env = &s.spec.id;
     let mut ok = true;
-    if !amount.amount.admits(f.amount.value, f.amount.half_unit()) {
+    // A region's line may be quoted as the region's sum over the programme's envelopes
+    // of the exercise (an ARS page stating its temps 1 + temps 2 budget).
+    let restates_region_sum = f.region.is_some_and(|r| {
+        t.programme_regions
+            .get(&r)
+            .is_some_and(|&sum| amount.amount.admits(sum, Decimal::ZERO))
+    });
+    if !restates_region_sum && !amount.amount.admits(f.amount.value, f.amount.half_unit()) {
         ok = false;
         v.findings.push(
             FindingBuilder::new(
