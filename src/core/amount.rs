@@ -647,6 +647,31 @@ pub fn number_word(word: &str) -> Option<u32> {
         .map(|&(_, value)| value)
 }
 
+/// A count written in French words below a thousand, as words in reading order ("deux",
+/// "cent", "vingt-quatre"; "quatre-vingt-dix-neuf", "soixante et onze"): 224, 99, 71.
+/// `None` when a word is not a number word, or for a value outside 1..=999.
+pub fn count_in_words(words: &[&str]) -> Option<u32> {
+    let mut value: u32 = 0;
+    let mut previous = "";
+    for word in words.iter().flat_map(|w| w.split('-')) {
+        match word {
+            "" | "et" => {}
+            "cent" | "cents" => {
+                if value >= 100 {
+                    return None;
+                }
+                value = value.max(1) * 100;
+            }
+            // "quatre-vingt(s)": four twenties.
+            "vingt" | "vingts" if previous == "quatre" => value = value - 4 + 80,
+            "vingts" => return None,
+            other => value += number_word(other)?,
+        }
+        previous = word;
+    }
+    (1..=999).contains(&value).then_some(value)
+}
+
 /// A number word at `start` that is followed by a blank and a spelled-out scale.
 fn word_number_at(folded: &[char], start: usize) -> Option<(u32, usize)> {
     let end = word_end(folded, start);
@@ -1665,6 +1690,18 @@ mod tests {
             .kind(),
             "lower_bound"
         );
+    }
+
+    #[test]
+    fn counts_in_words_up_to_the_hundreds() {
+        assert_eq!(count_in_words(&["neuf"]), Some(9));
+        assert_eq!(count_in_words(&["deux", "cent", "vingt-quatre"]), Some(224));
+        assert_eq!(count_in_words(&["quatre-vingt-dix-neuf"]), Some(99));
+        assert_eq!(count_in_words(&["soixante", "et", "onze"]), Some(71));
+        assert_eq!(count_in_words(&["cent", "douze"]), Some(112));
+        assert_eq!(count_in_words(&["trois", "cents"]), Some(300));
+        assert_eq!(count_in_words(&["projets"]), None);
+        assert_eq!(count_in_words(&["cent", "cent"]), None);
     }
 
     #[test]

@@ -317,6 +317,46 @@ pub struct Claim {
     /// The words say the figure sums several lines ("au total", "la répartition des …"):
     /// it is checked against a subtotal or the total, never against one line.
     pub aggregate: bool,
+    /// What a count says it counts ("224 projets régionaux et neuf nationaux"): only the
+    /// count of the envelope's own scope is compared with it.
+    pub scope: Option<Scope>,
+}
+
+/// National or regional: what a count of projects or an envelope's channel is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    National,
+    Regional,
+}
+
+impl Scope {
+    /// "régionaux", "nationale", "national"… (folded, lower case); `None` for other words.
+    pub fn of_word(word: &str) -> Option<Scope> {
+        let folded = crate::core::names::name_key(word);
+        if folded.starts_with("nationa") {
+            Some(Scope::National)
+        } else if folded.starts_with("regiona") {
+            Some(Scope::Regional)
+        } else {
+            None
+        }
+    }
+
+    /// The scope an envelope's channel states ("appel à projets national", "appels à
+    /// projets régionaux"), if one.
+    pub fn of_channel(channel: &str) -> Option<Scope> {
+        let scopes: std::collections::BTreeSet<_> = channel
+            .split(|c: char| !c.is_alphanumeric())
+            .filter_map(Scope::of_word)
+            .map(|s| s == Scope::National)
+            .collect();
+        match scopes.into_iter().collect::<Vec<_>>()[..] {
+            [true] => Some(Scope::National),
+            [false] => Some(Scope::Regional),
+            _ => None,
+        }
+    }
 }
 
 #[cfg(test)]

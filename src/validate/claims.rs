@@ -23,6 +23,61 @@ struct Target<'a> {
     primary: &'a Statement,
     facts: Vec<&'a Fact>,
     index: NameIndex,
+    /// Other figures a claim about the whole may restate: the totals of the envelope's
+    /// parent and children (a part, "67 M€" inside the 84 M€, is not a mismatch with the
+    /// whole), and the sum of its lines.
+    related_totals: Vec<Decimal>,
+    /// A region's sum across the regional envelopes of the same programme and exercise (an
+    /// ARS page stating its temps 1 + temps 2 budget).
+    programme_regions: std::collections::BTreeMap<RegionCode, Decimal>,
+}
+
+/// The totals of the envelopes `p` nests in or holds, and the sum of its own lines.
+fn related_totals(all: &[Statement], p: &Statement) -> Vec<Decimal> {
+    let total = |s: &Statement| {
+        s.declared().map(|d| d.amount.value).or_else(|| {
+            s.current()
+                .next()
+                .map(|_| s.current().map(|f| f.amount.value).sum())
+        })
+    };
+    let parent = p
+        .spec
+        .parent
+        .as_deref()
+        .and_then(|id| all.iter().find(|s| s.primary && s.spec.id == id));
+    let children = all
+        .iter()
+        .filter(|s| s.primary && s.spec.parent.as_deref() == Some(p.spec.id.as_str()));
+    parent
+        .into_iter()
+        .chain(children)
+        .filter_map(total)
+        .chain(
+            p.current()
+                .next()
+                .map(|_| p.current().map(|f| f.amount.value).sum()),
+        )
+        .collect()
+}
+
+/// Each region's sum over the regional envelopes of `p`'s programme and exercise.
+fn programme_regions(
+    all: &[Statement],
+    p: &Statement,
+) -> std::collections::BTreeMap<RegionCode, Decimal> {
+    let mut sums = std::collections::BTreeMap::new();
+    for s in all.iter().filter(|s| {
+        s.primary
+            && s.spec.programme == p.spec.programme
+            && s.spec.exercise == p.spec.exercise
+            && s.spec.breakdown == Breakdown::Region
+    }) {
+        for (region, amount) in by_region(s) {
+            *sums.entry(region).or_insert(Decimal::ZERO) += amount;
+        }
+    }
+    sums
 }
 
 pub fn check(all: &[Statement], v: &mut Validation) {
@@ -40,6 +95,8 @@ pub fn check(all: &[Statement], v: &mut Validation) {
             primary: p,
             facts,
             index,
+            related_totals: related_totals(all, p),
+            programme_regions: programme_regions(all, p),
         };
         money_claims(s, &target, v);
         count_claims(s, &target, v);
@@ -150,7 +207,14 @@ fn line_claim(
 ) -> bool {
     let env = &s.spec.id;
     let mut ok = true;
-    if !amount.amount.admits(f.amount.value, f.amount.half_unit()) {
+    // A region's line may be quoted as the region's sum over the programme's envelopes
+    // of the exercise (an ARS page stating its temps 1 + temps 2 budget).
+    let restates_region_sum = f.region.is_some_and(|r| {
+        t.programme_regions
+            .get(&r)
+            .is_some_and(|&sum| amount.amount.admits(sum, Decimal::ZERO))
+    });
+    if !restates_region_sum && !amount.amount.admits(f.amount.value, f.amount.half_unit()) {
         ok = false;
         v.findings.push(
             FindingBuilder::new(
@@ -245,6 +309,20 @@ fn aggregate_claim(
             None => return true,
         },
     };
+    // Before a claim is called unmatched or a mismatch, every figure it may restate.
+    let restates_another = match region {
+        Some(r) => t
+            .programme_regions
+            .get(&r)
+            .is_some_and(|&sum| amount.amount.admits(sum, Decimal::ZERO)),
+        None => t
+            .related_totals
+            .iter()
+            .any(|&total| amount.amount.admits(total, Decimal::ZERO)),
+    };
+    if restates_another {
+        return true;
+    }
     let Some(reference) = reference else {
         v.findings.push(
             FindingBuilder::new(
@@ -318,6 +396,14 @@ fn count_claims(s: &Statement, t: &Target<'_>, v: &mut Validation) {
             continue;
         };
         if t.primary.spec.breakdown != Breakdown::Beneficiary || t.facts.is_empty() {
+            continue;
+        }
+        // "224 projets régionaux" says nothing of a national call's ten laureates.
+        if let (Some(said), Some(own)) = (
+            claim.scope,
+            crate::model::Scope::of_channel(&t.primary.spec.channel),
+        ) && said != own
+        {
             continue;
         }
         any = true;

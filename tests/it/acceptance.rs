@@ -470,3 +470,123 @@ fn a_long_list_is_bounded_in_the_report_and_whole_in_the_map() {
         Decimal::from(1_000 * rows as i64)
     );
 }
+
+/// Publishes the acceptance case `name` (`tests/fixtures/acceptance/<name>`) and returns its
+/// allocations, with the rule ids of its findings.
+fn published_case(name: &str) -> (Vec<Row>, Vec<String>) {
+    let inputs = fixture("acceptance").join(name);
+    let out = tempfile::tempdir().unwrap();
+    assert_eq!(run(&inputs, out.path()), 0, "{name} is published");
+    let findings: Vec<String> = rows(&out.path().join("findings.parquet"))
+        .iter()
+        .map(|r| text(&r["rule"]).unwrap_or_default().to_string())
+        .collect();
+    (rows(&out.path().join("allocations.parquet")), findings)
+}
+
+fn counted(rows: &[Row]) -> Decimal {
+    rows.iter()
+        .filter(|r| matches!(r["counted"], Field::Bool(true)))
+        .map(|r| money(&r["amount_eur"]))
+        .sum()
+}
+
+#[test]
+fn a_metropolitan_arrete_without_corse_declares_its_coverage_and_raises_nothing() {
+    let (rows, findings) = published_case("metropole-12-regions");
+    assert_eq!(findings, Vec::<String>::new());
+    assert_eq!(rows.len(), 12);
+    assert_eq!(counted(&rows), Decimal::from(8_200_000));
+}
+
+#[test]
+fn a_2012_table_of_the_old_regions_maps_them_exactly_with_only_the_legacy_notes() {
+    let (rows, findings) = published_case("legacy-2012");
+    assert!(
+        findings.iter().all(|r| r == "region.legacy"),
+        "{findings:?}"
+    );
+    assert_eq!(findings.len(), 16);
+    assert_eq!(rows.len(), 27);
+    assert_eq!(counted(&rows), Decimal::from(2_605_000));
+    // Alsace, Champagne-Ardenne and Lorraine keep their labels and sum to Grand Est.
+    let grand_est: Vec<&Row> = rows
+        .iter()
+        .filter(|r| text(&r["region_code"]) == Some("44"))
+        .collect();
+    let labels: Vec<&str> = grand_est
+        .iter()
+        .filter_map(|r| text(&r["raw_label"]))
+        .collect();
+    assert_eq!(labels, vec!["Alsace", "Champagne-Ardenne", "Lorraine"]);
+    let sum: Decimal = grand_est.iter().map(|r| money(&r["amount_eur"])).sum();
+    assert_eq!(sum, Decimal::from(240_000));
+    let centre = rows
+        .iter()
+        .find(|r| text(&r["raw_label"]) == Some("Centre"))
+        .expect("Centre");
+    assert_eq!(text(&centre["region_code"]), Some("24"));
+}
+
+#[test]
+fn a_national_table_with_saint_pierre_et_miquelon_adds_up_with_its_territories() {
+    let (rows, findings) = published_case("national-territories");
+    assert_eq!(findings, vec!["region.territory", "region.territory"]);
+    assert_eq!(counted(&rows), Decimal::from(10_420_000));
+    let territories: Vec<(Option<&str>, Option<&str>, Decimal)> = rows
+        .iter()
+        .filter(|r| text(&r["territory_code"]).is_some())
+        .map(|r| {
+            (
+                text(&r["territory_code"]),
+                text(&r["region_code"]),
+                money(&r["amount_eur"]),
+            )
+        })
+        .collect();
+    assert_eq!(
+        territories,
+        vec![
+            (Some("977"), None, Decimal::ZERO),
+            (Some("975"), None, Decimal::from(32_500)),
+        ]
+    );
+}
+
+#[test]
+fn a_press_page_restating_an_arrete_under_its_own_id_counts_nothing() {
+    let inputs = fixture("rules").join("envelope.restatement/trigger");
+    let out = tempfile::tempdir().unwrap();
+    assert_eq!(run(&inputs, out.path()), 0);
+    let rows = rows(&out.path().join("allocations.parquet"));
+    assert_eq!(counted(&rows), Decimal::from(9_800_000));
+    let press: Vec<&Row> = rows
+        .iter()
+        .filter(|r| text(&r["publication_id"]) == Some("presse"))
+        .collect();
+    assert_eq!(press.len(), 18);
+    assert!(
+        press
+            .iter()
+            .all(|r| text(&r["role"]) == Some("restatement"))
+    );
+}
+
+#[test]
+fn a_line_detailed_by_its_sub_envelope_counts_once_and_keeps_its_dont_apart() {
+    let inputs = fixture("rules").join("nested.child_mismatch/quiet-named-dont");
+    let out = tempfile::tempdir().unwrap();
+    assert_eq!(run(&inputs, out.path()), 0);
+    let rows = rows(&out.path().join("allocations.parquet"));
+    // The parent's 7 900 K€: its two other lines and the sub-envelope's three.
+    assert_eq!(counted(&rows), Decimal::from(7_900_000));
+    let detailed = rows
+        .iter()
+        .find(|r| text(&r["role"]) == Some("detailed"))
+        .expect("the detailed line");
+    assert_eq!(
+        text(&detailed["raw_label"]),
+        Some("autres mesures : 900 K€")
+    );
+    assert!(matches!(detailed["counted"], Field::Bool(false)));
+}

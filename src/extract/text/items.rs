@@ -242,6 +242,7 @@ pub(super) fn read_figures(
     let groups: Vec<&[AmountMatch]> = matches.chunks(per_item).collect();
     let bounds = item_bounds(chars, &groups);
     for (group, (start, end)) in groups.iter().zip(bounds) {
+        let end = before_detail(chars, group, &details, end);
         let item = build_item(doc, piece, start, end, group, spec.breakdown);
         if let Some(id) = &item.identifier {
             extraction
@@ -251,6 +252,31 @@ pub(super) fn read_figures(
         extraction.items.push(item);
     }
     Ok(())
+}
+
+/// "autres mesures : 1 250 K€, dont SI SAMU : 42,5 K€": the item's label ends where the
+/// detail its figure is followed by begins (at its "dont"), so the detail's words are not
+/// part of the line's label.
+fn before_detail(
+    chars: &[char],
+    group: &[AmountMatch],
+    details: &[AmountMatch],
+    end: usize,
+) -> usize {
+    let Some(after) = group.last().map(|m| m.end) else {
+        return end;
+    };
+    let Some(detail) = details.iter().find(|d| d.start >= after && d.start < end) else {
+        return end;
+    };
+    let between: String = chars[after..detail.start]
+        .iter()
+        .collect::<String>()
+        .to_lowercase();
+    match between.find("dont") {
+        Some(byte) => after + between[..byte].chars().count(),
+        None => end,
+    }
 }
 
 /// Cuts a piece into one char range per group of figures.

@@ -12,7 +12,6 @@
 //! (";" before "," before " et "), so that a label may hold commas or "et" as long as a
 //! stronger separator ends it, and labels may stand before or after their figure.
 
-use crate::core::amount::number_word;
 use crate::core::amount::{
     Amount, AmountMatch, Precision, Qualifier, find_amounts, parse_amount, parse_number,
 };
@@ -551,7 +550,23 @@ mod tests {
         let c: Vec<char> = "Trois projets franciliens et 10 projets lauréats, puis un projet"
             .chars()
             .collect();
-        let counts: Vec<u32> = find_counts(&c).into_iter().map(|(_, _, n)| n).collect();
+        let counts: Vec<u32> = find_counts(&c).into_iter().map(|(_, _, n, _)| n).collect();
         assert_eq!(counts, vec![3, 10]);
+    }
+
+    #[test]
+    fn counts_are_read_at_the_level_of_the_phrase_with_their_scope() {
+        use crate::model::Scope;
+        let c: Vec<char> = "deux cent vingt-quatre projets régionaux et neuf nationaux"
+            .chars()
+            .collect();
+        let counts: Vec<(u32, Option<Scope>)> = find_counts(&c)
+            .into_iter()
+            .map(|(_, _, n, scope)| (n, scope))
+            .collect();
+        assert_eq!(
+            counts,
+            vec![(224, Some(Scope::Regional)), (9, Some(Scope::National))]
+        );
     }
 }

@@ -58,9 +58,10 @@ pub(super) fn read_prose_claims(
             region,
             context: at(s, e),
             aggregate,
+            scope: None,
         });
     }
-    for (s, e, count) in find_counts(chars) {
+    for (s, e, count, scope) in find_counts(chars) {
         // "trois projets franciliens": the adjective names the region; otherwise the
         // sentence's region, if it names one.
         let adjective_region = regions
@@ -72,6 +73,7 @@ pub(super) fn read_prose_claims(
             region: adjective_region.or_else(|| region_near(s)),
             context: at(0, chars.len()),
             aggregate: true,
+            scope,
         });
     }
 }
@@ -97,9 +99,11 @@ pub(super) fn is_aggregate(chars: &[char], m: &AmountMatch) -> bool {
         || before.ends_with("total,")
 }
 
-/// Counts of projects: "10 projets", "trois projets", "Trois projets franciliens".
-/// Returns (start, end of the word "projets", count).
-pub(super) fn find_counts(chars: &[char]) -> Vec<(usize, usize, u32)> {
+/// Counts of projects: "10 projets", "trois projets", "Trois projets franciliens", "deux
+/// cent vingt-quatre projets" (words up to the hundreds), each read at the level of its
+/// phrase: "224 projets régionaux et neuf nationaux" holds two counts, each with its scope.
+/// Returns (start, end of the word "projets" or of the scope, count, scope).
+pub(super) fn find_counts(chars: &[char]) -> Vec<(usize, usize, u32, Option<crate::model::Scope>)> {
     let mut words: Vec<(usize, usize)> = Vec::new();
     let mut i = 0;
     while i < chars.len() {
@@ -114,8 +118,33 @@ pub(super) fn find_counts(chars: &[char]) -> Vec<(usize, usize, u32)> {
         }
     }
     let word = |(s, e): (usize, usize)| chars[s..e].iter().collect::<String>().to_lowercase();
+    // The count written just before word `j`: digits, or number words (at most five).
+    let count_before = |j: usize| -> Option<(usize, u32)> {
+        let first = word(*words.get(j.checked_sub(1)?)?);
+        if let Ok(n) = first.parse::<u32>() {
+            return Some((j - 1, n));
+        }
+        let mut start = j;
+        while start > 0
+            && j - start < 5
+            && crate::core::amount::count_in_words(&[word(words[start - 1]).as_str()]).is_some()
+        {
+            start -= 1;
+        }
+        let spelled: Vec<String> = (start..j).map(|k| word(words[k])).collect();
+        let spelled: Vec<&str> = spelled.iter().map(String::as_str).collect();
+        // "un projet" is an article more often than a count: counting starts at two.
+        crate::core::amount::count_in_words(&spelled)
+            .filter(|&n| n >= 2)
+            .map(|n| (start, n))
+    };
+    let scope_at = |k: usize| {
+        words
+            .get(k)
+            .and_then(|&w| crate::model::Scope::of_word(&word(w)))
+    };
     let mut out = Vec::new();
-    for pair in words.windows(2) {
+    for (j, pair) in words.windows(2).enumerate() {
         let noun = word(pair[1]);
         // The things a list counts: projects, laureates, organisations, structures.
         const COUNTED: [&str; 10] = [
@@ -133,14 +162,25 @@ pub(super) fn find_counts(chars: &[char]) -> Vec<(usize, usize, u32)> {
         if !COUNTED.contains(&noun.as_str()) {
             continue;
         }
-        let first = word(pair[0]);
-        // "un projet" is an article more often than a count: counting starts at two.
-        let count = first
-            .parse::<u32>()
-            .ok()
-            .or_else(|| number_word(&first).filter(|&n| n >= 2));
-        if let Some(count) = count {
-            out.push((pair[0].0, pair[1].1, count));
+        let Some((start, count)) = count_before(j + 1) else {
+            continue;
+        };
+        let scope = scope_at(j + 2);
+        out.push((words[start].0, pair[1].1, count, scope));
+        // "… et neuf nationaux": a second count of the same noun, with its own scope.
+        if scope.is_some()
+            && words.get(j + 3).is_some_and(|&w| word(w) == "et")
+            && let Some(other) =
+                (j + 4..(j + 9).min(words.len())).find(|&k| scope_at(k).is_some() && k > j + 4)
+            && let Some((other_start, other_count)) = count_before(other)
+            && other_start == j + 4
+        {
+            out.push((
+                words[other_start].0,
+                words[other].1,
+                other_count,
+                scope_at(other),
+            ));
         }
     }
     out
