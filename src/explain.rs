@@ -311,21 +311,6 @@ fn numbers(line: &str) -> Vec<Token> {
     out
 }
 
-const MONTHS: [&str; 12] = [
-    "janvier",
-    "fevrier",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "aout",
-    "septembre",
-    "octobre",
-    "novembre",
-    "decembre",
-];
-
 /// Why a number is no money figure, from its shape and the words around it.
 fn shape_reason(before: &str, token: &str, after: &str) -> Option<&'static str> {
     // "n° 2022-21", "n° 2025/12", "DGCS/DNS/CNSA/2023/13": the number and the numbers
@@ -373,7 +358,7 @@ fn shape_reason(before: &str, token: &str, after: &str) -> Option<&'static str> 
     if stem.trim_end().ends_with('°') || numbering(stem_last) && (joined || numbering(last)) {
         return Some("a number of an article, a text or an annex");
     }
-    if MONTHS.contains(&next) || joined {
+    if crate::core::vocab::MONTHS.contains(&next) || joined {
         return Some("a date");
     }
     if matches!(last, "page" | "p") {
@@ -391,7 +376,7 @@ fn shape_reason(before: &str, token: &str, after: &str) -> Option<&'static str> 
     if numbering(last) || next == "er" {
         return Some("a number of an article, a text or an annex");
     }
-    if MONTHS.contains(&last) {
+    if crate::core::vocab::MONTHS.contains(&last) {
         return Some("a date");
     }
     if matches!(

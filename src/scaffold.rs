@@ -289,27 +289,12 @@ fn try_extract(
 // The publication.
 // ---------------------------------------------------------------------------------------
 
-const MONTHS: [&str; 12] = [
-    "janvier",
-    "fevrier",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "aout",
-    "septembre",
-    "octobre",
-    "novembre",
-    "decembre",
-];
-
 /// The dates of a line: "12 septembre 2022", "1er juillet 2022", "14/10/2022", as ISO.
 fn dates(line: &str) -> Vec<String> {
     let words = vocab::words(line);
     let mut found = Vec::new();
     for (i, w) in words.iter().enumerate() {
-        if let Some(month) = MONTHS.iter().position(|m| m == w) {
+        if let Some(month) = crate::core::vocab::MONTHS.iter().position(|m| m == w) {
             let day = i
                 .checked_sub(1)
                 .and_then(|j| words.get(j))
@@ -462,7 +447,7 @@ fn infer_meta(file: &Path, text: &str, sheet: bool) -> Meta {
             .and_then(|_| {
                 let chars: Vec<char> = act.chars().collect();
                 let text: String = chars.iter().collect();
-                MONTHS.iter().find_map(|m| {
+                crate::core::vocab::MONTHS.iter().find_map(|m| {
                     let folded: String = text
                         .to_lowercase()
                         .replace(['é', 'è'], "e")

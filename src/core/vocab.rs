@@ -250,7 +250,8 @@ const REFERENCE_WORDS: [&str; 27] = [
     "campagne",
 ];
 
-const MONTHS: [&str; 12] = [
+/// The months, folded (lower case, no accents): a number after one is a date's year.
+pub const MONTHS: [&str; 12] = [
     "janvier",
     "fevrier",
     "mars",
