@@ -318,6 +318,7 @@ pub fn normalise(
             raw_amount: item.amount.raw.clone(),
             location: item.amount.location.clone(),
             label_location: Some(item.label.location.clone()),
+            exercise: item.exercise,
         };
         if let Some(previous) = &item.previous {
             facts.push(Fact {

@@ -696,6 +696,8 @@ struct Traits {
     amount: bool,
     previous: bool,
     new: bool,
+    /// "Exercice", "Année": each row's year.
+    exercise: bool,
     scale: Option<Decimal>,
 }
 
@@ -713,6 +715,7 @@ impl Traits {
             amount: has_any(words, AMOUNT) || scale.is_some(),
             previous: has_any(words, PREVIOUS),
             new: has_any(words, NEW),
+            exercise: has_any(words, &["exercice", "exercices", "annee", "annees"]),
             scale,
         }
     }
@@ -764,6 +767,8 @@ struct Layout {
     label: u32,
     region: Option<u32>,
     identifier: Option<u32>,
+    /// A column giving each row's exercise, when the table mixes years.
+    exercise: Option<u32>,
     amount: u32,
     amount_scale: Decimal,
     /// Whether the header or the description gives the amounts' unit.
@@ -1216,11 +1221,22 @@ fn assign(
         (amount, None)
     };
 
+    let exercise = cells
+        .iter()
+        .find(|(col, cell)| {
+            cell.traits.exercise
+                && !cell.traits.amount
+                && !taken(**col)
+                && **col != amount
+                && Some(**col) != previous.map(|p| p.0)
+        })
+        .map(|(col, _)| *col);
     Assignment::Table(Layout {
         header_rows,
         label,
         region,
         identifier,
+        exercise,
         amount,
         amount_scale: scale_of(amount),
         scale_stated: spec.unit.is_some()
@@ -1718,12 +1734,19 @@ fn read_rows(
                 });
                 since_subtotal += amount.stated.amount.value;
                 rows_since_subtotal += 1;
+                // "2024" in an "Exercice" column: the row's own year, published as such.
+                let exercise = layout.exercise.and_then(|col| {
+                    cell_text(grid.value(row, col))
+                        .filter(|t| is_year(t))
+                        .and_then(|t| t.trim_matches(is_space).parse::<i32>().ok())
+                });
                 extraction.items.push(RawItem {
                     label,
                     region_hint,
                     identifier,
                     amount: amount.stated,
                     previous,
+                    exercise,
                 });
             }
         }

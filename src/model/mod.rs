@@ -171,6 +171,9 @@ pub struct RawItem {
     pub amount: StatedAmount,
     /// For a revision, the amount it replaces.
     pub previous: Option<StatedAmount>,
+    /// The row's own exercise, when its table gives one per row ("Exercice" column);
+    /// otherwise the envelope's.
+    pub exercise: Option<i32>,
 }
 
 /// What an item says, as far as validation is concerned.
@@ -209,6 +212,8 @@ pub struct Fact {
     pub location: Location,
     /// Where the label stands.
     pub label_location: Option<Location>,
+    /// The row's own exercise when its table gives one per row; else the envelope's.
+    pub exercise: Option<i32>,
 }
 
 /// Severity of a finding. Errors fail the run unless acknowledged.
@@ -407,6 +412,7 @@ pub(crate) mod testing {
             raw_amount: amount.value.to_string(),
             location,
             label_location: None,
+            exercise: None,
         }
     }
 

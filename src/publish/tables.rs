@@ -81,6 +81,8 @@ pub fn build(
             let detailed =
                 rec.is_some_and(|r| r.detailed_by.iter().any(|d| d.location == f.location));
             allocations.push(AllocationRow {
+                // A table that gives each row its year ("Exercice") publishes each row in it.
+                exercise: f.exercise.unwrap_or(meta.exercise),
                 region_code: f.region.map(|r| r.code().to_string()),
                 territory_code: f.territory.map(|t| t.code().to_string()),
                 region_name: f.region.map(|r| r.name().to_string()),

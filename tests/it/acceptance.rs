@@ -590,3 +590,46 @@ fn a_line_detailed_by_its_sub_envelope_counts_once_and_keeps_its_dont_apart() {
     );
     assert!(matches!(detailed["counted"], Field::Bool(false)));
 }
+
+/// A workbook whose "Exercice" column gives each row its year (as the bench's allocation
+/// workbook does) publishes each row in its own exercise, not all in the envelope's.
+#[test]
+fn rows_of_an_exercise_column_keep_their_own_year() {
+    use crate::support::workbook::{SheetSpec, n, t, xlsx};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sheet = SheetSpec::new(
+        "Répartition",
+        vec![
+            vec![t("Exercice"), t("Région"), t("Montant (€)")],
+            vec![n(2024.0), t("Bretagne"), n(1_000.0)],
+            vec![n(2025.0), t("Bretagne"), n(2_000.0)],
+            vec![n(2025.0), t("Normandie"), n(3_000.0)],
+        ],
+    );
+    fs::write(
+        dir.path().join("repartition.xlsx"),
+        xlsx(&[sheet]).expect("xlsx"),
+    )
+    .expect("write");
+    fs::write(
+        dir.path().join("repartition.toml"),
+        "[publication]\nid = \"repartition\"\ntitle = \"Répartition\"\nissuer = \"CNSA\"\nkind = \"annex-table\"\npublished_on = 2025-02-01\nsource = \"repartition.xlsx\"\n\n[[envelopes]]\nid = \"env\"\nprogramme = \"ESMS numérique\"\nexercise = 2025\nphase = \"p\"\nchannel = \"c\"\nbreakdown = \"region\"\n",
+    )
+    .expect("description");
+    let (publications, statements, validation, _) =
+        esms_ledger::run::analyse(dir.path()).expect("analyse");
+    let dataset = esms_ledger::publish::tables::build(&publications, &statements, &validation);
+    let years: Vec<(i32, Decimal)> = dataset
+        .allocations
+        .iter()
+        .map(|a| (a.exercise, a.amount_eur))
+        .collect();
+    assert_eq!(
+        years,
+        [
+            (2024, Decimal::from(1_000)),
+            (2025, Decimal::from(2_000)),
+            (2025, Decimal::from(3_000))
+        ]
+    );
+}

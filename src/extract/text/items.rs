@@ -528,6 +528,7 @@ pub(super) fn build_item(
         identifier,
         amount,
         previous,
+        exercise: None,
     }
 }
 

@@ -1004,5 +1004,6 @@ pub(super) fn table_item(
         identifier,
         amount: amount_in(cols.amount)?,
         previous: cols.previous.map(amount_in).transpose()?,
+        exercise: None,
     })
 }

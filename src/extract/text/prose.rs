@@ -50,6 +50,7 @@ pub(super) fn read_prose_claims(
                 identifier: None,
                 amount,
                 previous: None,
+                exercise: None,
             });
             continue;
         }
