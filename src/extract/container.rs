@@ -15,10 +15,12 @@
 use crate::error::Error;
 use std::io::{Cursor, Read};
 
-/// Ten times the largest annex workbook seen, inflated.
-pub const MAX_INFLATED_BYTES: u64 = 128 * 1024 * 1024;
-/// A sheet of 200 000 rows × 20 columns; an annex has a few hundred rows.
-pub const MAX_SHEET_CELLS: u64 = 4_000_000;
+/// A full allocation workbook of a million rows inflates to about 375 MB (its sheet's XML
+/// with inline strings): 1 GiB reads it, and refuses a "zip bomb" long before memory does.
+pub const MAX_INFLATED_BYTES: u64 = 1024 * 1024 * 1024;
+/// A sheet of a million rows × 20 columns; an annex has a few hundred rows, an export of
+/// every allocation a million.
+pub const MAX_SHEET_CELLS: u64 = 20_000_000;
 const MAX_ENTRIES: usize = 10_000;
 
 const ZIP: &[u8] = b"PK\x03\x04";

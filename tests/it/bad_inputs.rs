@@ -886,7 +886,7 @@ fn a_sheet_inflating_to_gigabytes_is_refused_in_bounded_time() {
         65,
         &[
             "2023-annexe-repartition-regionale.xlsx",
-            "inflates to more than 128 MiB (entry xl/worksheets/sheet1.xml)",
+            "inflates to more than 1024 MiB (entry xl/worksheets/sheet1.xml)",
         ],
     );
 }
