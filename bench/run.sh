@@ -97,8 +97,8 @@ for rows in "${sizes[@]}"; do
         # esms-ledger reads only files inside its inputs folder (a symbolic link leading
         # out is refused): a hard link where the filesystem allows it, else a copy.
         rm -f "$inputs/repartition.xlsx"
-        ln "$(workbook "$rows" "$layout")" "$inputs/repartition.xlsx" 2>/dev/null \
-            || cp "$(workbook "$rows" "$layout")" "$inputs/repartition.xlsx"
+        ln -L "$(workbook "$rows" "$layout")" "$inputs/repartition.xlsx" 2>/dev/null \
+            || cp -L "$(workbook "$rows" "$layout")" "$inputs/repartition.xlsx"
         cp "$repo/bench/repartition.toml" "$inputs/repartition.toml"
         xlsx="$inputs/repartition.xlsx"
         for ((rep = 1; rep <= reps; rep++)); do
