@@ -377,7 +377,8 @@ fn a_held_lock_exits_75() {
     let o = run(&shipped(), out.path(), &[]);
     assert_eq!(code(&o), 75, "{}", stderr(&o));
     drop(lock);
-    assert_eq!(code(&run(&shipped(), out.path(), &[])), 0);
+    let o = run(&shipped(), out.path(), &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
 }
 
 #[test]

@@ -19,6 +19,10 @@
 use super::lines::{Columns, HeaderProblem, Subtotal, TotalKind, header_columns};
 use super::*;
 
+/// The most lines a flattened table's title, notes and header cells take before its first
+/// row.
+const MAX_HEADER_LINES: usize = 12;
+
 /// What a line of a flattened table holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Cell {
@@ -99,8 +103,15 @@ pub(super) fn detect(doc: &Doc<'_>, bounds: ListBounds) -> Option<Flattened> {
     let first_number = cells
         .iter()
         .position(|(_, c)| matches!(c, Cell::Number(..)))?;
-    // The header is the text lines before the first row's label.
-    if first_number < 2 {
+    // The header is the text lines before the first row's label: a few lines right after
+    // the anchor, without figures. A list whose lines carry their figures, or a table of
+    // another envelope further down, is not this shape.
+    if !(2..=MAX_HEADER_LINES).contains(&first_number) {
+        return None;
+    }
+    if cells[..first_number].iter().any(|&(l, _)| {
+        !find_amounts(&doc.lines[l].iter().collect::<String>()).is_empty()
+    }) {
         return None;
     }
     let header: Vec<(usize, usize, usize)> = cells[..first_number - 1]
