@@ -6,9 +6,10 @@
 
 use crate::core::region::{MatchRule, RegionCode, RegionError, find_regions, normalise_region};
 use crate::extract::Extraction;
+use crate::model::Statement;
 use crate::model::{Breakdown, EnvelopeSpec, Publication};
 use crate::model::{Detail, Rule};
-use crate::model::{Fact, FactRole, Located, Location, Note, RegionIssue, Statement};
+use crate::model::{Fact, FactRef, FactRole, Facts, Located, Location, Note, RegionIssue};
 
 /// Resolves a region label, recording anything short of a clean match. The description's
 /// `region_aliases` come first: the user's explicit word beats every rule.
@@ -85,7 +86,7 @@ fn resolve(
 /// old region, not a misspelt "Nouvelle-Aquitaine"; either way it maps to 75. An ambiguous
 /// name is resolved only when its candidates include a region that the table's other
 /// pre-2016 names map to, and it is reported as such.
-fn resolve_by_siblings(facts: &mut [Fact], issues: &mut [RegionIssue]) {
+fn resolve_by_siblings(facts: &mut Facts, issues: &mut [RegionIssue]) {
     let legacy: std::collections::BTreeSet<RegionCode> = issues
         .iter()
         .filter_map(|i| match i {
@@ -108,10 +109,13 @@ fn resolve_by_siblings(facts: &mut [Fact], issues: &mut [RegionIssue]) {
         let [region] = matching[..] else {
             continue;
         };
-        for fact in facts.iter_mut() {
-            if fact.region.is_none() && fact.label_location.as_ref() == Some(&label.location) {
-                fact.region = Some(region);
-            }
+        let unresolved: Vec<usize> = facts
+            .iter()
+            .filter(|f| f.region().is_none() && f.label_is_at(&label.location))
+            .map(|f| f.index())
+            .collect();
+        for index in unresolved {
+            facts.set_region(index, Some(region));
         }
         *issue = RegionIssue::Legacy {
             label: label.clone(),
@@ -186,7 +190,7 @@ pub fn normalise(
     extraction: Extraction,
 ) -> Statement {
     let mut issues = Vec::new();
-    let mut facts = Vec::new();
+    let mut facts = Facts::new();
     // Every label and region hint as written, to tell which aliases the source used.
     let labels: std::collections::BTreeSet<String> = extraction
         .items
@@ -276,7 +280,7 @@ pub fn normalise(
             label_location: Some(item.label.location.clone()),
         };
         if let Some(previous) = &item.previous {
-            facts.push(Fact {
+            facts.push_fact(&Fact {
                 role: FactRole::Superseded,
                 amount: previous.amount,
                 raw_amount: previous.raw.clone(),
@@ -284,7 +288,7 @@ pub fn normalise(
                 ..base.clone()
             });
         }
-        facts.push(base);
+        facts.push_fact(&base);
     }
     resolve_by_siblings(&mut facts, &mut issues);
     let mut notes = extraction.notes;
@@ -320,8 +324,8 @@ pub fn rank_statements(statements: &mut [Statement]) {
         // Exact figures first (a table to the euro beats the same table in k€), then the
         // most authoritative kind of text.
         let rank = |s: &Statement| {
-            let exact = s.current().filter(|f| f.amount.kind() == "exact").count();
-            let rounded = s.current().any(|f| f.amount.kind() != "exact");
+            let exact = s.current().filter(|f| f.amount().kind() == "exact").count();
+            let rounded = s.current().any(|f| f.amount().kind() != "exact");
             (
                 rounded,
                 s.publication_kind.authority_rank(),
@@ -379,9 +383,9 @@ pub fn rank_statements(statements: &mut [Statement]) {
                 continue;
             }
             if !statement.primary {
-                for fact in &mut statement.facts {
-                    if fact.role == FactRole::Component {
-                        fact.role = FactRole::Restatement;
+                for index in 0..statement.facts.len() {
+                    if statement.facts.get(index).role() == FactRole::Component {
+                        statement.facts.set_role(index, FactRole::Restatement);
                     }
                 }
             }
@@ -394,10 +398,10 @@ pub fn rank_statements(statements: &mut [Statement]) {
 
 /// The key a revision and its reference share for one line: the region, else the
 /// beneficiary's name.
-fn line_key(f: &Fact) -> Option<String> {
-    f.region
+pub(crate) fn line_key(f: FactRef<'_>) -> Option<String> {
+    f.region()
         .map(|r| r.code().to_string())
-        .or_else(|| f.beneficiary.as_deref().map(crate::core::names::name_key))
+        .or_else(|| f.beneficiary().map(crate::core::names::name_key))
 }
 
 /// The reference's lines as they stood on `as_of`: the revisions published by then (other
@@ -408,8 +412,8 @@ pub fn envelope_state<'a>(
     reference: &'a Statement,
     as_of: chrono::NaiveDate,
     except: &str,
-) -> Vec<&'a Fact> {
-    let mut lines: Vec<&Fact> = reference.current().collect();
+) -> Vec<FactRef<'a>> {
+    let mut lines: Vec<FactRef<'a>> = reference.current().collect();
     let mut revisions: Vec<&Statement> = all
         .iter()
         .filter(|s| {
@@ -423,7 +427,7 @@ pub fn envelope_state<'a>(
     for r in revisions {
         for new in r.current() {
             let key = line_key(new);
-            lines.retain(|old| key.is_none() || line_key(old) != key);
+            lines.retain(|old| key.is_none() || line_key(*old) != key);
             lines.push(new);
         }
     }
@@ -448,21 +452,19 @@ fn apply_revisions(statements: &mut [Statement], base: usize) {
     let mut holder: std::collections::BTreeMap<String, (usize, usize)> = statements[base]
         .facts
         .iter()
-        .enumerate()
-        .filter(|(_, f)| f.role == FactRole::Component)
-        .filter_map(|(k, f)| key(f).map(|key| (key, (base, k))))
+        .filter(|f| f.role() == FactRole::Component)
+        .filter_map(|f| key(f).map(|key| (key, (base, f.index()))))
         .collect();
     for r in revisions {
         let changes: Vec<(String, usize)> = statements[r]
             .facts
             .iter()
-            .enumerate()
-            .filter(|(_, f)| f.role == FactRole::Component)
-            .filter_map(|(k, f)| key(f).map(|key| (key, k)))
+            .filter(|f| f.role() == FactRole::Component)
+            .filter_map(|f| key(f).map(|key| (key, f.index())))
             .collect();
         for (key, k) in changes {
             if let Some((s, f)) = holder.insert(key, (r, k)) {
-                statements[s].facts[f].role = FactRole::Amended;
+                statements[s].facts.set_role(f, FactRole::Amended);
             }
         }
     }
@@ -499,8 +501,8 @@ mod tests {
         assert!(!statements[0].primary);
         assert!(statements[1].primary);
         // The other statement's figures are restatements: checked, never counted twice.
-        assert_eq!(statements[0].facts[0].role, FactRole::Restatement);
-        assert_eq!(statements[1].facts[0].role, FactRole::Component);
+        assert_eq!(statements[0].facts.get(0).role(), FactRole::Restatement);
+        assert_eq!(statements[1].facts.get(0).role(), FactRole::Component);
     }
 
     #[test]
@@ -557,7 +559,7 @@ mod tests {
         assert_eq!(statements[1].amends.as_deref(), Some("decision"));
         assert_eq!(statements[2].amends, None);
         // The reference's Bretagne line is amended (not counted); Normandie still counts.
-        let roles: Vec<FactRole> = statements[0].facts.iter().map(|f| f.role).collect();
+        let roles: Vec<FactRole> = statements[0].facts.iter().map(|f| f.role()).collect();
         assert_eq!(roles, [FactRole::Amended, FactRole::Component]);
 
         // As of a date before the revision, the reference stands as published; after it,
@@ -566,7 +568,7 @@ mod tests {
             let date = NaiveDate::from_ymd_opt(2021, on, 15).expect("a date");
             let mut lines: Vec<Decimal> = envelope_state(&statements, &statements[0], date, "")
                 .iter()
-                .map(|f| f.amount.value)
+                .map(|f| f.value())
                 .collect();
             lines.sort();
             lines

@@ -3,6 +3,7 @@
 //! financial tables.
 
 pub mod amount;
+pub mod intern;
 pub mod names;
 pub mod region;
 pub mod vocab;

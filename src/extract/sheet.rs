@@ -16,6 +16,7 @@ use crate::error::Error;
 use crate::extract::{Extraction, declared_totals};
 use crate::model::{Breakdown, DescriptionRef, EnvelopeSpec, Unit, WrittenAmount};
 use crate::model::{Detail, Rule};
+use crate::model::cell::{a1, column_letters, parse_a1, parse_column_letters};
 use crate::model::{Located, Location, Note, RawItem, StatedAmount};
 use calamine::{Data, Dimensions, Range, Reader, SheetType, SheetVisible, Sheets};
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -489,44 +490,6 @@ fn parse_range(text: &str) -> Option<Bounds> {
         last_row: r1.max(r2),
         last_col: c1.max(c2),
     })
-}
-
-/// "B7" → (6, 1).
-fn parse_a1(text: &str) -> Option<(u32, u32)> {
-    let text = text.trim().replace('$', "");
-    let split = text.find(|c: char| c.is_ascii_digit())?;
-    let (letters, digits) = text.split_at(split);
-    let col = parse_column_letters(letters)?;
-    let row: u32 = digits.parse().ok()?;
-    Some((row.checked_sub(1)?, col))
-}
-
-/// "A" → 0, "AA" → 26; at most three letters (XFD is Excel's last column).
-fn parse_column_letters(text: &str) -> Option<u32> {
-    if text.is_empty() || text.len() > 3 || !text.chars().all(|c| c.is_ascii_alphabetic()) {
-        return None;
-    }
-    let mut col: u32 = 0;
-    for c in text.chars() {
-        col = col * 26 + (u32::from(c.to_ascii_uppercase()) - u32::from('A') + 1);
-    }
-    col.checked_sub(1)
-}
-
-fn column_letters(col: u32) -> String {
-    let mut n = u64::from(col) + 1;
-    let mut letters = Vec::new();
-    while n > 0 {
-        let rem = (n - 1) % 26;
-        letters.push(char::from(b'A' + u8::try_from(rem).unwrap_or(0)));
-        n = (n - 1) / 26;
-    }
-    letters.iter().rev().collect()
-}
-
-/// (6, 1) → "B7".
-fn a1(row: u32, col: u32) -> String {
-    format!("{}{}", column_letters(col), u64::from(row) + 1)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1722,21 +1685,6 @@ fn declared_cell(source: &str, grid: &Grid, declared: &WrittenAmount) -> Option<
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a1_round_trips() {
-        assert_eq!(a1(0, 0), "A1");
-        assert_eq!(a1(6, 1), "B7");
-        assert_eq!(a1(0, 25), "Z1");
-        assert_eq!(a1(0, 26), "AA1");
-        assert_eq!(a1(9, 701), "ZZ10");
-        assert_eq!(a1(0, 702), "AAA1");
-        assert_eq!(parse_a1("B7"), Some((6, 1)));
-        assert_eq!(parse_a1("$AA$1"), Some((0, 26)));
-        assert_eq!(parse_a1("A0"), None);
-        assert_eq!(parse_column_letters("XFD"), Some(16_383));
-        assert_eq!(parse_column_letters("ABCD"), None);
-    }
 
     #[test]
     fn anchor_is_a_sheet_or_a_range() {

@@ -3,8 +3,10 @@
 //! each source into `RawItem`s; normalisation turns those into `Fact`s (a figure with
 //! its provenance); validation turns facts into `Finding`s.
 
+pub mod cell;
 pub mod description;
 pub mod detail;
+pub mod facts;
 pub mod rule;
 pub mod statement;
 
@@ -13,6 +15,7 @@ pub use description::{
     KeyLines, Publication, PublicationKind, PublicationMeta, SourceFormat, Unit, WrittenAmount,
 };
 pub use detail::Detail;
+pub use facts::{FactRef, Facts, NewFact, Place, SheetId};
 pub use rule::{RULES, Rule, RuleInfo, UnknownRule};
 pub use statement::{RegionIssue, Statement};
 
@@ -329,7 +332,7 @@ pub(crate) mod testing {
             declared_before: None,
             total_row: None,
             remainder: None,
-            facts,
+            facts: facts.into(),
             claims: Vec::new(),
             region_issues: Vec::new(),
             notes: Vec::new(),

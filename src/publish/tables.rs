@@ -71,33 +71,34 @@ pub fn build(
             .iter()
             .find(|r| r.envelope_id == meta.id && r.publication_id == s.publication_id);
         for f in &s.facts {
-            let detailed =
-                rec.is_some_and(|r| r.detailed_by.iter().any(|d| d.location == f.location));
+            let detailed = rec.is_some_and(|r| r.detailed_by.iter().any(|d| f.is_at(&d.location)));
+            let location = f.location();
+            let label_location = f.label_location();
             allocations.push(AllocationRow {
-                region_code: f.region.map(|r| r.code().to_string()),
-                region_name: f.region.map(|r| r.name().to_string()),
-                beneficiary: f.beneficiary.clone(),
-                amount_eur: f.amount.value,
-                amount_kind: f.amount.kind().to_string(),
-                superseded: matches!(f.role, FactRole::Superseded | FactRole::Amended),
-                raw_label: f.raw_label.clone(),
-                raw_amount: f.raw_amount.clone(),
-                source_file: f.location.file().to_string(),
-                source_line: f.location.line(),
-                source_span: span_text(&f.location),
+                region_code: f.region().map(|r| r.code().to_string()),
+                region_name: f.region().map(|r| r.name().to_string()),
+                beneficiary: f.beneficiary().map(str::to_string),
+                amount_eur: f.value(),
+                amount_kind: f.amount().kind().to_string(),
+                superseded: matches!(f.role(), FactRole::Superseded | FactRole::Amended),
+                raw_label: f.raw_label().to_string(),
+                raw_amount: f.raw_amount().into_owned(),
+                source_file: location.file().to_string(),
+                source_line: location.line(),
+                source_span: span_text(&location),
                 role: if detailed {
                     "detailed"
                 } else {
-                    role_name(f.role)
+                    role_name(f.role())
                 }
                 .to_string(),
-                counted: matches!(f.role, FactRole::Component | FactRole::Remainder) && !detailed,
-                identifier: f.identifier.clone(),
-                source_sheet: f.location.sheet().map(str::to_string),
-                source_cell: f.location.cell().map(str::to_string),
-                label_line: f.label_location.as_ref().and_then(Location::line),
-                label_span: f.label_location.as_ref().and_then(span_text),
-                ..base(&f.publication_id)
+                counted: matches!(f.role(), FactRole::Component | FactRole::Remainder) && !detailed,
+                identifier: f.identifier().map(|i| i.into_owned()),
+                source_sheet: location.sheet().map(str::to_string),
+                source_cell: location.cell().map(str::to_string),
+                label_line: label_location.as_ref().and_then(Location::line),
+                label_span: label_location.as_ref().and_then(span_text),
+                ..base(&s.publication_id)
             });
         }
         // Figures quoted in prose: kept with their line, never counted.
@@ -139,7 +140,7 @@ pub fn build(
         let declared = s.declared();
         let location = declared
             .map(|d| d.location.clone())
-            .or_else(|| s.facts.first().map(|f| f.location.clone()));
+            .or_else(|| s.facts.first().map(|f| f.location()));
         envelopes.push(EnvelopeRow {
             envelope_id: meta.id.clone(),
             publication_id: s.publication_id.clone(),

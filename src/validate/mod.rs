@@ -15,7 +15,7 @@ pub use crate::model::{Detail, RULES, Rule, RuleInfo, UnknownRule};
 
 use crate::core::region::RegionCode;
 use crate::core::sha256_hex;
-use crate::model::{Location, Severity};
+use crate::model::{FactRef, Location, Severity};
 use crate::model::{RegionIssue, Statement};
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -38,7 +38,11 @@ pub struct Finding {
     pub actual: Option<Decimal>,
     pub difference: Option<Decimal>,
     pub tolerance: Option<Decimal>,
+    /// The first `MAX_LOCATIONS` places the finding is about.
     pub locations: Vec<Location>,
+    /// How many more places it is about (the sum of a million rows names every row; the
+    /// rows are in allocations.parquet).
+    pub more_locations: usize,
     /// Stable id for acknowledgements: rule, envelope, subject and the publication that
     /// makes the statement, never amounts' positions or file names.
     pub fingerprint: String,
@@ -77,6 +81,8 @@ impl Serialize for Finding {
             #[serde(with = "rust_decimal::serde::str_option")]
             tolerance: Option<Decimal>,
             locations: &'a [Location],
+            #[serde(skip_serializing_if = "is_zero")]
+            more_locations: usize,
             fingerprint: &'a str,
             acknowledged: &'a Option<Acknowledgement>,
         }
@@ -92,12 +98,22 @@ impl Serialize for Finding {
             difference: self.difference,
             tolerance: self.tolerance,
             locations: &self.locations,
+            more_locations: self.more_locations,
             fingerprint: &self.fingerprint,
             acknowledged: &self.acknowledged,
         }
         .serialize(serializer)
     }
 }
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// How many places a finding lists (report.json, .md and .html alike); it counts the
+/// others. A sum over a million rows is about every row: the rows are in
+/// allocations.parquet.
+pub const MAX_LOCATIONS: usize = 200;
 
 /// Why a finding no longer fails the run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -221,6 +237,7 @@ pub(crate) struct FindingBuilder {
     pub actual: Option<Decimal>,
     pub tolerance: Option<Decimal>,
     pub locations: Vec<Location>,
+    pub more_locations: usize,
 }
 
 impl FindingBuilder {
@@ -241,6 +258,7 @@ impl FindingBuilder {
             actual: None,
             tolerance: None,
             locations: Vec::new(),
+            more_locations: 0,
         }
     }
     pub fn arithmetic(
@@ -255,8 +273,25 @@ impl FindingBuilder {
         self
     }
     pub fn at(mut self, location: &Location) -> Self {
-        if !self.locations.contains(location) {
+        if self.locations.contains(location) {
+            return self;
+        }
+        if self.locations.len() < MAX_LOCATIONS {
             self.locations.push(location.clone());
+        } else {
+            self.more_locations += 1;
+        }
+        self
+    }
+    /// Where each fact's amount stands; beyond `MAX_LOCATIONS`, only counted (a location is
+    /// built for the listed ones only).
+    pub fn at_facts<'a>(mut self, facts: impl IntoIterator<Item = FactRef<'a>>) -> Self {
+        for fact in facts {
+            if self.locations.len() < MAX_LOCATIONS {
+                self = self.at(&fact.location());
+            } else {
+                self.more_locations += 1;
+            }
         }
         self
     }
@@ -289,6 +324,7 @@ impl FindingBuilder {
             },
             tolerance: self.tolerance,
             locations: self.locations,
+            more_locations: self.more_locations,
             fingerprint: sha256_hex(key.as_bytes())[..16].to_string(),
             acknowledged: None,
         }
@@ -362,7 +398,7 @@ pub fn apply_acknowledgements(
 /// envelope whose id was mistyped in a description: its euros would count twice.
 fn duplicate_envelopes(statements: &[Statement], v: &mut Validation) {
     let figures = |s: &Statement| {
-        let mut amounts: Vec<Decimal> = s.current().map(|f| f.amount.value).collect();
+        let mut amounts: Vec<Decimal> = s.current().map(|f| f.value()).collect();
         amounts.sort();
         amounts
     };
@@ -395,7 +431,7 @@ fn duplicate_envelopes(statements: &[Statement], v: &mut Validation) {
                 },
             );
             if let (Some(x), Some(y)) = (a.current().next(), b.current().next()) {
-                f = f.at(&x.location).at(&y.location);
+                f = f.at(&x.location()).at(&y.location());
             }
             v.findings.push(f.build());
         }
@@ -419,7 +455,7 @@ fn unlinked_children(statements: &[Statement], v: &mut Validation) {
             child
                 .current()
                 .next()
-                .map(|_| child.current().map(|f| f.amount.value).sum())
+                .map(|_| child.current().map(|f| f.value()).sum())
         }) else {
             continue;
         };
@@ -435,7 +471,7 @@ fn unlinked_children(statements: &[Statement], v: &mut Validation) {
         }) {
             let Some(line) = budget
                 .current()
-                .find(|f| f.amount.value == total && f.amount.kind() == "exact")
+                .find(|f| f.value() == total && f.amount().kind() == "exact")
             else {
                 continue;
             };
@@ -448,11 +484,11 @@ fn unlinked_children(statements: &[Statement], v: &mut Validation) {
                     Detail::ParentMissing {
                         envelope: child.spec.id.clone(),
                         total,
-                        line_label: line.raw_label.clone(),
+                        line_label: line.raw_label().to_string(),
                         budget: budget.spec.id.clone(),
                     },
                 )
-                .at(&line.location)
+                .at(&line.location())
                 .build(),
             );
         }
@@ -552,8 +588,8 @@ fn note_findings(s: &Statement, out: &mut Vec<Finding>) {
 pub(crate) fn by_region(s: &Statement) -> std::collections::BTreeMap<RegionCode, Decimal> {
     let mut m = std::collections::BTreeMap::new();
     for f in s.current() {
-        if let Some(r) = f.region {
-            *m.entry(r).or_insert(Decimal::ZERO) += f.amount.value;
+        if let Some(r) = f.region() {
+            *m.entry(r).or_insert(Decimal::ZERO) += f.value();
         }
     }
     m

@@ -8,16 +8,17 @@
 //! checked as what they say (see `Amount::admits`).
 
 use super::{ChildPart, DerivedRemainder, FindingBuilder, Reconciliation, Rule, Validation};
+use crate::core::intern::TextId;
 use crate::core::region::RegionCode;
 use crate::model::Breakdown;
 use crate::model::Statement;
 use crate::model::detail::{Detail, RevisionList};
-use crate::model::{Fact, StatedAmount};
+use crate::model::{FactRef, StatedAmount};
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
 
-fn half_units<'a>(facts: impl Iterator<Item = &'a Fact>) -> Decimal {
-    facts.map(|f| f.amount.half_unit()).sum()
+fn half_units<'a>(facts: impl Iterator<Item = FactRef<'a>>) -> Decimal {
+    facts.map(|f| f.amount().half_unit()).sum()
 }
 
 /// The amount a sub-envelope brings to its parent: its declared total, else its sum.
@@ -26,8 +27,8 @@ fn child_amount(child: &Statement) -> Option<(Decimal, Decimal, crate::model::Lo
         return Some((d.amount.value, d.amount.half_unit(), d.location.clone()));
     }
     let first = child.current().next()?;
-    let sum = child.current().map(|f| f.amount.value).sum();
-    Some((sum, half_units(child.current()), first.location.clone()))
+    let sum = child.current().map(|f| f.value()).sum();
+    Some((sum, half_units(child.current()), first.location()))
 }
 
 pub fn check_all(statements: &[Statement], v: &mut Validation) {
@@ -63,9 +64,9 @@ pub fn check_all(statements: &[Statement], v: &mut Validation) {
 
 fn reconcile(s: &Statement, all: &[Statement], v: &mut Validation) {
     let env = &s.spec.id;
-    let facts: Vec<&Fact> = s.current().collect();
-    let mut computed: Decimal = facts.iter().map(|f| f.amount.value).sum();
-    let mut extra = half_units(facts.iter().copied());
+    let facts = s.current();
+    let mut computed: Decimal = facts.clone().map(|f| f.value()).sum();
+    let mut extra = half_units(facts.clone());
     let mut children = Vec::new();
     let mut detailed_by = Vec::new();
 
@@ -87,30 +88,27 @@ fn reconcile(s: &Statement, all: &[Statement], v: &mut Validation) {
             let Some((amount, child_half, location)) = child_amount(child) else {
                 continue;
             };
-            let free = |f: &&&Fact| {
-                !detailed_by
-                    .iter()
-                    .any(|d: &ChildPart| d.location == f.location)
-            };
+            let free =
+                |f: &FactRef<'_>| !detailed_by.iter().any(|d: &ChildPart| f.is_at(&d.location));
             let exact_line = facts
-                .iter()
+                .clone()
                 .filter(free)
-                .find(|f| (f.amount.value - amount).abs() <= f.amount.half_unit() + child_half);
+                .find(|f| (f.value() - amount).abs() <= f.amount().half_unit() + child_half);
             // A line within 15 % of the sub-envelope designates it, with a discrepancy:
             // "38,5 millions d'euros délégués aux ARS" for an annex totalling 38 598 000 €.
             let close_line = exact_line.is_none().then(|| {
                 facts
-                    .iter()
+                    .clone()
                     .filter(free)
                     .filter(|f| {
-                        (f.amount.value - amount).abs() * Decimal::from(100)
+                        (f.value() - amount).abs() * Decimal::from(100)
                             <= amount.abs() * Decimal::from(15)
                     })
-                    .min_by_key(|f| (f.amount.value - amount).abs())
+                    .min_by_key(|f| (f.value() - amount).abs())
             });
             if let Some(line) = exact_line.or(close_line.flatten()) {
                 if exact_line.is_none() {
-                    let tolerance = line.amount.tolerance() + child_half;
+                    let tolerance = line.amount().tolerance() + child_half;
                     v.findings.push(
                         FindingBuilder::new(
                             Rule::NestedChildMismatch,
@@ -121,21 +119,21 @@ fn reconcile(s: &Statement, all: &[Statement], v: &mut Validation) {
                                 child: child.spec.id.clone(),
                                 child_total: amount,
                                 envelope: env.clone(),
-                                line: line.amount.value,
-                                line_raw: line.raw_amount.clone(),
+                                line: line.value(),
+                                line_raw: line.raw_amount().into_owned(),
                                 tolerance,
                             },
                         )
-                        .arithmetic(line.amount.value, amount, Some(tolerance))
-                        .at(&line.location)
+                        .arithmetic(line.value(), amount, Some(tolerance))
+                        .at(&line.location())
                         .at(&location)
                         .build(),
                     );
                 }
                 detailed_by.push(ChildPart {
                     envelope_id: child.spec.id.clone(),
-                    amount: line.amount.value,
-                    location: line.location.clone(),
+                    amount: line.value(),
+                    location: line.location(),
                 });
             } else {
                 computed += amount;
@@ -148,7 +146,8 @@ fn reconcile(s: &Statement, all: &[Statement], v: &mut Validation) {
             }
         }
     }
-    let components = u32::try_from(facts.len() + children.len()).unwrap_or(u32::MAX);
+    let count = facts.clone().count();
+    let components = u32::try_from(count + children.len()).unwrap_or(u32::MAX);
 
     let declared = s.declared();
     let mut remainder = None;
@@ -214,8 +213,15 @@ fn reconcile(s: &Statement, all: &[Statement], v: &mut Validation) {
             let ok = d.amount.admits(computed, extra);
             v.check(Rule::TotalSumMismatch, s, Some(ok));
             if !ok {
-                v.findings
-                    .push(sum_mismatch(s, d, computed, tol, &facts, &children));
+                v.findings.push(sum_mismatch(
+                    s,
+                    d,
+                    computed,
+                    tol,
+                    facts.clone(),
+                    count,
+                    &children,
+                ));
             }
         }
         _ => v.check(Rule::TotalSumMismatch, s, None),
@@ -229,7 +235,7 @@ fn reconcile(s: &Statement, all: &[Statement], v: &mut Validation) {
         && !row.amount.admits(computed, extra)
     {
         let tol = row.amount.tolerance() + extra;
-        let mut f = FindingBuilder::new(
+        let f = FindingBuilder::new(
             Rule::TotalSumMismatch,
             env,
             &s.publication_id,
@@ -242,10 +248,8 @@ fn reconcile(s: &Statement, all: &[Statement], v: &mut Validation) {
             },
         )
         .arithmetic(row.amount.value, computed, Some(tol))
-        .at(&row.location);
-        for fact in &facts {
-            f = f.at(&fact.location);
-        }
+        .at(&row.location)
+        .at_facts(facts.clone());
         v.findings.push(f.build());
     }
     if let (Some(d), Some(row)) = (&s.declared_total, &s.total_row) {
@@ -287,21 +291,22 @@ fn reconcile(s: &Statement, all: &[Statement], v: &mut Validation) {
     });
 }
 
-fn sum_mismatch(
+fn sum_mismatch<'a>(
     s: &Statement,
     d: &StatedAmount,
     computed: Decimal,
     tolerance: Decimal,
-    facts: &[&Fact],
+    facts: impl Iterator<Item = FactRef<'a>>,
+    count: usize,
     children: &[ChildPart],
 ) -> super::Finding {
-    let mut f = FindingBuilder::new(
+    FindingBuilder::new(
         Rule::TotalSumMismatch,
         &s.spec.id,
         &s.publication_id,
         "total",
         Detail::SumMismatch {
-            components: facts.len() + children.len(),
+            components: count + children.len(),
             computed,
             declared: d.amount.value,
             declared_raw: d.raw.clone(),
@@ -309,11 +314,9 @@ fn sum_mismatch(
         },
     )
     .arithmetic(d.amount.value, computed, Some(tolerance))
-    .at(&d.location);
-    for fact in facts {
-        f = f.at(&fact.location);
-    }
-    f.build()
+    .at(&d.location)
+    .at_facts(facts)
+    .build()
 }
 
 /// A revision keeps the old and the new lists. Each is reconciled with the declared total;
@@ -327,11 +330,11 @@ fn revision(s: &Statement, all: &[Statement], v: &mut Validation) {
         return;
     }
     let env = &s.spec.id;
-    let old: Vec<&Fact> = s.superseded().collect();
-    let new: Vec<&Fact> = s.current().collect();
-    let old_sum: Decimal = old.iter().map(|f| f.amount.value).sum();
-    let new_sum: Decimal = new.iter().map(|f| f.amount.value).sum();
-    let named: BTreeSet<RegionCode> = new.iter().filter_map(|f| f.region).collect();
+    let old: Vec<FactRef<'_>> = s.superseded().collect();
+    let new: Vec<FactRef<'_>> = s.current().collect();
+    let old_sum: Decimal = old.iter().map(|f| f.value()).sum();
+    let new_sum: Decimal = new.iter().map(|f| f.value()).sum();
+    let named: BTreeSet<RegionCode> = new.iter().filter_map(|f| f.region()).collect();
     let unnamed: Vec<RegionCode> = RegionCode::ALL
         .iter()
         .copied()
@@ -344,21 +347,21 @@ fn revision(s: &Statement, all: &[Statement], v: &mut Validation) {
     for f in new.iter().filter(|_| list_of_changes) {
         if let Some(prev) = old
             .iter()
-            .find(|o| o.location.line() == f.location.line() && o.region == f.region)
-            && prev.amount.value == f.amount.value
+            .find(|o| o.line() == f.line() && o.region() == f.region())
+            && prev.value() == f.value()
         {
             v.findings.push(
                 FindingBuilder::new(
                     Rule::RevisionUnchanged,
                     env,
                     &s.publication_id,
-                    f.raw_label.clone(),
+                    f.raw_label().to_string(),
                     Detail::RevisionUnchanged {
-                        label: f.raw_label.clone(),
-                        amount: f.amount.value,
+                        label: f.raw_label().to_string(),
+                        amount: f.value(),
                     },
                 )
-                .at(&f.location)
+                .at(&f.location())
                 .build(),
             );
         }
@@ -399,9 +402,7 @@ fn revision(s: &Statement, all: &[Statement], v: &mut Validation) {
                 )
                 .arithmetic(declared, sum, Some(tol))
                 .at(&d.location);
-                for fact in facts.iter() {
-                    f = f.at(&fact.location);
-                }
+                f = f.at_facts(facts.iter().copied());
                 v.findings.push(f.build());
             }
         }
@@ -433,7 +434,7 @@ fn revision(s: &Statement, all: &[Statement], v: &mut Validation) {
             .arithmetic(implied_old, implied_new, Some(Decimal::ZERO))
             .at(&d.location);
             if let (Some(first), Some(last)) = (new.first(), new.last()) {
-                f = f.at(&first.location).at(&last.location);
+                f = f.at(&first.location()).at(&last.location());
             }
             v.findings.push(f.build());
         }
@@ -446,21 +447,16 @@ fn revision(s: &Statement, all: &[Statement], v: &mut Validation) {
 /// reference's).
 fn amending_revision(s: &Statement, base: &Statement, all: &[Statement], v: &mut Validation) {
     let env = &s.spec.id;
-    let key = |f: &Fact| {
-        f.region
-            .map(|r| r.code().to_string())
-            .or_else(|| f.beneficiary.as_deref().map(crate::core::names::name_key))
-    };
+    let key = |f: &FactRef<'_>| crate::normalise::line_key(*f);
     let base_facts = crate::normalise::envelope_state(all, base, s.published_on, &s.publication_id);
     let mut ok = true;
     for old in s.superseded() {
-        let before = key(old).and_then(|k| {
+        let before = key(&old).and_then(|k| {
             base_facts
                 .iter()
                 .find(|b| key(b).as_deref() == Some(k.as_str()))
         });
-        let agrees =
-            before.is_some_and(|b| old.amount.admits(b.amount.value, b.amount.half_unit()));
+        let agrees = before.is_some_and(|b| old.amount().admits(b.value(), b.amount().half_unit()));
         if agrees {
             continue;
         }
@@ -468,14 +464,14 @@ fn amending_revision(s: &Statement, base: &Statement, all: &[Statement], v: &mut
         let detail = match before {
             Some(b) => Detail::RevisionBaseMismatch {
                 revision: s.publication_id.clone(),
-                label: old.raw_label.clone(),
-                revised_from: old.amount.value,
+                label: old.raw_label().to_string(),
+                revised_from: old.value(),
                 base_publication: base.publication_id.clone(),
-                base: b.amount.value,
+                base: b.value(),
             },
             None => Detail::RevisionBaseMissing {
                 revision: s.publication_id.clone(),
-                label: old.raw_label.clone(),
+                label: old.raw_label().to_string(),
                 base_publication: base.publication_id.clone(),
             },
         };
@@ -483,28 +479,29 @@ fn amending_revision(s: &Statement, base: &Statement, all: &[Statement], v: &mut
             Rule::RevisionBaseMismatch,
             env,
             &s.publication_id,
-            old.raw_label.clone(),
+            old.raw_label().to_string(),
             detail,
         )
-        .at(&old.location);
+        .at(&old.location());
         if let Some(b) = before {
             f = f
-                .arithmetic(b.amount.value, old.amount.value, Some(b.amount.half_unit()))
-                .at(&b.location);
+                .arithmetic(b.value(), old.value(), Some(b.amount().half_unit()))
+                .at(&b.location());
         }
         v.findings.push(f.build());
     }
     v.check(Rule::RevisionBaseMismatch, s, Some(ok));
 
     // The reference's lines, each replaced by the revision's amount where it names one.
-    let new: Vec<&Fact> = s.current().collect();
-    let mut amended: Vec<&Fact> = base_facts
+    let new: Vec<FactRef<'_>> = s.current().collect();
+    let new_keys: BTreeSet<String> = new.iter().filter_map(key).collect();
+    let mut amended: Vec<FactRef<'_>> = base_facts
         .iter()
         .copied()
-        .filter(|b| !new.iter().any(|n| key(n).is_some() && key(n) == key(b)))
+        .filter(|b| key(b).is_none_or(|k| !new_keys.contains(&k)))
         .collect();
     amended.extend(new.iter().copied());
-    let sum: Decimal = amended.iter().map(|f| f.amount.value).sum();
+    let sum: Decimal = amended.iter().map(|f| f.value()).sum();
     let declared = s.declared_total.as_ref().or(base.declared());
     if let Some(d) = declared {
         let extra = half_units(amended.iter().copied());
@@ -562,16 +559,16 @@ fn push_revision_reconciliation(
 /// once per envelope.
 fn completeness(s: &Statement, v: &mut Validation) {
     let env = &s.spec.id;
-    let facts: Vec<&Fact> = s.current().collect();
+    let facts: Vec<FactRef<'_>> = s.current().collect();
     if facts.is_empty() {
         return;
     }
     match s.spec.breakdown {
         Breakdown::Region | Breakdown::Revision => {
-            let mut seen: BTreeMap<RegionCode, Vec<&Fact>> = BTreeMap::new();
+            let mut seen: BTreeMap<RegionCode, Vec<FactRef<'_>>> = BTreeMap::new();
             for f in &facts {
-                if let Some(r) = f.region {
-                    seen.entry(r).or_default().push(f);
+                if let Some(r) = f.region() {
+                    seen.entry(r).or_default().push(*f);
                 }
             }
             // Pre-2016 regions of one successor ("Alsace", "Lorraine", "Champagne-Ardenne")
@@ -586,11 +583,8 @@ fn completeness(s: &Statement, v: &mut Validation) {
                 .collect();
             let mut dup_ok = true;
             for (region, list) in &seen {
-                let parts_of_successor = list.iter().all(|f| {
-                    f.label_location
-                        .as_ref()
-                        .is_some_and(|l| legacy.contains(l))
-                });
+                let parts_of_successor =
+                    list.iter().all(|f| legacy.iter().any(|l| f.label_is_at(l)));
                 if list.len() > 1 && !parts_of_successor {
                     dup_ok = false;
                     let mut f = FindingBuilder::new(
@@ -603,9 +597,7 @@ fn completeness(s: &Statement, v: &mut Validation) {
                             times: list.len(),
                         },
                     );
-                    for fact in list {
-                        f = f.at(&fact.location);
-                    }
+                    f = f.at_facts(list.iter().copied());
                     v.findings.push(f.build());
                 }
             }
@@ -635,33 +627,18 @@ fn completeness(s: &Statement, v: &mut Validation) {
                         },
                     );
                     if let Some(first) = facts.first() {
-                        f = f.at(&first.location);
+                        f = f.at(&first.location());
                     }
                     v.findings.push(f.build());
                 }
             }
         }
         Breakdown::Beneficiary => {
-            let mut seen: BTreeMap<String, Vec<&Fact>> = BTreeMap::new();
-            for f in &facts {
-                if let Some(b) = &f.beneficiary {
-                    // Two lines with different FINESS/SIREN are two establishments of one
-                    // organisation, not a duplicate.
-                    // …and one organisation's projects in two regions are two lines.
-                    let key = format!(
-                        "{}|{}|{}",
-                        crate::core::names::name_key(b),
-                        f.identifier.as_deref().unwrap_or(""),
-                        f.region.map_or("", |r| r.code())
-                    );
-                    seen.entry(key).or_default().push(f);
-                }
-            }
-            let mut ok = true;
-            for list in seen.values().filter(|l| l.len() > 1) {
-                ok = false;
-                let name = list[0].beneficiary.clone().unwrap_or_default();
-                let mut f = FindingBuilder::new(
+            let duplicates = duplicate_beneficiaries(&facts);
+            let ok = duplicates.is_empty();
+            for list in duplicates {
+                let name = list[0].beneficiary().unwrap_or_default().to_string();
+                let f = FindingBuilder::new(
                     Rule::DuplicateBeneficiary,
                     env,
                     &s.publication_id,
@@ -670,14 +647,57 @@ fn completeness(s: &Statement, v: &mut Validation) {
                         name,
                         times: list.len(),
                     },
-                );
-                for fact in list {
-                    f = f.at(&fact.location);
-                }
+                )
+                .at_facts(list);
                 v.findings.push(f.build());
             }
             v.check(Rule::DuplicateBeneficiary, s, Some(ok));
         }
         Breakdown::BudgetLine => {}
     }
+}
+
+/// The lines of a beneficiary list that name one beneficiary more than once, in groups, in
+/// the order of their keys (name key, identifier, region). Two lines with different
+/// FINESS/SIREN are two establishments of one organisation, not a duplicate, and one
+/// organisation's projects in two regions are two lines. A million lines are keyed without
+/// a string each: names by their distinct spellings, identifiers packed.
+fn duplicate_beneficiaries<'a>(facts: &[FactRef<'a>]) -> Vec<Vec<FactRef<'a>>> {
+    use std::collections::HashMap;
+    let mut name_keys: HashMap<TextId, u32> = HashMap::new();
+    let mut key_numbers: HashMap<String, u32> = HashMap::new();
+    let mut first: HashMap<(u32, u64, Option<RegionCode>), usize> = HashMap::new();
+    let mut groups: BTreeMap<usize, Vec<FactRef<'a>>> = BTreeMap::new();
+    for (k, f) in facts.iter().enumerate() {
+        let (Some(id), Some(name)) = (f.beneficiary_id(), f.beneficiary()) else {
+            continue;
+        };
+        let next = u32::try_from(key_numbers.len()).unwrap_or(u32::MAX);
+        let name_key = *name_keys.entry(id).or_insert_with(|| {
+            *key_numbers
+                .entry(crate::core::names::name_key(name))
+                .or_insert(next)
+        });
+        match first.entry((name_key, f.identifier_key(), f.region())) {
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(k);
+            }
+            std::collections::hash_map::Entry::Occupied(e) => {
+                groups
+                    .entry(*e.get())
+                    .or_insert_with(|| vec![facts[*e.get()]])
+                    .push(*f);
+            }
+        }
+    }
+    let mut groups: Vec<Vec<FactRef<'a>>> = groups.into_values().collect();
+    let key = |f: &FactRef<'_>| {
+        (
+            crate::core::names::name_key(f.beneficiary().unwrap_or_default()),
+            f.identifier().unwrap_or_default().into_owned(),
+            f.region().map_or("", |r| r.code()),
+        )
+    };
+    groups.sort_by_cached_key(|list| key(&list[0]));
+    groups
 }

@@ -350,7 +350,7 @@ fn an_xls_annex_is_read_and_agrees_with_its_text_twin() {
     assert!(annex.primary);
     assert_eq!(annex.current().count(), 18);
     assert_eq!(
-        annex.current().map(|f| f.amount.value).sum::<Decimal>(),
+        annex.current().map(|f| f.value()).sum::<Decimal>(),
         Decimal::from(67_000_000)
     );
     assert_eq!(
