@@ -4,10 +4,10 @@
 
 use crate::core::sha256_hex;
 use crate::error::Error;
-use crate::extract::extract;
+use crate::extract::extract_into;
 use crate::model::Publication;
 use crate::model::Statement;
-use crate::normalise::{normalise, rank_statements};
+use crate::normalise::{Normaliser, rank_statements};
 use crate::publish::release::{self, MANIFEST, Manifest, ManifestInput};
 use crate::publish::report::{self, Report};
 use crate::publish::{self, PublishedFile, Release};
@@ -70,9 +70,16 @@ pub fn analyse(
     let mut statements = Vec::new();
     for p in &publications {
         for (index, spec) in p.envelopes.iter().enumerate() {
-            let extraction = extract(p, index, spec)?;
-            tracing::debug!(publication = %p.meta.id, envelope = %spec.id, items = extraction.items.len(), claims = extraction.claims.len(), "extracted");
-            statements.push(normalise(p, spec, extraction));
+            // Each item is normalised as it is read: a spreadsheet's rows are never all
+            // held as read.
+            let mut normaliser = Normaliser::new(p, spec);
+            let extraction = extract_into(p, index, spec, &mut |item| {
+                normaliser.push(item);
+                Ok(())
+            })?;
+            let statement = normaliser.finish(extraction);
+            tracing::debug!(publication = %p.meta.id, envelope = %spec.id, facts = statement.facts.len(), claims = statement.claims.len(), "extracted");
+            statements.push(statement);
         }
     }
     rank_statements(&mut statements);

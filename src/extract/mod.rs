@@ -5,7 +5,7 @@ pub mod sheet;
 pub mod text;
 
 use crate::error::Error;
-use crate::model::{Claim, ClaimKind, Located, Location, Note, RawItem, StatedAmount};
+use crate::model::{Claim, ClaimKind, ItemAt, Located, Location, Note, RawItem, StatedAmount};
 use crate::model::{DescriptionRef, EnvelopeSpec, Publication, SourceFormat, WrittenAmount};
 use crate::model::{Detail, Rule};
 use serde::Serialize;
@@ -31,19 +31,67 @@ pub struct Extraction {
 
 /// One envelope's figures out of its publication's source, whatever the source's format.
 pub fn extract(p: &Publication, index: usize, spec: &EnvelopeSpec) -> Result<Extraction, Error> {
+    let mut items = Vec::new();
+    let mut extraction = extract_into(p, index, spec, &mut |item| {
+        items.push(item.to_raw_item());
+        Ok(())
+    })?;
+    extraction.items = items;
+    Ok(extraction)
+}
+
+/// One envelope's figures, each item handed to `sink` as it is read (a spreadsheet's rows
+/// one at a time); the returned `Extraction` holds everything else (totals, claims, notes)
+/// and no items.
+pub fn extract_into(
+    p: &Publication,
+    index: usize,
+    spec: &EnvelopeSpec,
+    sink: &mut sheet::ItemSink<'_>,
+) -> Result<Extraction, Error> {
     let description = p.description_of(index);
-    let extraction = match p.format {
+    let mut extraction = match p.format {
         SourceFormat::Text => {
             let text = std::str::from_utf8(&p.bytes)
                 .map_err(|e| Error::input(&p.source_path, format!("not UTF-8: {e}")))?;
-            text::extract_text(&p.source_name, text, spec, &description)
+            let mut extraction = text::extract_text(&p.source_name, text, spec, &description)?;
+            check_magnitudes(&extraction)?;
+            for item in std::mem::take(&mut extraction.items) {
+                sink(&item.at())?;
+            }
+            extraction
         }
-        SourceFormat::Spreadsheet => {
-            sheet::extract_sheet(&p.source_name, &p.bytes, spec, &description)
-        }
-    }?;
+        SourceFormat::Spreadsheet => sheet::extract_sheet_from(
+            &p.source_name,
+            &|| Ok(std::io::Cursor::new(p.bytes.as_slice())),
+            spec,
+            &description,
+            sink,
+        )?,
+    };
     check_magnitudes(&extraction)?;
+    extraction.items.clear();
     Ok(extraction)
+}
+
+/// The magnitude check of `check_magnitudes`, for one item as it is read.
+pub(crate) fn check_magnitude(item: &ItemAt<'_>) -> Result<(), Error> {
+    for figure in std::iter::once(&item.amount).chain(item.previous.as_ref()) {
+        if figure.amount.value.abs() >= crate::model::MONEY_LIMIT {
+            return Err(too_large(&figure.to_stated()));
+        }
+    }
+    Ok(())
+}
+
+fn too_large(s: &StatedAmount) -> Error {
+    Error::extraction(
+        &s.location,
+        format!(
+            "\"{}\" is {} €, more than the 16 digits before the comma that the published DECIMAL(18,2) holds: a typing error?",
+            s.raw, s.amount.value
+        ),
+    )
 }
 
 /// Money is published as DECIMAL(18,2): 16 digits before the comma at most. A figure
@@ -62,13 +110,7 @@ fn check_magnitudes(extraction: &Extraction) -> Result<(), Error> {
         }));
     for s in stated {
         if s.amount.value.abs() >= limit {
-            return Err(Error::extraction(
-                &s.location,
-                format!(
-                    "\"{}\" is {} €, more than the 16 digits before the comma that the published DECIMAL(18,2) holds: a typing error?",
-                    s.raw, s.amount.value
-                ),
-            ));
+            return Err(too_large(s));
         }
     }
     Ok(())
@@ -149,11 +191,17 @@ pub(crate) fn luhn_valid(digits: &str) -> bool {
     sum.is_multiple_of(10)
 }
 
+/// Whether an identifier passes its check: Luhn, except for Corsican numbers (2A, 2B), which
+/// follow an unknown rule.
+pub(crate) fn identifier_passes(identifier: &str) -> bool {
+    let corsican = identifier.starts_with("2A") || identifier.starts_with("2B");
+    corsican || luhn_valid(identifier)
+}
+
 /// The FINESS check digit is not published; Luhn held on every real number sampled, so a
 /// failure is a warning, never a rejection. Corsican numbers (2A, 2B) follow an unknown rule.
 pub(crate) fn identifier_note(identifier: &str, location: &Location) -> Option<Note> {
-    let corsican = identifier.starts_with("2A") || identifier.starts_with("2B");
-    (!corsican && !luhn_valid(identifier)).then(|| {
+    (!identifier_passes(identifier)).then(|| {
         Note::new(
             Rule::IdentifierChecksum,
             Detail::IdentifierChecksum {

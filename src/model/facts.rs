@@ -14,17 +14,41 @@ use crate::core::region::RegionCode;
 use rust_decimal::Decimal;
 use std::borrow::Cow;
 
-/// Where a new fact stands: a cell of a registered sheet (see `Facts::sheet`), or any
-/// location.
-#[derive(Debug, Clone, Copy)]
+/// Where a figure or a label stands, borrowed: a cell (0-based row and column), or any
+/// location. What extraction hands over for each item without building a `Location` (three
+/// strings) per cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Place<'a> {
-    Cell { sheet: SheetId, row: u32, col: u32 },
+    Cell {
+        file: &'a str,
+        sheet: &'a str,
+        row: u32,
+        col: u32,
+    },
     At(&'a Location),
+}
+
+impl Place<'_> {
+    pub fn to_location(&self) -> Location {
+        match *self {
+            Place::Cell {
+                file,
+                sheet,
+                row,
+                col,
+            } => Location::Cell {
+                file: file.to_string(),
+                sheet: sheet.to_string(),
+                cell: cell::a1(row, col),
+            },
+            Place::At(location) => location.clone(),
+        }
+    }
 }
 
 /// A sheet (file and sheet name) whose cells facts refer to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SheetId(u16);
+struct SheetId(u16);
 
 /// A fact to add, its texts borrowed.
 #[derive(Debug, Clone, Copy)]
@@ -79,7 +103,14 @@ impl Facts {
 
     /// The number under which cells of `sheet` in `file` are kept. More than 32 767 sheets
     /// in one statement are kept as plain locations.
-    pub fn sheet(&mut self, file: &str, sheet: &str) -> Option<SheetId> {
+    fn sheet(&mut self, file: &str, sheet: &str) -> Option<SheetId> {
+        // The last sheet first: a table's cells all stand in one.
+        if let Some((f, s)) = self.sheets.last()
+            && f == file
+            && s == sheet
+        {
+            return u16::try_from(self.sheets.len() - 1).ok().map(SheetId);
+        }
         if let Some(i) = self
             .sheets
             .iter()
@@ -151,16 +182,15 @@ impl Facts {
 
     fn pack(&mut self, place: Place<'_>) -> PackedLocation {
         match place {
-            Place::Cell { sheet, row, col } => PackedLocation::cell(sheet, row, col)
-                .unwrap_or_else(|| {
-                    let (file, name) = &self.sheets[usize::from(sheet.0)];
-                    let location = Location::Cell {
-                        file: file.clone(),
-                        sheet: name.clone(),
-                        cell: cell::a1(row, col),
-                    };
-                    self.other(location)
-                }),
+            Place::Cell {
+                file,
+                sheet,
+                row,
+                col,
+            } => self
+                .sheet(file, sheet)
+                .and_then(|id| PackedLocation::cell(id, row, col))
+                .unwrap_or_else(|| self.other(place.to_location())),
             Place::At(location) => {
                 if let Location::Cell { file, sheet, cell } = location
                     && let Some((row, col)) = cell::parse_a1(cell)

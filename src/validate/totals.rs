@@ -572,19 +572,19 @@ fn completeness(s: &Statement, v: &mut Validation) {
                 }
             }
             // Pre-2016 regions of one successor ("Alsace", "Lorraine", "Champagne-Ardenne")
-            // are parts of it, summed, not duplicates.
-            let legacy: BTreeSet<&crate::model::Location> = s
+            // are parts of it, summed, not duplicates. (A label's issue is recorded once;
+            // every line of that label shares it.)
+            let legacy: BTreeSet<&str> = s
                 .region_issues
                 .iter()
                 .filter_map(|i| match i {
-                    crate::model::RegionIssue::Legacy { label, .. } => Some(&label.location),
+                    crate::model::RegionIssue::Legacy { label, .. } => Some(label.text.as_str()),
                     _ => None,
                 })
                 .collect();
             let mut dup_ok = true;
             for (region, list) in &seen {
-                let parts_of_successor =
-                    list.iter().all(|f| legacy.iter().any(|l| f.label_is_at(l)));
+                let parts_of_successor = list.iter().all(|f| legacy.contains(f.raw_label()));
                 if list.len() > 1 && !parts_of_successor {
                     dup_ok = false;
                     let mut f = FindingBuilder::new(
