@@ -559,18 +559,11 @@ fn push_revision_reconciliation(
 /// once per envelope.
 fn completeness(s: &Statement, v: &mut Validation) {
     let env = &s.spec.id;
-    let facts: Vec<FactRef<'_>> = s.current().collect();
-    if facts.is_empty() {
+    let Some(first) = s.current().next() else {
         return;
-    }
+    };
     match s.spec.breakdown {
         Breakdown::Region | Breakdown::Revision => {
-            let mut seen: BTreeMap<RegionCode, Vec<FactRef<'_>>> = BTreeMap::new();
-            for f in &facts {
-                if let Some(r) = f.region() {
-                    seen.entry(r).or_default().push(*f);
-                }
-            }
             // Pre-2016 regions of one successor ("Alsace", "Lorraine", "Champagne-Ardenne")
             // are parts of it, summed, not duplicates. (A label's issue is recorded once;
             // every line of that label shares it.)
@@ -582,10 +575,31 @@ fn completeness(s: &Statement, v: &mut Validation) {
                     _ => None,
                 })
                 .collect();
+            // Each region's lines: how many, whether all are pre-2016 names, the first ones
+            // (a finding lists no more).
+            struct Lines<'a> {
+                count: usize,
+                all_legacy: bool,
+                first: Vec<FactRef<'a>>,
+            }
+            let mut seen: BTreeMap<RegionCode, Lines<'_>> = BTreeMap::new();
+            for f in s.current() {
+                if let Some(r) = f.region() {
+                    let lines = seen.entry(r).or_insert(Lines {
+                        count: 0,
+                        all_legacy: true,
+                        first: Vec::new(),
+                    });
+                    lines.count += 1;
+                    lines.all_legacy &= legacy.contains(f.raw_label());
+                    if lines.first.len() < super::MAX_LOCATIONS {
+                        lines.first.push(f);
+                    }
+                }
+            }
             let mut dup_ok = true;
-            for (region, list) in &seen {
-                let parts_of_successor = list.iter().all(|f| legacy.contains(f.raw_label()));
-                if list.len() > 1 && !parts_of_successor {
+            for (region, lines) in &seen {
+                if lines.count > 1 && !lines.all_legacy {
                     dup_ok = false;
                     let mut f = FindingBuilder::new(
                         Rule::CompletenessRegionDuplicate,
@@ -594,10 +608,11 @@ fn completeness(s: &Statement, v: &mut Validation) {
                         region.code(),
                         Detail::RegionDuplicate {
                             region: *region,
-                            times: list.len(),
+                            times: lines.count,
                         },
                     );
-                    f = f.at_facts(list.iter().copied());
+                    f = f.at_facts(lines.first.iter().copied());
+                    f.more_locations += lines.count - lines.first.len();
                     v.findings.push(f.build());
                 }
             }
@@ -612,7 +627,7 @@ fn completeness(s: &Statement, v: &mut Validation) {
                     .collect();
                 v.check(Rule::CompletenessRegionMissing, s, Some(missing.is_empty()));
                 if !missing.is_empty() {
-                    let mut f = FindingBuilder::new(
+                    let f = FindingBuilder::new(
                         Rule::CompletenessRegionMissing,
                         env,
                         &s.publication_id,
@@ -625,16 +640,14 @@ fn completeness(s: &Statement, v: &mut Validation) {
                             named: seen.len(),
                             missing: missing.clone(),
                         },
-                    );
-                    if let Some(first) = facts.first() {
-                        f = f.at(&first.location());
-                    }
+                    )
+                    .at(&first.location());
                     v.findings.push(f.build());
                 }
             }
         }
         Breakdown::Beneficiary => {
-            let duplicates = duplicate_beneficiaries(&facts);
+            let duplicates = duplicate_beneficiaries(s);
             let ok = duplicates.is_empty();
             for list in duplicates {
                 let name = list[0].beneficiary().unwrap_or_default().to_string();
@@ -660,37 +673,66 @@ fn completeness(s: &Statement, v: &mut Validation) {
 /// The lines of a beneficiary list that name one beneficiary more than once, in groups, in
 /// the order of their keys (name key, identifier, region). Two lines with different
 /// FINESS/SIREN are two establishments of one organisation, not a duplicate, and one
-/// organisation's projects in two regions are two lines. A million lines are keyed without
-/// a string each: names by their distinct spellings, identifiers packed.
-fn duplicate_beneficiaries<'a>(facts: &[FactRef<'a>]) -> Vec<Vec<FactRef<'a>>> {
+/// organisation's projects in two regions are two lines.
+///
+/// A million lines are keyed without a string each (names by their distinct spellings,
+/// identifiers packed), and found twice by sorting their keys' hashes: sixteen bytes a
+/// line, where a map of the keys took six times as much.
+fn duplicate_beneficiaries(s: &Statement) -> Vec<Vec<FactRef<'_>>> {
     use std::collections::HashMap;
     let mut name_keys: HashMap<TextId, u32> = HashMap::new();
     let mut key_numbers: HashMap<String, u32> = HashMap::new();
-    let mut first: HashMap<(u32, u64, Option<RegionCode>), usize> = HashMap::new();
-    let mut groups: BTreeMap<usize, Vec<FactRef<'a>>> = BTreeMap::new();
-    for (k, f) in facts.iter().enumerate() {
-        let (Some(id), Some(name)) = (f.beneficiary_id(), f.beneficiary()) else {
-            continue;
-        };
+    // A line's key: its name's spelling key, its identifier, its region.
+    type Key = (u32, u64, Option<RegionCode>);
+    let mut key_of = |f: &FactRef<'_>| -> Option<Key> {
+        let (id, name) = (f.beneficiary_id()?, f.beneficiary()?);
         let next = u32::try_from(key_numbers.len()).unwrap_or(u32::MAX);
         let name_key = *name_keys.entry(id).or_insert_with(|| {
             *key_numbers
                 .entry(crate::core::names::name_key(name))
                 .or_insert(next)
         });
-        match first.entry((name_key, f.identifier_key(), f.region())) {
-            std::collections::hash_map::Entry::Vacant(e) => {
-                e.insert(k);
-            }
-            std::collections::hash_map::Entry::Occupied(e) => {
-                groups
-                    .entry(*e.get())
-                    .or_insert_with(|| vec![facts[*e.get()]])
-                    .push(*f);
-            }
+        Some((name_key, f.identifier_key(), f.region()))
+    };
+    let hash = |key: Key| {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        key.hash(&mut h);
+        h.finish()
+    };
+    let mut keyed: Vec<(u64, u32)> = Vec::new();
+    for f in s.current() {
+        if let Some(key) = key_of(&f) {
+            keyed.push((hash(key), u32::try_from(f.index()).unwrap_or(u32::MAX)));
         }
     }
-    let mut groups: Vec<Vec<FactRef<'a>>> = groups.into_values().collect();
+    keyed.sort_unstable();
+    let mut groups: Vec<Vec<FactRef<'_>>> = Vec::new();
+    let mut run = 0;
+    while run < keyed.len() {
+        let end = run + keyed[run..].partition_point(|(h, _)| *h == keyed[run].0);
+        if end - run > 1 {
+            // Equal hashes: the keys themselves tell the lines apart, in their order.
+            let mut by_key: Vec<(Key, Vec<FactRef<'_>>)> = Vec::new();
+            for &(_, index) in &keyed[run..end] {
+                let f = s.facts.get(index as usize);
+                let Some(key) = key_of(&f) else {
+                    continue;
+                };
+                match by_key.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, list)) => list.push(f),
+                    None => by_key.push((key, vec![f])),
+                }
+            }
+            groups.extend(
+                by_key
+                    .into_iter()
+                    .map(|(_, list)| list)
+                    .filter(|list| list.len() > 1),
+            );
+        }
+        run = end;
+    }
     let key = |f: &FactRef<'_>| {
         (
             crate::core::names::name_key(f.beneficiary().unwrap_or_default()),
