@@ -65,7 +65,9 @@ fn load_acknowledgements(inputs: &Path) -> Result<(Vec<Acknowledgement>, Option<
 pub fn analyse(
     inputs: &Path,
 ) -> Result<(Vec<Publication>, Vec<Statement>, Validation, String), Error> {
+    let clock = std::time::Instant::now();
     let publications = sources::load_publications(inputs)?;
+    tracing::debug!(elapsed = ?clock.elapsed(), "descriptions and sources loaded");
     let (acks, ack_bytes) = load_acknowledgements(inputs)?;
     let mut statements = Vec::new();
     for p in &publications {
@@ -82,8 +84,11 @@ pub fn analyse(
             statements.push(statement);
         }
     }
+    tracing::debug!(elapsed = ?clock.elapsed(), "extracted and normalised");
     rank_statements(&mut statements);
+    let clock = std::time::Instant::now();
     let mut validation = validate::validate(&statements);
+    tracing::debug!(elapsed = ?clock.elapsed(), "validated");
     for ack in validate::apply_acknowledgements(&mut validation, &acks) {
         validation.findings.push({
             let mut f = FindingBuilder::new(
@@ -138,18 +143,30 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, Error> {
     let _entered = span.enter();
     publish::remove_stale_staging(&opts.out);
     publish::remove_stale_staging(&opts.out.join(REJECTED_DIR));
+    let clock = std::time::Instant::now();
     let (publications, statements, validation, fingerprint) = analyse(&opts.inputs)?;
-    let dataset = crate::publish::tables::build(&publications, &statements, &validation);
+    tracing::debug!(elapsed = ?clock.elapsed(), "read, normalised and validated");
+    let allocations = crate::publish::tables::Allocations::new(&statements, &validation);
+    let dataset =
+        crate::publish::tables::build_without_allocations(&publications, &statements, &validation);
 
     let errors = validation.count(crate::model::Severity::Error, false);
     let warnings = validation.count(crate::model::Severity::Warning, false);
     let rejected = errors > 0 || (opts.strict && warnings > 0);
     let status = if rejected { "rejected" } else { "published" };
-    let report = report::build(&fingerprint, status, &statements, &validation, &dataset);
+    let report = report::build(
+        &fingerprint,
+        status,
+        &statements,
+        &validation,
+        &dataset,
+        &allocations,
+    );
     let json =
         report::to_json(&report).map_err(|e| Error::Internal(format!("report.json: {e}")))?;
     let markdown = report::to_markdown(&report);
     let html = report::to_html(&markdown);
+    tracing::debug!(elapsed = ?clock.elapsed(), "tables and reports built");
 
     if rejected {
         let dir = opts.out.join(REJECTED_DIR);
@@ -186,6 +203,13 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, Error> {
     let metadata = vec![("esms.input_fingerprint".to_string(), fingerprint.clone())];
     let mut release = Release::new(&opts.out)?;
     for (name, mut frame) in publish::frames(&dataset)? {
+        if name == publish::ALLOCATIONS {
+            // Written row group by row group, straight to its staged file.
+            release.add_with(name, |out| {
+                publish::write_allocations(&allocations, out, &metadata)
+            })?;
+            continue;
+        }
         let bytes = publish::parquet_bytes(&mut frame, &metadata)?;
         release.add(name, &bytes)?;
     }
@@ -219,6 +243,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, Error> {
     let manifest_json = serde_json::to_string_pretty(&manifest)
         .map_err(|e| Error::Internal(format!("manifest: {e}")))?;
     release.add(MANIFEST, manifest_json.as_bytes())?;
+    tracing::debug!(elapsed = ?clock.elapsed(), "outputs written");
     let published = release.commit()?;
     // A report of an earlier rejected run no longer describes the published outputs.
     let stale = opts.out.join(REJECTED_DIR);

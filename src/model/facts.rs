@@ -144,7 +144,14 @@ impl Facts {
         self.precision.push(u16::try_from(kind).unwrap_or(u16::MAX));
         let label = self.texts.intern(fact.raw_label);
         self.labels.push(label);
-        let beneficiary = fact.beneficiary.map(|b| self.texts.intern(b));
+        // Most often the beneficiary is the label itself.
+        let beneficiary = fact.beneficiary.map(|b| {
+            if std::ptr::eq(b, fact.raw_label) {
+                label
+            } else {
+                self.texts.intern(b)
+            }
+        });
         self.beneficiaries.push(beneficiary);
         let identifier = match fact.identifier {
             None => PackedText::NONE,
@@ -429,6 +436,34 @@ impl<'a> FactRef<'a> {
         self.facts.identifiers[self.index].unpack(&self.facts.texts)
     }
 
+    /// Appends the amount as written to `out`, without a string of its own.
+    pub fn write_raw_amount(&self, out: &mut String) {
+        use std::fmt::Write as _;
+        match self.facts.raw_amounts[self.index] {
+            Some(id) => out.push_str(self.facts.texts.text(id)),
+            None => {
+                let _ = write!(out, "{}", self.value());
+            }
+        }
+    }
+
+    /// Appends the identifier to `out`; false when there is none.
+    pub fn write_identifier(&self, out: &mut String) -> bool {
+        self.facts.identifiers[self.index].write(&self.facts.texts, out)
+    }
+
+    /// The line and span of the label when it stands in a text (`None`s for a cell).
+    pub fn label_line_span(&self) -> (Option<u32>, Option<(u32, u32)>) {
+        match self.facts.label_locations[self.index].decode() {
+            Decoded::Other(i) => self
+                .facts
+                .others
+                .get(i)
+                .map_or((None, None), |l| (l.line(), l.span())),
+            Decoded::None | Decoded::Cell { .. } => (None, None),
+        }
+    }
+
     /// The amount as written in the source.
     pub fn raw_amount(&self) -> Cow<'a, str> {
         match self.facts.raw_amounts[self.index] {
@@ -584,6 +619,25 @@ impl PackedText {
             let id = texts.id(u32::try_from(self.0 & !Self::INTERNED).ok()?)?;
             return Some(Cow::Borrowed(texts.text(id)));
         }
+        let mut out = String::with_capacity(12);
+        self.write(texts, &mut out);
+        Some(Cow::Owned(out))
+    }
+
+    /// Appends the text to `out`; false when there is none.
+    fn write(self, texts: &Interner, out: &mut String) -> bool {
+        if self == Self::NONE {
+            return false;
+        }
+        if self.0 & Self::INTERNED != 0 {
+            let id = u32::try_from(self.0 & !Self::INTERNED)
+                .ok()
+                .and_then(|n| texts.id(n));
+            if let Some(id) = id {
+                out.push_str(texts.text(id));
+            }
+            return true;
+        }
         let mut digits = [0u8; 12];
         let mut len = 0;
         let mut rest = self.0;
@@ -597,9 +651,8 @@ impl PackedText {
             rest /= 37;
         }
         digits[..len].reverse();
-        Some(Cow::Owned(
-            String::from_utf8_lossy(&digits[..len]).into_owned(),
-        ))
+        out.extend(digits[..len].iter().map(|&b| char::from(b)));
+        true
     }
 }
 

@@ -6,6 +6,7 @@ use crate::core::amount::format_eur;
 use crate::model::Statement;
 use crate::model::{Location, Severity};
 use crate::publish::dataset::{AllocationRow, Dataset, SCHEMA_VERSION};
+use crate::publish::tables::Allocations;
 use crate::validate::{Check, CheckStatus, Finding, RULES, Reconciliation, RuleInfo, Validation};
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -16,7 +17,7 @@ use std::fmt::Write as _;
 const MAX_TABLE_ROWS: usize = 200;
 
 /// Version of report.json's schema.
-pub const REPORT_VERSION: &str = "1.0.0";
+pub const REPORT_VERSION: &str = "1.1.0";
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -84,7 +85,15 @@ pub struct StatementEntry {
     pub declared_as: Option<String>,
     pub declared_location: Option<Location>,
     pub reconciliation: Option<Reconciliation>,
+    /// The statement's first `MAX_TABLE_ROWS` rows of allocations.parquet.
     pub components: Vec<AllocationRow>,
+    /// How many more rows it has: they are in allocations.parquet.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub more_components: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 pub fn build(
@@ -93,6 +102,7 @@ pub fn build(
     statements: &[Statement],
     validation: &Validation,
     dataset: &Dataset,
+    allocations: &Allocations<'_>,
 ) -> Report {
     let mut ids: Vec<&str> = statements.iter().map(|s| s.spec.id.as_str()).collect();
     ids.sort();
@@ -100,10 +110,13 @@ pub fn build(
     let envelopes: Vec<EnvelopeEntry> = ids
         .iter()
         .filter_map(|id| {
-            let mut of_id: Vec<&Statement> =
-                statements.iter().filter(|s| s.spec.id == *id).collect();
-            of_id.sort_by_key(|s| (!s.primary, s.publication_id.clone()));
-            let meta = &of_id.first()?.spec;
+            let mut of_id: Vec<(usize, &Statement)> = statements
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.spec.id == *id)
+                .collect();
+            of_id.sort_by_key(|(_, s)| (!s.primary, s.publication_id.clone()));
+            let meta = &of_id.first()?.1.spec;
             Some(EnvelopeEntry {
                 id: id.to_string(),
                 programme: meta.programme.clone(),
@@ -112,40 +125,40 @@ pub fn build(
                 channel: meta.channel.clone(),
                 breakdown: meta.breakdown.as_str().to_string(),
                 // Any publication may place the envelope inside another.
-                parent: of_id.iter().find_map(|s| s.spec.parent.clone()),
+                parent: of_id.iter().find_map(|(_, s)| s.spec.parent.clone()),
                 statements: of_id
                     .iter()
-                    .map(|s| StatementEntry {
-                        publication_id: s.publication_id.clone(),
-                        primary: s.primary,
-                        amends: s.amends.clone(),
-                        declared_as: s.declared().map(|d| d.raw.clone()),
-                        declared_location: s.declared().map(|d| d.location.clone()),
-                        reconciliation: validation
-                            .reconciliations
-                            .iter()
-                            .find(|r| r.envelope_id == *id && r.publication_id == s.publication_id)
-                            .cloned(),
-                        components: dataset
-                            .allocations
-                            .iter()
-                            .filter(|a| {
-                                a.envelope_id == *id && a.publication_id == s.publication_id
-                            })
-                            .cloned()
-                            .collect(),
+                    .map(|&(i, s)| {
+                        let mut rows = allocations.entries_of(i);
+                        let components: Vec<AllocationRow> = rows
+                            .by_ref()
+                            .take(MAX_TABLE_ROWS)
+                            .map(|e| allocations.row(i, e))
+                            .collect();
+                        StatementEntry {
+                            publication_id: s.publication_id.clone(),
+                            primary: s.primary,
+                            amends: s.amends.clone(),
+                            declared_as: s.declared().map(|d| d.raw.clone()),
+                            declared_location: s.declared().map(|d| d.location.clone()),
+                            reconciliation: validation
+                                .reconciliations
+                                .iter()
+                                .find(|r| {
+                                    r.envelope_id == *id && r.publication_id == s.publication_id
+                                })
+                                .cloned(),
+                            components,
+                            more_components: rows.count(),
+                        }
                     })
                     .collect(),
             })
         })
         .collect();
 
-    let counted: Vec<&AllocationRow> = dataset.allocations.iter().filter(|a| a.counted).collect();
-    let euros_covered = counted
-        .iter()
-        .map(|a| a.amount_eur)
-        .sum::<Decimal>()
-        .normalize();
+    let (counted_figures, euros_covered) = allocations.counted_total();
+    let euros_covered = euros_covered.normalize();
     let count = |sev: Severity| {
         validation
             .findings
@@ -163,7 +176,7 @@ pub fn build(
             publications: dataset.publications.len(),
             envelopes: envelopes.len(),
             statements: statements.len(),
-            counted_figures: counted.len(),
+            counted_figures,
             euros_covered,
             errors: count(Severity::Error),
             warnings: count(Severity::Warning),
@@ -305,11 +318,9 @@ fn finding_line(out: &mut String, f: &Finding) {
         .take(MAX_TABLE_ROWS)
         .map(|l| format!("`{l}`"))
         .collect();
-    if f.locations.len() > MAX_TABLE_ROWS {
-        where_.push(format!(
-            "… et {} autres (report.json)",
-            f.locations.len() - MAX_TABLE_ROWS
-        ));
+    let more = f.locations.len().saturating_sub(MAX_TABLE_ROWS) + f.more_locations;
+    if more > 0 {
+        where_.push(format!("… et {more} autres"));
     }
     let _ = writeln!(
         out,
@@ -492,11 +503,11 @@ pub fn to_markdown(r: &Report) -> String {
                         source_of(a)
                     );
                 }
-                if st.components.len() > MAX_TABLE_ROWS {
+                if st.more_components > 0 {
                     let _ = writeln!(
                         out,
                         "\n… et {} autres lignes, dans allocations.parquet.",
-                        st.components.len() - MAX_TABLE_ROWS
+                        st.more_components
                     );
                 }
                 out.push('\n');
