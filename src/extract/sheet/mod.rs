@@ -75,14 +75,48 @@ pub fn extract_sheet(
 /// Extract one envelope's table, each item handed to `sink` as it is read (the returned
 /// `Extraction` holds no items). `open` gives the workbook's bytes from their start, as
 /// many times as it is read (a table whose unit a note states is read twice).
-pub fn extract_sheet_from<R: Read + Seek>(
+pub fn extract_sheet_from<R: Read + Seek + Send>(
     source_name: &str,
     open: &dyn Fn() -> std::io::Result<R>,
     spec: &EnvelopeSpec,
     description: &DescriptionRef<'_>,
     sink: &mut ItemSink<'_>,
 ) -> Result<Extraction, Error> {
-    let mut workbook = Workbook::open(source_name, open)?;
+    std::thread::scope(|scope| {
+        // A large xlsx sheet is read on a thread of its own, its rows handed over in
+        // batches while they are interpreted here: on two cores, reading the XML and
+        // reading the table take about as long as each other.
+        let spawn = |name: &str| -> Result<Threaded, Error> {
+            let reader = open().map_err(|e| {
+                Error::extraction(
+                    sheet_location(source_name, name),
+                    format!("cannot read sheet '{name}': {e}"),
+                )
+            })?;
+            let (rows, received) = std::sync::mpsc::sync_channel(BATCHES_AHEAD);
+            let (recycle, recycled) = std::sync::mpsc::channel();
+            let name = name.to_string();
+            scope.spawn(move || read_in_thread(reader, &name, &rows, &recycled));
+            Ok(Threaded {
+                rows: received,
+                recycle,
+                batch: Vec::new(),
+                next: 0,
+            })
+        };
+        let mut workbook = Workbook::open(source_name, open)?;
+        workbook.spawn = Some(&spawn);
+        extract_table(&mut workbook, spec, description, sink)
+    })
+}
+
+fn extract_table<R: Read + Seek>(
+    workbook: &mut Workbook<'_, R>,
+    spec: &EnvelopeSpec,
+    description: &DescriptionRef<'_>,
+    sink: &mut ItemSink<'_>,
+) -> Result<Extraction, Error> {
+    let source_name = workbook.source;
     let anchor = spec.anchor.as_deref().map(Anchor::parse);
     let (name, layout, mut table) = match &anchor {
         Some(anchor) => {
@@ -109,7 +143,7 @@ pub fn extract_sheet_from<R: Read + Seek>(
                 }
             }
         }
-        None => discover(&mut workbook, spec)?,
+        None => discover(workbook, spec)?,
     };
     tracing::debug!(
         source = source_name,
@@ -163,6 +197,89 @@ struct Workbook<'a, R: Read + Seek> {
     source: &'a str,
     book: Book<R>,
     sheets: Vec<calamine::Sheet>,
+    /// Starts reading a sheet on a thread of its own.
+    spawn: Option<&'a Spawn<'a>>,
+}
+
+/// What starts reading a sheet on a thread of its own.
+type Spawn<'a> = dyn Fn(&str) -> Result<Threaded, Error> + 'a;
+
+/// Sheets whose XML is larger than this are read on a thread of their own (a sheet of
+/// some fifteen thousand rows): below, starting the thread costs more than it saves.
+const THREADED_ABOVE: u64 = 4 << 20;
+
+/// Rows per batch handed over, and batches the reading thread may be ahead.
+const BATCH_ROWS: usize = 512;
+const BATCHES_AHEAD: usize = 16;
+
+/// A sheet's rows as another thread reads them.
+struct Threaded {
+    rows: std::sync::mpsc::Receiver<Result<Vec<RowBuf>, xlsx::XlsxError>>,
+    /// Batches read go back to the thread, so that their buffers are reused.
+    recycle: std::sync::mpsc::Sender<Vec<RowBuf>>,
+    batch: Vec<RowBuf>,
+    next: usize,
+}
+
+impl Threaded {
+    fn next_row(&mut self) -> Result<Option<&RowBuf>, xlsx::XlsxError> {
+        if self.next >= self.batch.len() {
+            let done = std::mem::take(&mut self.batch);
+            // The thread may have stopped: the buffers are then dropped.
+            let _ = self.recycle.send(done);
+            match self.rows.recv() {
+                Ok(Ok(batch)) => {
+                    self.batch = batch;
+                    self.next = 0;
+                }
+                Ok(Err(e)) => return Err(e),
+                Err(_) => return Ok(None),
+            }
+        }
+        self.next += 1;
+        Ok(self.batch.get(self.next - 1))
+    }
+}
+
+/// What the reading thread does: opens the workbook again, reads the sheet's rows, and
+/// sends them in batches with their texts copied in, until the end or until the other
+/// side stops listening.
+fn read_in_thread<R: Read + Seek>(
+    reader: R,
+    name: &str,
+    out: &std::sync::mpsc::SyncSender<Result<Vec<RowBuf>, xlsx::XlsxError>>,
+    recycled: &std::sync::mpsc::Receiver<Vec<RowBuf>>,
+) {
+    let read = || -> Result<(), xlsx::XlsxError> {
+        let mut book = xlsx::Workbook::open(reader)?;
+        let mut rows = book.rows(name)?;
+        let strings = rows.strings();
+        loop {
+            let mut batch = recycled.try_recv().unwrap_or_default();
+            let mut filled = 0;
+            while filled < BATCH_ROWS {
+                let Some(row) = rows.next_row()? else {
+                    break;
+                };
+                if batch.len() == filled {
+                    batch.push(RowBuf::default());
+                }
+                batch[filled].copy_owned(row, strings);
+                filled += 1;
+            }
+            batch.truncate(filled);
+            let last = filled < BATCH_ROWS;
+            if filled > 0 && out.send(Ok(batch)).is_err() {
+                return Ok(());
+            }
+            if last {
+                return Ok(());
+            }
+        }
+    };
+    if let Err(e) = read() {
+        let _ = out.send(Err(e));
+    }
 }
 
 enum Book<R: Read + Seek> {
@@ -193,6 +310,7 @@ impl<'a, R: Read + Seek> Workbook<'a, R> {
                 source,
                 book: Book::Xlsx(book),
                 sheets,
+                spawn: None,
             });
         }
         let mut bytes = Vec::new();
@@ -207,6 +325,7 @@ impl<'a, R: Read + Seek> Workbook<'a, R> {
                 source,
                 book: Book::Calamine(reader),
                 sheets,
+                spawn: None,
             })
         })
     }
@@ -254,6 +373,15 @@ impl<'a, R: Read + Seek> Workbook<'a, R> {
         };
         match &mut self.book {
             Book::Xlsx(book) => {
+                if let Some(spawn) = self.spawn
+                    && book.part_size(name).map_err(|e| cannot(&e))? > THREADED_ABOVE
+                {
+                    // Started first, so that the thread reads the shared strings while
+                    // this one scans for the merged regions.
+                    let threaded = spawn(name)?;
+                    let merges = book.merges(name).map_err(|e| cannot(&e))?;
+                    return Ok((Stream::Threaded(threaded), Some(Merges::new(&merges))));
+                }
                 let merges = book.merges(name).map_err(|e| cannot(&e))?;
                 let rows = book.rows(name).map_err(|e| cannot(&e))?;
                 Ok((Stream::Xlsx(Box::new(rows)), Some(Merges::new(&merges))))
@@ -362,6 +490,7 @@ fn guarded<T>(location: &str, read: impl FnOnce() -> Result<T, Error>) -> Result
 /// A sheet's rows, from either reader.
 enum Stream<'w, R: Read + Seek> {
     Xlsx(Box<xlsx::Rows<'w, R>>),
+    Threaded(Threaded),
     Grid(GridRows),
 }
 
@@ -369,6 +498,12 @@ impl<'w, R: Read + Seek> Stream<'w, R> {
     fn next_row(&mut self, source: &str, sheet: &str) -> Result<Option<&RowBuf>, Error> {
         match self {
             Stream::Xlsx(rows) => rows.next_row().map_err(|e| {
+                Error::extraction(
+                    sheet_location(source, sheet),
+                    format!("cannot read sheet '{sheet}': {e}"),
+                )
+            }),
+            Stream::Threaded(rows) => rows.next_row().map_err(|e| {
                 Error::extraction(
                     sheet_location(source, sheet),
                     format!("cannot read sheet '{sheet}': {e}"),
@@ -384,7 +519,7 @@ impl<'w, R: Read + Seek> Stream<'w, R> {
             std::sync::LazyLock::new(SharedStrings::default);
         match self {
             Stream::Xlsx(rows) => rows.strings(),
-            Stream::Grid(_) => &NONE,
+            Stream::Threaded(_) | Stream::Grid(_) => &NONE,
         }
     }
 }
@@ -726,7 +861,7 @@ impl<'g> Grid<'g> {
     /// an error, since its figure cannot be known without recomputing the workbook.
     fn checked(&self, row: u32, col: u32) -> Result<Value<'g>, Error> {
         let data = self.value(row, col);
-        if cell_text(data).is_none()
+        if is_blank(data)
             && let Some(formula) = self.formula(row, col)
         {
             return Err(Error::extraction(
@@ -737,6 +872,15 @@ impl<'g> Grid<'g> {
             ));
         }
         Ok(data)
+    }
+}
+
+/// Whether a cell shows nothing: `cell_text` is `None`, without writing out a number.
+fn is_blank(value: Value<'_>) -> bool {
+    match value {
+        Value::Empty => true,
+        Value::Text(s) | Value::Iso(s) | Value::Error(s) => s.trim_matches(is_space).is_empty(),
+        Value::Number(_) | Value::Int(_) | Value::Bool(_) | Value::Date(_) => false,
     }
 }
 

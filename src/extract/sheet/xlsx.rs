@@ -10,7 +10,7 @@
 //! formula when it has one. Merged regions stand after the cells in a worksheet's XML: they
 //! are read first, by a quick scan of the part for `<mergeCell`.
 
-use super::xml::{self, Event, Tag, XmlError, XmlReader};
+use super::xml::{self, Event, Pull, SliceReader, Tag, XmlError, XmlReader};
 use calamine::{Dimensions, Sheet, SheetType, SheetVisible};
 use std::io::{Read, Seek};
 
@@ -356,6 +356,12 @@ impl<R: Read + Seek> Workbook<R> {
         }
     }
 
+    /// The size of a sheet's XML, unzipped.
+    pub fn part_size(&mut self, name: &str) -> Result<u64, XlsxError> {
+        let path = self.sheet_path(name)?;
+        Ok(self.part(&path)?.map_or(0, |part| part.size()))
+    }
+
     fn sheet_path(&self, name: &str) -> Result<String, XlsxError> {
         self.sheets
             .iter()
@@ -451,11 +457,7 @@ fn merge_ref(element: &[u8]) -> Option<Dimensions> {
 
 /// The text of an `<si>` or `<is>` element: its `<t>` runs joined, phonetic runs
 /// (`<rPh>`) left out, each run trimmed of ASCII blanks unless it preserves them.
-fn read_rich_text<R: Read>(
-    xml: &mut XmlReader<R>,
-    closing: &[u8],
-    out: &mut String,
-) -> Result<(), XlsxError> {
+fn read_rich_text(xml: &mut impl Pull, closing: &[u8], out: &mut String) -> Result<(), XlsxError> {
     let mut phonetic = 0usize;
     let mut run = String::new();
     loop {
@@ -748,6 +750,39 @@ impl RowBuf {
         self.cells.is_empty()
     }
 
+    /// Becomes a copy of `row` whose texts are all its own (the shared strings copied in),
+    /// keeping this row's buffers: what a row read on one thread is handed over as.
+    pub fn copy_owned(&mut self, row: &RowBuf, shared: &SharedStrings) {
+        self.clear(row.index);
+        for cell in &row.cells {
+            let value = match cell.value {
+                Slot::Own(a, b) => {
+                    let (a, b) = self.span(row.text_at((a, b)));
+                    Slot::Own(a, b)
+                }
+                Slot::Shared(i) => {
+                    let (a, b) = self.span(shared.get(i as usize).unwrap_or(""));
+                    Slot::Own(a, b)
+                }
+                Slot::Iso(a, b) => {
+                    let (a, b) = self.span(row.text_at((a, b)));
+                    Slot::Iso(a, b)
+                }
+                Slot::Error(a, b) => {
+                    let (a, b) = self.span(row.text_at((a, b)));
+                    Slot::Error(a, b)
+                }
+                other => other,
+            };
+            let formula = cell.formula.map(|f| self.span(row.text_at(f)));
+            self.cells.push(CellSlot {
+                col: cell.col,
+                value,
+                formula,
+            });
+        }
+    }
+
     /// Keeps the cells of the columns `keep` accepts (an anchor's range).
     pub fn retain_columns(&mut self, keep: impl Fn(u32) -> bool) {
         self.cells.retain(|c| keep(c.col));
@@ -833,7 +868,8 @@ impl<'a, R: Read + Seek> Rows<'a, R> {
         loop {
             match self.xml.next()? {
                 Event::Start(tag) if tag.name == b"c" => {
-                    let col = match tag.attribute(b"r").and_then(parse_cell_ref) {
+                    let [r, s, t] = tag.attributes([b"r", b"s", b"t"]);
+                    let col = match r.and_then(parse_cell_ref) {
                         Some((row, col)) => {
                             if row != self.row.index {
                                 // The format puts a row's cells in its `<row>`.
@@ -848,12 +884,23 @@ impl<'a, R: Read + Seek> Rows<'a, R> {
                         None => next_col,
                     };
                     next_col = col.saturating_add(1);
-                    let style = tag.attribute(b"s").and_then(parse_u32);
-                    let kind = tag.attribute(b"t").map(<[u8]>::to_vec);
+                    let style = s.and_then(parse_u32);
+                    let kind = CellType::of(t);
                     let (value, formula) = if tag.empty {
                         (Slot::Empty, None)
                     } else {
-                        self.read_cell(style, kind.as_deref())?
+                        let mut qname = [0u8; 16];
+                        let length = tag.qname.len().min(qname.len());
+                        qname[..length].copy_from_slice(&tag.qname[..length]);
+                        let content = self.xml.content(&qname[..length])?;
+                        let mut cell = CellReader {
+                            row: &mut self.row,
+                            text: &mut self.text,
+                            shared_formulas: &mut self.shared_formulas,
+                            strings: self.strings,
+                            styles: self.styles,
+                        };
+                        cell.read(content, style, &kind)?
                     };
                     if value != Slot::Empty || formula.is_some() {
                         self.row.cells.push(CellSlot {
@@ -872,23 +919,48 @@ impl<'a, R: Read + Seek> Rows<'a, R> {
             }
         }
     }
+}
 
-    /// A cell's value and formula, up to its end tag.
+/// What reading one cell changes: the row, and the formulas shared from anchor cells.
+struct CellReader<'r, 'a> {
+    row: &'r mut RowBuf,
+    text: &'r mut String,
+    shared_formulas: &'r mut std::collections::HashMap<u32, String>,
+    strings: &'a SharedStrings,
+    styles: &'a [NumberStyle],
+}
+
+impl CellReader<'_, '_> {
+    /// A cell's value and formula, from its content (what stands between `<c …>` and
+    /// `</c>`). The common `<v>…</v>` is read without going through events.
     #[allow(clippy::type_complexity)]
-    fn read_cell(
+    fn read(
         &mut self,
+        content: &[u8],
         style: Option<u32>,
-        kind: Option<&[u8]>,
+        kind: &CellType,
     ) -> Result<(Slot, Option<(u32, u32)>), XlsxError> {
+        if let Some(raw) = plain_value(content) {
+            self.text.clear();
+            match xml::plain(raw) {
+                Some(text) => self.text.push_str(text),
+                None => xml::decode(raw, self.text),
+            }
+            if *kind == CellType::InlineString {
+                return Ok((Slot::Empty, None));
+            }
+            return Ok((self.value(style, kind)?, None));
+        }
         let mut value = Slot::Empty;
         let mut formula = None;
+        let mut xml = SliceReader::new(content);
         loop {
-            match self.xml.next()? {
+            match xml.next()? {
                 Event::Start(tag) if tag.name == b"f" => {
                     let shared = tag.attribute(b"si").and_then(parse_u32);
                     self.text.clear();
                     if !tag.empty {
-                        read_text(&mut self.xml, b"f", &mut self.text)?;
+                        read_text(&mut xml, b"f", self.text)?;
                     }
                     if let Some(index) = shared {
                         if self.text.trim().is_empty() {
@@ -901,7 +973,7 @@ impl<'a, R: Read + Seek> Rows<'a, R> {
                         }
                     }
                     if !self.text.trim().is_empty() {
-                        formula = Some(self.row.span(&self.text));
+                        formula = Some(self.row.span(self.text));
                     }
                 }
                 Event::Start(tag) if tag.name == b"v" => {
@@ -909,8 +981,8 @@ impl<'a, R: Read + Seek> Rows<'a, R> {
                         continue;
                     }
                     self.text.clear();
-                    read_text(&mut self.xml, b"v", &mut self.text)?;
-                    if matches!(kind, Some(b"inlineStr")) {
+                    read_text(&mut xml, b"v", self.text)?;
+                    if *kind == CellType::InlineString {
                         continue;
                     }
                     value = self.value(style, kind)?;
@@ -921,24 +993,22 @@ impl<'a, R: Read + Seek> Rows<'a, R> {
                         continue;
                     }
                     self.text.clear();
-                    let mut text = std::mem::take(&mut self.text);
-                    read_rich_text(&mut self.xml, b"is", &mut text)?;
-                    let (a, b) = self.row.span(&text);
-                    self.text = text;
+                    read_rich_text(&mut xml, b"is", self.text)?;
+                    let (a, b) = self.row.span(self.text);
                     value = Slot::Own(a, b);
                 }
-                Event::End(b"c") | Event::Eof => return Ok((value, formula)),
+                Event::Eof => return Ok((value, formula)),
                 _ => {}
             }
         }
     }
 
     /// The value of a `<v>` just read into `self.text`, by the cell's type and style.
-    fn value(&mut self, style: Option<u32>, kind: Option<&[u8]>) -> Result<Slot, XlsxError> {
+    fn value(&mut self, style: Option<u32>, kind: &CellType) -> Result<Slot, XlsxError> {
         let v = self.text.as_str();
         let invalid = |what: &str| XlsxError::Invalid(format!("{what} '{v}'"));
         Ok(match kind {
-            Some(b"s") => {
+            CellType::Shared => {
                 if v.is_empty() {
                     return Ok(Slot::Empty);
                 }
@@ -948,7 +1018,7 @@ impl<'a, R: Read + Seek> Rows<'a, R> {
                 }
                 Slot::Shared(index)
             }
-            Some(b"b") => match v.trim() {
+            CellType::Bool => match v.trim() {
                 "" => Slot::Empty,
                 "0" => Slot::Bool(false),
                 "1" => Slot::Bool(true),
@@ -956,21 +1026,21 @@ impl<'a, R: Read + Seek> Rows<'a, R> {
                 t if t.eq_ignore_ascii_case("true") => Slot::Bool(true),
                 _ => return Err(invalid("a boolean cell holding")),
             },
-            Some(b"d") => {
+            CellType::Date => {
                 let (a, b) = self.row.span(v);
                 Slot::Iso(a, b)
             }
-            Some(b"e") => {
+            CellType::Error => {
                 let (a, b) = self.row.span(v);
                 Slot::Error(a, b)
             }
-            Some(b"str") => {
+            CellType::FormulaString => {
                 let mut unescaped = String::new();
                 unescape_excel(v, &mut unescaped);
                 let (a, b) = self.row.span(&unescaped);
                 Slot::Own(a, b)
             }
-            Some(b"n") | None => {
+            CellType::Number | CellType::Untyped => {
                 if v.is_empty() {
                     return Ok(Slot::Empty);
                 }
@@ -985,29 +1055,68 @@ impl<'a, R: Read + Seek> Rows<'a, R> {
                         }
                     }
                     // No type: a text, as calamine reads it.
-                    Err(_) if kind.is_none() => {
+                    Err(_) if *kind == CellType::Untyped => {
                         let (a, b) = self.row.span(v);
                         Slot::Own(a, b)
                     }
                     Err(_) => return Err(invalid("a number cell holding")),
                 }
             }
-            Some(other) => {
+            CellType::InlineString => Slot::Empty,
+            CellType::Other(other) => {
                 return Err(XlsxError::Invalid(format!(
-                    "an unknown cell type '{}'",
-                    String::from_utf8_lossy(other)
+                    "an unknown cell type '{other}'"
                 )));
             }
         })
     }
 }
 
+/// The raw text of a content that is only `<v>…</v>` (blanks around allowed), the common
+/// case.
+fn plain_value(content: &[u8]) -> Option<&[u8]> {
+    let content = trim_ascii(content);
+    let rest = content.strip_prefix(b"<v>")?;
+    let end = memchr::memchr(b'<', rest)?;
+    (trim_ascii(&rest[end..]) == b"</v>").then(|| &rest[..end])
+}
+
+fn trim_ascii(bytes: &[u8]) -> &[u8] {
+    bytes.trim_ascii()
+}
+
+/// A cell's `t` attribute.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum CellType {
+    Shared,
+    Bool,
+    Date,
+    Error,
+    FormulaString,
+    InlineString,
+    Number,
+    Untyped,
+    Other(String),
+}
+
+impl CellType {
+    fn of(t: Option<&[u8]>) -> CellType {
+        match t {
+            None => CellType::Untyped,
+            Some(b"s") => CellType::Shared,
+            Some(b"b") => CellType::Bool,
+            Some(b"d") => CellType::Date,
+            Some(b"e") => CellType::Error,
+            Some(b"str") => CellType::FormulaString,
+            Some(b"inlineStr") => CellType::InlineString,
+            Some(b"n") => CellType::Number,
+            Some(other) => CellType::Other(String::from_utf8_lossy(other).into_owned()),
+        }
+    }
+}
+
 /// The text of an element, up to its end tag.
-fn read_text<R: Read>(
-    xml: &mut XmlReader<R>,
-    closing: &[u8],
-    out: &mut String,
-) -> Result<(), XlsxError> {
+fn read_text(xml: &mut impl Pull, closing: &[u8], out: &mut String) -> Result<(), XlsxError> {
     loop {
         match xml.next()? {
             Event::Text(raw) | Event::CData(raw) => match xml::plain(raw) {

@@ -48,6 +48,8 @@ pub(crate) enum Event<'a> {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Tag<'a> {
     pub name: &'a [u8],
+    /// The name as written, with its prefix (`x:c`).
+    pub qname: &'a [u8],
     attributes: &'a [u8],
     /// `<x/>`: no content and no end tag follow.
     pub empty: bool,
@@ -57,24 +59,40 @@ impl<'a> Tag<'a> {
     /// The raw value of the attribute whose local name is `name` (`r:id` answers to
     /// "id"), entities not decoded.
     pub fn attribute(&self, name: &[u8]) -> Option<&'a [u8]> {
+        let [value] = self.attributes([name]);
+        value
+    }
+
+    /// The raw values of several attributes, read in one pass (a cell's `r`, `s`, `t`).
+    pub fn attributes<const N: usize>(&self, names: [&[u8]; N]) -> [Option<&'a [u8]>; N] {
+        let mut values = [None; N];
         let mut rest = self.attributes;
         loop {
-            let start = rest.iter().position(|b| !b.is_ascii_whitespace())?;
+            let Some(start) = rest.iter().position(|b| !b.is_ascii_whitespace()) else {
+                return values;
+            };
             rest = &rest[start..];
-            let eq = memchr::memchr(b'=', rest)?;
+            let Some(eq) = memchr::memchr(b'=', rest) else {
+                return values;
+            };
             let key = trim(&rest[..eq]);
             rest = &rest[eq + 1..];
-            let quote_at = rest.iter().position(|b| !b.is_ascii_whitespace())?;
+            let Some(quote_at) = rest.iter().position(|b| !b.is_ascii_whitespace()) else {
+                return values;
+            };
             let quote = rest[quote_at];
             if quote != b'"' && quote != b'\'' {
-                return None;
+                return values;
             }
             rest = &rest[quote_at + 1..];
-            let end = memchr::memchr(quote, rest)?;
+            let Some(end) = memchr::memchr(quote, rest) else {
+                return values;
+            };
             let value = &rest[..end];
             rest = &rest[end + 1..];
-            if local(key) == name {
-                return Some(value);
+            let key = local(key);
+            if let Some(i) = names.iter().position(|n| *n == key) {
+                values[i] = Some(value);
             }
         }
     }
@@ -100,6 +118,163 @@ fn local(name: &[u8]) -> &[u8] {
     }
 }
 
+/// One token at the start of some bytes: what it is and how many bytes it takes.
+enum Token {
+    Start {
+        name: std::ops::Range<usize>,
+        attributes: std::ops::Range<usize>,
+        empty: bool,
+    },
+    End(std::ops::Range<usize>),
+    Text(std::ops::Range<usize>),
+    CData(std::ops::Range<usize>),
+    /// A comment, a processing instruction, a declaration.
+    Skip,
+}
+
+/// The token at the start of `bytes` and its length; `None` when `bytes` does not hold it
+/// whole (more must be read). `at_end`: nothing follows `bytes`.
+fn token(bytes: &[u8], at_end: bool) -> Result<Option<(Token, usize)>, XmlError> {
+    let Some(&first) = bytes.first() else {
+        return Ok(None);
+    };
+    let incomplete = |what: &'static str| {
+        if at_end {
+            Err(XmlError::Malformed(what))
+        } else {
+            Ok(None)
+        }
+    };
+    if first != b'<' {
+        return Ok(match memchr::memchr(b'<', bytes) {
+            Some(i) => Some((Token::Text(0..i), i)),
+            None if at_end => Some((Token::Text(0..bytes.len()), bytes.len())),
+            None => None,
+        });
+    }
+    if bytes.get(1) == Some(&b'!') {
+        if bytes.len() < 9 && !at_end {
+            return Ok(None);
+        }
+        if bytes.starts_with(b"<!--") {
+            return match memchr::memmem::find(&bytes[4..], b"-->") {
+                Some(i) => Ok(Some((Token::Skip, 4 + i + 3))),
+                None => incomplete("an unclosed comment"),
+            };
+        }
+        if bytes.starts_with(b"<![CDATA[") {
+            return match memchr::memmem::find(&bytes[9..], b"]]>") {
+                Some(i) => Ok(Some((Token::CData(9..9 + i), 9 + i + 3))),
+                None => incomplete("an unclosed CDATA section"),
+            };
+        }
+    }
+    // The tag's `>`, outside quoted attribute values.
+    let mut at = 1;
+    let mut quote: Option<u8> = None;
+    let end = loop {
+        let window = &bytes[at..];
+        let found = match quote {
+            Some(q) => memchr::memchr(q, window),
+            None => memchr::memchr3(b'>', b'"', b'\'', window),
+        };
+        let Some(i) = found else {
+            return incomplete("a tag cut short");
+        };
+        let b = window[i];
+        at += i + 1;
+        match quote {
+            Some(_) => quote = None,
+            None if b == b'>' => break at - 1,
+            None => quote = Some(b),
+        }
+    };
+    let length = end + 1;
+    let token = match bytes.get(1) {
+        Some(b'?' | b'!') => Token::Skip,
+        Some(b'/') => {
+            let (from, to) = trimmed(bytes, 2, end);
+            Token::End(from..to)
+        }
+        _ => {
+            let (inner_end, empty) = match bytes[end - 1] {
+                b'/' if end > 1 => (end - 1, true),
+                _ => (end, false),
+            };
+            let name_end = bytes[1..inner_end]
+                .iter()
+                .position(u8::is_ascii_whitespace)
+                .map_or(inner_end, |i| 1 + i);
+            Token::Start {
+                name: 1..name_end,
+                attributes: name_end..inner_end,
+                empty,
+            }
+        }
+    };
+    Ok(Some((token, length)))
+}
+
+/// `bytes[from..to]` without its ASCII blanks at either end, as offsets.
+fn trimmed(bytes: &[u8], from: usize, to: usize) -> (usize, usize) {
+    let t = trim(&bytes[from..to]);
+    let start = from + (t.as_ptr() as usize - bytes[from..to].as_ptr() as usize);
+    (start, start + t.len())
+}
+
+/// The event a token stands for, its texts in `bytes`.
+fn event(bytes: &[u8], token: Token) -> Event<'_> {
+    match token {
+        Token::Start {
+            name,
+            attributes,
+            empty,
+        } => Event::Start(Tag {
+            name: local(&bytes[name.clone()]),
+            qname: &bytes[name],
+            attributes: &bytes[attributes],
+            empty,
+        }),
+        Token::End(name) => Event::End(local(&bytes[name])),
+        Token::Text(text) => Event::Text(&bytes[text]),
+        Token::CData(text) => Event::CData(&bytes[text]),
+        Token::Skip => Event::Eof,
+    }
+}
+
+/// Something events are pulled from: a stream, or bytes at hand.
+pub(crate) trait Pull {
+    fn next(&mut self) -> Result<Event<'_>, XmlError>;
+}
+
+/// The events of bytes at hand (a cell's content).
+pub(crate) struct SliceReader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> SliceReader<'a> {
+    pub fn new(bytes: &'a [u8]) -> Self {
+        SliceReader { bytes, at: 0 }
+    }
+}
+
+impl Pull for SliceReader<'_> {
+    fn next(&mut self) -> Result<Event<'_>, XmlError> {
+        loop {
+            let rest = &self.bytes[self.at..];
+            let Some((token, length)) = token(rest, true)? else {
+                return Ok(Event::Eof);
+            };
+            self.at += length;
+            if matches!(token, Token::Skip) {
+                continue;
+            }
+            return Ok(event(rest, token));
+        }
+    }
+}
+
 pub(crate) struct XmlReader<R> {
     inner: R,
     buffer: Vec<u8>,
@@ -107,6 +282,9 @@ pub(crate) struct XmlReader<R> {
     start: usize,
     end: usize,
     eof: bool,
+    /// The end tag `content` looks for ("</c"), and its finder.
+    needle: Vec<u8>,
+    finder: memchr::memmem::Finder<'static>,
 }
 
 impl<R: Read> XmlReader<R> {
@@ -117,6 +295,8 @@ impl<R: Read> XmlReader<R> {
             start: 0,
             end: 0,
             eof: false,
+            needle: Vec::new(),
+            finder: memchr::memmem::Finder::new(b"").into_owned(),
         }
     }
 
@@ -152,51 +332,52 @@ impl<R: Read> XmlReader<R> {
         Ok(true)
     }
 
-    /// The offset (from `start`) of the first byte of `needle` in the unread bytes, reading
-    /// more as needed; `None` at the end of the stream.
-    fn find(&mut self, from: usize, needle: &[u8]) -> Result<Option<usize>, XmlError> {
-        let mut searched = from;
-        loop {
-            let window = &self.buffer[self.start + searched..self.end];
-            if let Some(i) = memchr::memmem::find(window, needle) {
-                return Ok(Some(searched + i));
-            }
-            // The needle may straddle what is read and what is not.
-            searched = (self.end - self.start)
-                .saturating_sub(needle.len() - 1)
-                .max(from);
-            if !self.fill()? {
-                return Ok(None);
-            }
+    /// The raw content of the element whose start tag (`qname`, not empty) was just read,
+    /// up to its end tag, which is consumed. The element holds no element of its name (a
+    /// cell holds no cell).
+    pub fn content(&mut self, qname: &[u8]) -> Result<&[u8], XmlError> {
+        if self.needle.get(2..) != Some(qname) {
+            self.needle.clear();
+            self.needle.extend_from_slice(b"</");
+            self.needle.extend_from_slice(qname);
+            self.finder = memchr::memmem::Finder::new(&self.needle).into_owned();
         }
-    }
-
-    /// The end of the tag starting at `start` (its `>`, outside quoted values).
-    fn tag_end(&mut self) -> Result<Option<usize>, XmlError> {
-        let mut at = 1;
-        let mut quote: Option<u8> = None;
+        let mut from = 0;
         loop {
-            let window = &self.buffer[self.start + at..self.end];
-            let found = match quote {
-                Some(q) => memchr::memchr(q, window),
-                None => memchr::memchr3(b'>', b'"', b'\'', window),
+            let found = loop {
+                let window = &self.buffer[self.start + from..self.end];
+                if let Some(i) = self.finder.find(window) {
+                    break Some(from + i);
+                }
+                from = (self.end - self.start).saturating_sub(self.needle.len() - 1);
+                if !self.fill()? {
+                    break None;
+                }
             };
-            match found {
-                Some(i) => {
-                    let b = window[i];
-                    at += i + 1;
-                    match quote {
-                        Some(_) => quote = None,
-                        None if b == b'>' => return Ok(Some(at - 1)),
-                        None => quote = Some(b),
-                    }
+            let Some(at) = found else {
+                return Err(XmlError::Malformed("an element without its end tag"));
+            };
+            // "</c" must be "</c>" or "</c >", not "</col>".
+            let after = at + self.needle.len();
+            while self.end - self.start <= after && self.fill()? {}
+            match self.buffer.get(self.start + after).copied() {
+                Some(b'>') => {
+                    let content = self.start..self.start + at;
+                    self.start += after + 1;
+                    return Ok(&self.buffer[content]);
                 }
-                None => {
-                    at = self.end - self.start;
-                    if !self.fill()? {
-                        return Ok(None);
-                    }
+                Some(b) if b.is_ascii_whitespace() => {
+                    let Some(close) =
+                        memchr::memchr(b'>', &self.buffer[self.start + after..self.end])
+                    else {
+                        return Err(XmlError::Malformed("an end tag cut short"));
+                    };
+                    let content = self.start..self.start + at;
+                    self.start += after + close + 1;
+                    return Ok(&self.buffer[content]);
                 }
+                Some(_) => from = after,
+                None => return Err(XmlError::Malformed("an element without its end tag")),
             }
         }
     }
@@ -204,67 +385,28 @@ impl<R: Read> XmlReader<R> {
     /// The next event. Comments, processing instructions and declarations are skipped.
     pub fn next(&mut self) -> Result<Event<'_>, XmlError> {
         loop {
-            if self.start == self.end && !self.fill()? {
-                return Ok(Event::Eof);
-            }
-            if self.buffer[self.start] != b'<' {
-                let Some(len) = self.find(0, b"<")? else {
-                    // Text up to the end of the stream.
-                    let text = self.start..self.end;
-                    self.start = self.end;
-                    return Ok(Event::Text(&self.buffer[text]));
-                };
-                let text = self.start..self.start + len;
-                self.start += len;
-                return Ok(Event::Text(&self.buffer[text]));
-            }
-            // Enough bytes to tell a comment or CDATA apart.
-            while self.end - self.start < 9 && self.fill()? {}
-            let head = &self.buffer[self.start..self.end];
-            if head.starts_with(b"<!--") {
-                let Some(end) = self.find(4, b"-->")? else {
-                    return Err(XmlError::Malformed("an unclosed comment"));
-                };
-                self.start += end + 3;
-                continue;
-            }
-            if head.starts_with(b"<![CDATA[") {
-                let Some(end) = self.find(9, b"]]>")? else {
-                    return Err(XmlError::Malformed("an unclosed CDATA section"));
-                };
-                let text = self.start + 9..self.start + end;
-                self.start += end + 3;
-                return Ok(Event::CData(&self.buffer[text]));
-            }
-            let Some(end) = self.tag_end()? else {
-                return Err(XmlError::Malformed("a tag cut short"));
-            };
-            let tag = self.start + 1..self.start + end;
-            self.start += end + 1;
-            match self.buffer.get(tag.start).copied() {
-                Some(b'?' | b'!') => continue,
-                Some(b'/') => {
-                    let inner = &self.buffer[tag];
-                    return Ok(Event::End(local(trim(&inner[1..]))));
+            let window = &self.buffer[self.start..self.end];
+            match token(window, self.eof)? {
+                Some((Token::Skip, length)) => self.start += length,
+                Some((token, length)) => {
+                    let at = self.start;
+                    self.start += length;
+                    return Ok(event(&self.buffer[at..at + length], token));
                 }
-                _ => {
-                    let inner = &self.buffer[tag];
-                    let (inner, empty) = match inner.strip_suffix(b"/") {
-                        Some(inner) => (inner, true),
-                        None => (inner, false),
-                    };
-                    let name_end = inner
-                        .iter()
-                        .position(u8::is_ascii_whitespace)
-                        .unwrap_or(inner.len());
-                    return Ok(Event::Start(Tag {
-                        name: local(&inner[..name_end]),
-                        attributes: &inner[name_end..],
-                        empty,
-                    }));
+                None if self.eof => return Ok(Event::Eof),
+                None => {
+                    if !self.fill()? && self.start == self.end {
+                        return Ok(Event::Eof);
+                    }
                 }
             }
         }
+    }
+}
+
+impl<R: Read> Pull for XmlReader<R> {
+    fn next(&mut self) -> Result<Event<'_>, XmlError> {
+        XmlReader::next(self)
     }
 }
 
