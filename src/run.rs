@@ -232,7 +232,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, Error> {
             .map(|p| ManifestInput {
                 path: p.source_name.clone(),
                 sha256: p.source_sha256.clone(),
-                bytes: p.bytes.len() as u64,
+                bytes: p.source_len,
             })
             .collect(),
         outputs: staged,

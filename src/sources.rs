@@ -40,6 +40,62 @@ fn key_at(text: &str, offset: usize) -> String {
     }
 }
 
+/// A source as loaded: a text's bytes are kept, a spreadsheet is only hashed (its sheets
+/// are read from the file when extracted: a million-row workbook need not sit in memory
+/// through the run).
+struct Source {
+    text: bool,
+    bytes: Vec<u8>,
+    len: u64,
+    sha256: String,
+}
+
+fn load_source(path: &Path) -> std::io::Result<Source> {
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut head = [0u8; 8];
+    let mut read = 0;
+    while read < head.len() {
+        match file.read(&mut head[read..])? {
+            0 => break,
+            n => read += n,
+        }
+    }
+    let head = &head[..read];
+    if sniff_format(head) != Some(SourceFormat::Spreadsheet) || read < 4 {
+        let mut bytes = head.to_vec();
+        file.read_to_end(&mut bytes)?;
+        return Ok(Source {
+            text: true,
+            len: bytes.len() as u64,
+            sha256: sha256_hex(&bytes),
+            bytes,
+        });
+    }
+    let mut hasher = Sha256::new();
+    hasher.update(head);
+    let mut len = head.len() as u64;
+    let mut chunk = vec![0u8; 1 << 16];
+    loop {
+        match file.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => {
+                hasher.update(&chunk[..n]);
+                len += n as u64;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(Source {
+        text: false,
+        bytes: Vec::new(),
+        len,
+        sha256: crate::core::hex(&hasher.finalize()),
+    })
+}
+
 /// Content sniffing: spreadsheets are zip containers (xlsx, xlsb, ods) or OLE compound
 /// files (xls); anything else must be UTF-8 text.
 pub fn sniff_format(bytes: &[u8]) -> Option<SourceFormat> {
@@ -99,7 +155,7 @@ fn load_publication(inputs: &Path, path: &Path) -> Result<Publication, Error> {
     check_description(path, &keys, &description)?;
     let base = path.parent().unwrap_or(inputs);
     let source_path = base.join(&description.publication.source);
-    let bytes = std::fs::read(&source_path).map_err(|e| {
+    let source = load_source(&source_path).map_err(|e| {
         Error::input(
             &source_path,
             format!(
@@ -108,13 +164,18 @@ fn load_publication(inputs: &Path, path: &Path) -> Result<Publication, Error> {
             ),
         )
     })?;
-    if bytes.iter().all(u8::is_ascii_whitespace) {
+    let bytes = source.bytes;
+    if source.len == 0 || (source.text && bytes.iter().all(u8::is_ascii_whitespace)) {
         return Err(Error::input(
             &source_path,
             format!("the source named by {} is empty", path.display()),
         ));
     }
-    let format = sniff_format(&bytes).ok_or_else(|| {
+    let format = match source.text {
+        false => Some(SourceFormat::Spreadsheet),
+        true => sniff_format(&bytes),
+    }
+    .ok_or_else(|| {
         Error::input(
             &source_path,
             format!(
@@ -147,7 +208,8 @@ fn load_publication(inputs: &Path, path: &Path) -> Result<Publication, Error> {
         .to_string_lossy()
         .replace('\\', "/");
     Ok(Publication {
-        source_sha256: sha256_hex(&bytes),
+        source_sha256: source.sha256,
+        source_len: source.len,
         meta: description.publication,
         envelopes: description.envelopes,
         description_path: path.to_path_buf(),

@@ -63,7 +63,10 @@ pub fn extract_into(
         }
         SourceFormat::Spreadsheet => sheet::extract_sheet_from(
             &p.source_name,
-            &|| Ok(std::io::Cursor::new(p.bytes.as_slice())),
+            &|| {
+                std::fs::File::open(&p.source_path)
+                    .map(|file| std::io::BufReader::with_capacity(1 << 16, file))
+            },
             spec,
             &description,
             sink,

@@ -421,7 +421,10 @@ pub struct Publication {
     /// The source's file name as published in outputs (relative to the inputs folder).
     pub source_name: String,
     pub source_sha256: String,
+    /// The source's size in bytes.
+    pub source_len: u64,
     pub format: SourceFormat,
+    /// A text source's bytes. A spreadsheet is read from `source_path` when its sheets are.
     pub bytes: Vec<u8>,
 }
 
