@@ -96,7 +96,12 @@ pub fn extract_sheet_from<R: Read + Seek + Send>(
             let (rows, received) = std::sync::mpsc::sync_channel(BATCHES_AHEAD);
             let (recycle, recycled) = std::sync::mpsc::channel();
             let name = name.to_string();
-            scope.spawn(move || read_in_thread(reader, &name, &rows, &recycled));
+            std::thread::Builder::new()
+                .name("sheet-reader".to_string())
+                .spawn_scoped(scope, move || {
+                    read_in_thread(reader, &name, &rows, &recycled)
+                })
+                .map_err(|e| Error::Internal(format!("cannot start a thread: {e}")))?;
             Ok(Threaded {
                 rows: received,
                 recycle,
@@ -838,12 +843,12 @@ impl<'g> Grid<'g> {
     }
 
     fn is_blank_cell(&self, row: u32, col: u32) -> bool {
-        cell_text(self.value(row, col)).is_none() && self.formula(row, col).is_none()
+        is_blank(self.value(row, col)) && self.formula(row, col).is_none()
     }
 
     fn is_blank_row(&self, row: u32, bounds: Bounds) -> bool {
         self.cells_in(row, bounds)
-            .all(|c| cell_text(c.value).is_none() && c.formula.is_none_or(|f| f.trim().is_empty()))
+            .all(|c| is_blank(c.value) && c.formula.is_none_or(|f| f.trim().is_empty()))
     }
 
     /// The text of a cell, following merged regions: a region written once over the four
@@ -1906,7 +1911,14 @@ fn read_identifier(
         }
         // A number cell: Excel dropped the leading zero of "010002345".
         Value::Number(f) if f.is_finite() && f.fract() == 0.0 && f >= 0.0 => {
-            let _ = write!(text, "{f}");
+            // A whole float below 2^53 is written as the integer it is, as `{f}` writes it.
+            if f < 9_007_199_254_740_992.0 {
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                let whole = f as u64;
+                let _ = write!(text, "{whole}");
+            } else {
+                let _ = write!(text, "{f}");
+            }
         }
         Value::Text(s) => {
             text.extend(s.chars().filter(|c| !is_space(*c)));
@@ -2028,6 +2040,36 @@ struct RowReader<'l> {
     identifier: String,
     raw: String,
     previous_raw: String,
+    /// Whether a row's first text opens a total, by text: a million rows write their first
+    /// cell in a few spellings (a phase, a region), each folded once.
+    total_kinds: TextCache<Option<TotalKind>>,
+}
+
+/// Results kept by the text they were computed from, up to a bound.
+struct TextCache<V> {
+    map: HashMap<Box<str>, V>,
+}
+
+impl<V: Copy> TextCache<V> {
+    /// Distinct texts remembered; beyond, results are computed again.
+    const BOUND: usize = 4_096;
+
+    fn new() -> Self {
+        TextCache {
+            map: HashMap::new(),
+        }
+    }
+
+    fn get_or(&mut self, text: &str, compute: impl FnOnce(&str) -> V) -> V {
+        if let Some(&v) = self.map.get(text) {
+            return v;
+        }
+        let v = compute(text);
+        if self.map.len() < Self::BOUND {
+            self.map.insert(text.into(), v);
+        }
+        v
+    }
 }
 
 impl<'l> RowReader<'l> {
@@ -2047,6 +2089,7 @@ impl<'l> RowReader<'l> {
             identifier: String::new(),
             raw: String::new(),
             previous_raw: String::new(),
+            total_kinds: TextCache::new(),
         }
     }
 
@@ -2069,7 +2112,7 @@ impl<'l> RowReader<'l> {
             return Ok(Flow::Continue);
         }
         let first = first_text(grid, bounds, row);
-        let kind = first.and_then(total_kind);
+        let kind = first.and_then(|text| self.total_kinds.get_or(text, total_kind));
         if self.after_total && kind != Some(TotalKind::Total) {
             // The table ends at its total row (the last of consecutive ones).
             return Ok(Flow::Stop);

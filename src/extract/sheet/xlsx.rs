@@ -847,7 +847,23 @@ impl<'a, R: Read + Seek> Rows<'a, R> {
                     if tag.empty {
                         continue;
                     }
-                    self.read_cells()?;
+                    let mut qname = [0u8; 16];
+                    let length = tag.qname.len().min(qname.len());
+                    qname[..length].copy_from_slice(&tag.qname[..length]);
+                    let content = self.xml.content(&qname[..length])?;
+                    let mut cells = CellReader {
+                        row: &mut self.row,
+                        text: &mut self.text,
+                        shared_formulas: &mut self.shared_formulas,
+                        strings: self.strings,
+                        styles: self.styles,
+                    };
+                    if !cells.read_row_plainly(content)? {
+                        // Something else than cells in the row (a comment, a prefix): read
+                        // it again, element by element.
+                        cells.row.clear(index);
+                        cells.read_row(content)?;
+                    }
                     self.row.finish();
                     if !self.row.is_empty() {
                         return Ok(Some(&self.row));
@@ -856,64 +872,6 @@ impl<'a, R: Read + Seek> Rows<'a, R> {
                 Event::End(b"sheetData") | Event::Eof => {
                     self.done = true;
                     return Ok(None);
-                }
-                _ => {}
-            }
-        }
-    }
-
-    /// The cells of the row just opened, up to its end tag.
-    fn read_cells(&mut self) -> Result<(), XlsxError> {
-        let mut next_col = 0u32;
-        loop {
-            match self.xml.next()? {
-                Event::Start(tag) if tag.name == b"c" => {
-                    let [r, s, t] = tag.attributes([b"r", b"s", b"t"]);
-                    let col = match r.and_then(parse_cell_ref) {
-                        Some((row, col)) => {
-                            if row != self.row.index {
-                                // The format puts a row's cells in its `<row>`.
-                                return Err(XlsxError::Invalid(format!(
-                                    "cell {} stands in row {} of the file: rows out of order",
-                                    crate::model::cell::a1(row, col),
-                                    self.row.index + 1
-                                )));
-                            }
-                            col
-                        }
-                        None => next_col,
-                    };
-                    next_col = col.saturating_add(1);
-                    let style = s.and_then(parse_u32);
-                    let kind = CellType::of(t);
-                    let (value, formula) = if tag.empty {
-                        (Slot::Empty, None)
-                    } else {
-                        let mut qname = [0u8; 16];
-                        let length = tag.qname.len().min(qname.len());
-                        qname[..length].copy_from_slice(&tag.qname[..length]);
-                        let content = self.xml.content(&qname[..length])?;
-                        let mut cell = CellReader {
-                            row: &mut self.row,
-                            text: &mut self.text,
-                            shared_formulas: &mut self.shared_formulas,
-                            strings: self.strings,
-                            styles: self.styles,
-                        };
-                        cell.read(content, style, &kind)?
-                    };
-                    if value != Slot::Empty || formula.is_some() {
-                        self.row.cells.push(CellSlot {
-                            col,
-                            value,
-                            formula,
-                        });
-                    }
-                }
-                Event::End(b"row") | Event::Eof => return Ok(()),
-                Event::End(b"sheetData") => {
-                    self.done = true;
-                    return Ok(());
                 }
                 _ => {}
             }
@@ -931,6 +889,98 @@ struct CellReader<'r, 'a> {
 }
 
 impl CellReader<'_, '_> {
+    /// The cells of a row written as writers write them (`<c r="B4" s="1" t="s"><v>7</v></c>`
+    /// one after the other), read with a loop over the bytes; false, and nothing reliable
+    /// read, when the row holds anything else.
+    fn read_row_plainly(&mut self, content: &[u8]) -> Result<bool, XlsxError> {
+        let mut at = 0;
+        let mut next_col = 0u32;
+        while let Some(i) = memchr::memchr(b'<', &content[at..]) {
+            let start = at + i;
+            let Some(tag) = plain_cell_tag(&content[start..]) else {
+                return Ok(false);
+            };
+            let col = match tag.r.and_then(|r| parse_cell_ref(&content[start..][r])) {
+                Some((row, col)) if row == self.row.index => col,
+                Some(_) => return Ok(false),
+                None => next_col,
+            };
+            next_col = col.saturating_add(1);
+            let style = tag.s.and_then(|s| parse_u32(&content[start..][s]));
+            let kind = CellType::of(tag.t.map(|t| &content[start..][t]));
+            let body = start + tag.length;
+            let (value, formula) = if tag.empty {
+                at = body;
+                (Slot::Empty, None)
+            } else {
+                let Some((inner, length)) = xml::element_content(&content[body..], b"c") else {
+                    return Ok(false);
+                };
+                at = body + length;
+                self.read(inner, style, &kind)?
+            };
+            if value != Slot::Empty || formula.is_some() {
+                self.row.cells.push(CellSlot {
+                    col,
+                    value,
+                    formula,
+                });
+            }
+        }
+        Ok(true)
+    }
+
+    /// The cells of a row, element by element.
+    fn read_row(&mut self, content: &[u8]) -> Result<(), XlsxError> {
+        let mut xml = SliceReader::new(content);
+        let mut next_col = 0u32;
+        loop {
+            let (r, style, kind, qname, empty) = match xml.next()? {
+                Event::Start(tag) if tag.name == b"c" => {
+                    let [r, s, t] = tag.attributes([b"r", b"s", b"t"]);
+                    let mut qname = [0u8; 16];
+                    let length = tag.qname.len().min(qname.len());
+                    qname[..length].copy_from_slice(&tag.qname[..length]);
+                    (
+                        r.and_then(parse_cell_ref),
+                        s.and_then(parse_u32),
+                        CellType::of(t),
+                        (qname, length),
+                        tag.empty,
+                    )
+                }
+                Event::Eof => return Ok(()),
+                _ => continue,
+            };
+            let col = match r {
+                Some((row, col)) if row != self.row.index => {
+                    // The format puts a row's cells in its `<row>`.
+                    return Err(XlsxError::Invalid(format!(
+                        "cell {} stands in row {} of the file: rows out of order",
+                        crate::model::cell::a1(row, col),
+                        self.row.index + 1
+                    )));
+                }
+                Some((_, col)) => col,
+                None => next_col,
+            };
+            next_col = col.saturating_add(1);
+            let (value, formula) = if empty {
+                (Slot::Empty, None)
+            } else {
+                let content = xml.content(&qname.0[..qname.1])?;
+                self.read(content, style, &kind)?
+            };
+            if value != Slot::Empty || formula.is_some() {
+                self.row.cells.push(CellSlot {
+                    col,
+                    value,
+                    formula,
+                });
+            }
+        }
+    }
+
     /// A cell's value and formula, from its content (what stands between `<c …>` and
     /// `</c>`). The common `<v>…</v>` is read without going through events.
     #[allow(clippy::type_complexity)]
@@ -941,6 +991,13 @@ impl CellReader<'_, '_> {
         kind: &CellType,
     ) -> Result<(Slot, Option<(u32, u32)>), XlsxError> {
         if let Some(raw) = plain_value(content) {
+            // The commonest cell of all, read off its bytes: a shared string's index.
+            if *kind == CellType::Shared
+                && let Some(index) = parse_index(raw)
+                && self.strings.get(index as usize).is_some()
+            {
+                return Ok((Slot::Shared(index), None));
+            }
             self.text.clear();
             match xml::plain(raw) {
                 Some(text) => self.text.push_str(text),
@@ -950,6 +1007,28 @@ impl CellReader<'_, '_> {
                 return Ok((Slot::Empty, None));
             }
             return Ok((self.value(style, kind)?, None));
+        }
+        if *kind == CellType::InlineString
+            && let Some((raw, preserve)) = plain_inline_string(content)
+        {
+            // The other common cell: an inline string of one run.
+            self.text.clear();
+            match xml::plain(raw) {
+                Some(text) => self.text.push_str(text),
+                None => xml::decode(raw, self.text),
+            }
+            let text = if preserve {
+                self.text.as_str()
+            } else {
+                self.text.trim_matches([' ', '\t', '\r', '\n'])
+            };
+            let start = self.row.text.len();
+            unescape_excel(text, &mut self.row.text);
+            let span = (
+                u32::try_from(start).unwrap_or(u32::MAX),
+                u32::try_from(self.row.text.len()).unwrap_or(u32::MAX),
+            );
+            return Ok((Slot::Own(span.0, span.1), None));
         }
         let mut value = Slot::Empty;
         let mut formula = None;
@@ -1072,6 +1151,82 @@ impl CellReader<'_, '_> {
     }
 }
 
+/// A cell's start tag as writers write it (`<c r="B4" s="1" t="s">`, no prefix, values in
+/// double quotes, no entity): where its `r`, `s` and `t` values stand, whether it is empty
+/// (`<c r="B4"/>`) and its length. `None` for anything else.
+struct PlainTag {
+    r: Option<std::ops::Range<usize>>,
+    s: Option<std::ops::Range<usize>>,
+    t: Option<std::ops::Range<usize>>,
+    empty: bool,
+    length: usize,
+}
+
+fn plain_cell_tag(bytes: &[u8]) -> Option<PlainTag> {
+    if bytes.get(1) != Some(&b'c') {
+        return None;
+    }
+    let mut tag = PlainTag {
+        r: None,
+        s: None,
+        t: None,
+        empty: false,
+        length: 0,
+    };
+    let mut at = 2;
+    loop {
+        match *bytes.get(at)? {
+            b' ' | b'\t' | b'\n' | b'\r' => at += 1,
+            b'>' => {
+                tag.length = at + 1;
+                return Some(tag);
+            }
+            b'/' if bytes.get(at + 1) == Some(&b'>') => {
+                tag.empty = true;
+                tag.length = at + 2;
+                return Some(tag);
+            }
+            _ if at == 2 => return None,
+            _ => {
+                let name_start = at;
+                while bytes.get(at)?.is_ascii_alphanumeric() {
+                    at += 1;
+                }
+                let name = &bytes[name_start..at];
+                if bytes.get(at) != Some(&b'=') || bytes.get(at + 1) != Some(&b'"') {
+                    return None;
+                }
+                let value_start = at + 2;
+                let value_end = value_start + memchr::memchr(b'"', &bytes[value_start..])?;
+                let value = value_start..value_end;
+                if bytes[value.clone()].contains(&b'&') {
+                    return None;
+                }
+                match name {
+                    b"r" => tag.r = Some(value),
+                    b"s" => tag.s = Some(value),
+                    b"t" => tag.t = Some(value),
+                    _ => {}
+                }
+                at = value_end + 1;
+            }
+        }
+    }
+}
+
+/// The raw text of an inline string of one run, `<is><t>…</t></is>` (or
+/// `<t xml:space="preserve">`), and whether its blanks are kept.
+fn plain_inline_string(content: &[u8]) -> Option<(&[u8], bool)> {
+    let rest = trim_ascii(content).strip_prefix(b"<is>")?;
+    let (rest, preserve) = if let Some(rest) = rest.strip_prefix(b"<t>") {
+        (rest, false)
+    } else {
+        (rest.strip_prefix(b"<t xml:space=\"preserve\">")?, true)
+    };
+    let end = memchr::memchr(b'<', rest)?;
+    (trim_ascii(&rest[end..]) == b"</t></is>").then(|| (&rest[..end], preserve))
+}
+
 /// The raw text of a content that is only `<v>…</v>` (blanks around allowed), the common
 /// case.
 fn plain_value(content: &[u8]) -> Option<&[u8]> {
@@ -1128,6 +1283,16 @@ fn read_text(xml: &mut impl Pull, closing: &[u8], out: &mut String) -> Result<()
             _ => {}
         }
     }
+}
+
+/// Up to nine ASCII digits, as a number.
+fn parse_index(raw: &[u8]) -> Option<u32> {
+    if raw.is_empty() || raw.len() > 9 {
+        return None;
+    }
+    raw.iter().try_fold(0u32, |n, &b| {
+        b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0'))
+    })
 }
 
 fn parse_u32(raw: &[u8]) -> Option<u32> {

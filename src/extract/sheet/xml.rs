@@ -257,6 +257,40 @@ impl<'a> SliceReader<'a> {
     pub fn new(bytes: &'a [u8]) -> Self {
         SliceReader { bytes, at: 0 }
     }
+
+    /// The raw content of the element whose start tag (`qname`, not empty) was just read,
+    /// up to its end tag, which is consumed (see `XmlReader::content`).
+    pub fn content(&mut self, qname: &[u8]) -> Result<&'a [u8], XmlError> {
+        let (content, length) = element_content(&self.bytes[self.at..], qname)
+            .ok_or(XmlError::Malformed("an element without its end tag"))?;
+        self.at += length;
+        Ok(content)
+    }
+}
+
+/// In `bytes`, which follow an element's start tag: its content up to the end tag
+/// `</qname>` (or `</qname >`), and how many bytes that takes, end tag included.
+pub(crate) fn element_content<'b>(bytes: &'b [u8], qname: &[u8]) -> Option<(&'b [u8], usize)> {
+    let mut from = 0;
+    loop {
+        let at = from + memchr::memchr(b'<', &bytes[from..])?;
+        if bytes.get(at + 1) != Some(&b'/') {
+            from = at + 1;
+            continue;
+        }
+        let after = at + 2 + qname.len();
+        if bytes.get(at + 2..after) == Some(qname) {
+            match bytes.get(after)? {
+                b'>' => return Some((&bytes[..at], after + 1)),
+                b if b.is_ascii_whitespace() => {
+                    let close = memchr::memchr(b'>', &bytes[after..])?;
+                    return Some((&bytes[..at], after + close + 1));
+                }
+                _ => {}
+            }
+        }
+        from = at + 2;
+    }
 }
 
 impl Pull for SliceReader<'_> {
