@@ -601,6 +601,10 @@ fn apply_revisions(statements: &mut [Statement], base: usize) {
     let mut revisions: Vec<usize> = (0..statements.len())
         .filter(|&i| statements[i].spec.id == id && statements[i].amends.is_some())
         .collect();
+    if revisions.is_empty() {
+        // Nothing amends the reference: its lines are not even keyed.
+        return;
+    }
     revisions.sort_by_key(|&i| {
         (
             statements[i].published_on,

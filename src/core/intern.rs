@@ -92,7 +92,8 @@ fn offset(n: usize) -> u32 {
 
 /// FxHash-style multiply-rotate over 8-byte words: a few nanoseconds for a label, and a
 /// collision only costs a second probe (texts are compared, never trusted to the hash).
-fn hash(bytes: &[u8]) -> u64 {
+/// Not for keys an attacker picks to collide; the inputs here are the tables we read.
+pub fn hash(bytes: &[u8]) -> u64 {
     const K: u64 = 0x517c_c1b7_2722_0a95;
     let mut h: u64 = bytes.len() as u64;
     let mut chunks = bytes.chunks_exact(8);

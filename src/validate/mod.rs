@@ -402,17 +402,24 @@ fn duplicate_envelopes(statements: &[Statement], v: &mut Validation) {
         amounts.sort();
         amounts
     };
-    let references: Vec<(&Statement, Vec<Decimal>)> = statements
+    // Envelopes are told apart by how many figures they have and their sum first: the
+    // figures of a million-line list are sorted only if another list matches it so far.
+    let references: Vec<(&Statement, usize, Decimal)> = statements
         .iter()
         .filter(|s| s.primary && s.current().next().is_some())
-        .map(|s| (s, figures(s)))
+        .map(|s| (s, s.current().count(), s.current().map(|f| f.value()).sum()))
         .collect();
-    for (k, (a, fa)) in references.iter().enumerate() {
-        for (b, fb) in &references[k + 1..] {
+    for (k, &(a, count_a, sum_a)) in references.iter().enumerate() {
+        for &(b, count_b, sum_b) in &references[k + 1..] {
             let alike = a.spec.exercise == b.spec.exercise
                 && a.spec.breakdown == b.spec.breakdown
-                && fa == fb;
+                && count_a == count_b
+                && sum_a == sum_b;
             if !alike {
+                continue;
+            }
+            let fa = figures(a);
+            if fa != figures(b) {
                 continue;
             }
             let total: Decimal = fa.iter().sum();
