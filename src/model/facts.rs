@@ -438,12 +438,9 @@ impl<'a> FactRef<'a> {
 
     /// Appends the amount as written to `out`, without a string of its own.
     pub fn write_raw_amount(&self, out: &mut String) {
-        use std::fmt::Write as _;
         match self.facts.raw_amounts[self.index] {
             Some(id) => out.push_str(self.facts.texts.text(id)),
-            None => {
-                let _ = write!(out, "{}", self.value());
-            }
+            None => push_decimal(out, self.value()),
         }
     }
 
@@ -535,6 +532,45 @@ impl<'a> FactRef<'a> {
     /// The owned form, without publication and envelope (for debugging and tests).
     pub fn to_fact(&self) -> Fact {
         self.to_fact_of("", "")
+    }
+}
+
+/// Appends `value` as `Display` writes it, without going through the formatter: a million
+/// amounts are written out.
+fn push_decimal(out: &mut String, value: Decimal) {
+    use std::fmt::Write as _;
+    let mantissa = value.mantissa();
+    let scale = value.scale() as usize;
+    if mantissa == 0 && value.is_sign_negative() {
+        let _ = write!(out, "{value}");
+        return;
+    }
+    let mut digits = [0u8; 40];
+    let mut len = 0;
+    let mut rest = mantissa.unsigned_abs();
+    loop {
+        digits[len] = b'0' + u8::try_from(rest % 10).unwrap_or(0);
+        len += 1;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    digits[..len].reverse();
+    if mantissa < 0 {
+        out.push('-');
+    }
+    let push = |out: &mut String, bytes: &[u8]| out.extend(bytes.iter().map(|&b| char::from(b)));
+    if scale == 0 {
+        push(out, &digits[..len]);
+    } else if len > scale {
+        push(out, &digits[..len - scale]);
+        out.push('.');
+        push(out, &digits[len - scale..len]);
+    } else {
+        out.push_str("0.");
+        out.extend(std::iter::repeat_n('0', scale - len));
+        push(out, &digits[..len]);
     }
 }
 
@@ -711,6 +747,33 @@ mod tests {
         assert!(facts.get(1).is_at(&line));
         assert_eq!(facts.get(1).line(), Some(3));
         assert_eq!(facts.get(0).cell(), Some(("a.xlsx", "Annexe", 11, 2)));
+    }
+
+    #[test]
+    fn decimals_are_written_as_display_writes_them() {
+        for text in [
+            "0",
+            "1",
+            "-1",
+            "1234.5",
+            "0.07",
+            "-0.07",
+            "100",
+            "1234.50",
+            "0.000001",
+            "79228162514264337593543950335",
+            "-7.9228162514264337593543950335",
+            "12.30",
+        ] {
+            let value: Decimal = text.parse().expect(text);
+            let mut out = String::new();
+            push_decimal(&mut out, value);
+            assert_eq!(out, value.to_string(), "{text}");
+        }
+        let negative_zero = Decimal::new(-0, 2) * Decimal::NEGATIVE_ONE;
+        let mut out = String::new();
+        push_decimal(&mut out, negative_zero);
+        assert_eq!(out, negative_zero.to_string());
     }
 
     #[test]

@@ -147,11 +147,15 @@ pub fn write_allocations(
         columns.push(allocations, i, entry)?;
         if columns.len() == ROW_GROUP_ROWS {
             let group = std::mem::replace(&mut columns, AllocationColumns::new(ROW_GROUP_ROWS));
-            writer.write_batch(&group.finish()?).map_err(encoding)?;
+            writer
+                .write_batch(&group.finish(allocations)?)
+                .map_err(encoding)?;
         }
     }
     if columns.len() > 0 {
-        writer.write_batch(&columns.finish()?).map_err(encoding)?;
+        writer
+            .write_batch(&columns.finish(allocations)?)
+            .map_err(encoding)?;
     }
     writer.finish().map_err(encoding)?;
     Ok(())
@@ -161,12 +165,10 @@ pub fn write_allocations(
 /// texts are copied from the statement's store, never first made into an `AllocationRow`.
 struct AllocationColumns {
     rows: usize,
-    publication_id: StringChunkedBuilder,
-    envelope_id: StringChunkedBuilder,
-    programme: StringChunkedBuilder,
-    exercise: Vec<i32>,
-    phase: StringChunkedBuilder,
-    channel: StringChunkedBuilder,
+    /// The statements the rows come from, as runs (statement, rows): the columns its
+    /// description gives (publication, envelope, programme, exercise, phase, channel) are
+    /// built per run, a run's value stored once.
+    runs: Vec<(usize, usize)>,
     region_code: StringChunkedBuilder,
     region_name: StringChunkedBuilder,
     beneficiary: StringChunkedBuilder,
@@ -194,12 +196,7 @@ impl AllocationColumns {
             |name: &'static str| StringChunkedBuilder::new(PlSmallStr::from_static(name), capacity);
         AllocationColumns {
             rows: 0,
-            publication_id: text("publication_id"),
-            envelope_id: text("envelope_id"),
-            programme: text("programme"),
-            exercise: Vec::with_capacity(capacity),
-            phase: text("phase"),
-            channel: text("channel"),
+            runs: Vec::new(),
             region_code: text("region_code"),
             region_name: text("region_name"),
             beneficiary: text("beneficiary"),
@@ -232,6 +229,10 @@ impl AllocationColumns {
         i: usize,
         entry: tables::Entry,
     ) -> Result<(), Error> {
+        match self.runs.last_mut() {
+            Some((statement, rows)) if *statement == i => *rows += 1,
+            _ => self.runs.push((i, 1)),
+        }
         let s = allocations.statement(i);
         let tables::Entry::Fact(k) = entry else {
             return self.push_row(&allocations.row(i, entry));
@@ -241,14 +242,7 @@ impl AllocationColumns {
             // A fact of a text: few, built whole.
             return self.push_row(&allocations.row(i, entry));
         };
-        let meta = &s.spec;
         self.rows += 1;
-        self.publication_id.append_value(&s.publication_id);
-        self.envelope_id.append_value(&meta.id);
-        self.programme.append_value(&meta.programme);
-        self.exercise.push(meta.exercise);
-        self.phase.append_value(&meta.phase);
-        self.channel.append_value(&meta.channel);
         self.region_code.append_option(f.region().map(|r| r.code()));
         self.region_name.append_option(f.region().map(|r| r.name()));
         self.beneficiary.append_option(f.beneficiary());
@@ -292,14 +286,9 @@ impl AllocationColumns {
         Ok(())
     }
 
+    /// A row's columns but those of its statement's description (see `runs`).
     fn push_row(&mut self, r: &AllocationRow) -> Result<(), Error> {
         self.rows += 1;
-        self.publication_id.append_value(&r.publication_id);
-        self.envelope_id.append_value(&r.envelope_id);
-        self.programme.append_value(&r.programme);
-        self.exercise.push(r.exercise);
-        self.phase.append_value(&r.phase);
-        self.channel.append_value(&r.channel);
         self.region_code.append_option(r.region_code.as_deref());
         self.region_name.append_option(r.region_name.as_deref());
         self.beneficiary.append_option(r.beneficiary.as_deref());
@@ -322,7 +311,33 @@ impl AllocationColumns {
         Ok(())
     }
 
-    fn finish(self) -> Result<DataFrame, Error> {
+    fn finish(self, allocations: &tables::Allocations<'_>) -> Result<DataFrame, Error> {
+        let described = |name: &'static str, value: &dyn Fn(&crate::model::Statement) -> &str| {
+            let name = PlSmallStr::from_static(name);
+            match self.runs.as_slice() {
+                [(statement, rows)] => {
+                    StringChunked::full(name, value(allocations.statement(*statement)), *rows)
+                        .into_column()
+                }
+                runs => {
+                    let mut column = StringChunkedBuilder::new(name, self.rows);
+                    for &(statement, rows) in runs {
+                        let value = value(allocations.statement(statement));
+                        for _ in 0..rows {
+                            column.append_value(value);
+                        }
+                    }
+                    column.finish().into_column()
+                }
+            }
+        };
+        let exercise: Vec<i32> = self
+            .runs
+            .iter()
+            .flat_map(|&(statement, rows)| {
+                std::iter::repeat_n(allocations.statement(statement).spec.exercise, rows)
+            })
+            .collect();
         let money = |name: &'static str, values: Vec<Option<i128>>| {
             Int128Chunked::from_iter_options(PlSmallStr::from_static(name), values.into_iter())
                 .into_decimal(MONEY_PRECISION, MONEY_SCALE as usize)
@@ -339,13 +354,12 @@ impl AllocationColumns {
         };
         let text = |b: StringChunkedBuilder| b.finish().into_column();
         let columns = vec![
-            text(self.publication_id),
-            text(self.envelope_id),
-            text(self.programme),
-            Int32Chunked::from_vec(PlSmallStr::from_static("exercise"), self.exercise)
-                .into_column(),
-            text(self.phase),
-            text(self.channel),
+            described("publication_id", &|s| &s.publication_id),
+            described("envelope_id", &|s| &s.spec.id),
+            described("programme", &|s| &s.spec.programme),
+            Int32Chunked::from_vec(PlSmallStr::from_static("exercise"), exercise).into_column(),
+            described("phase", &|s| &s.spec.phase),
+            described("channel", &|s| &s.spec.channel),
             text(self.region_code),
             text(self.region_name),
             text(self.beneficiary),
