@@ -80,7 +80,7 @@ pub fn analyse(
                 Ok(())
             })?;
             let statement = normaliser.finish(extraction);
-            tracing::debug!(publication = %p.meta.id, envelope = %spec.id, facts = statement.facts.len(), claims = statement.claims.len(), "extracted");
+            tracing::debug!(publication = %p.meta.id, envelope = %spec.id, facts = statement.facts.len(), facts_bytes = statement.facts.footprint(), claims = statement.claims.len(), "extracted");
             statements.push(statement);
         }
     }

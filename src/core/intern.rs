@@ -84,6 +84,11 @@ impl Interner {
     pub fn is_empty(&self) -> bool {
         self.spans.is_empty()
     }
+
+    /// The bytes it takes (capacities), roughly: texts, spans, index.
+    pub fn footprint(&self) -> usize {
+        self.buffer.capacity() + self.spans.capacity() * 8 + self.index.capacity() * 16
+    }
 }
 
 fn offset(n: usize) -> u32 {

@@ -71,7 +71,11 @@ pub struct NewFact<'a> {
 pub struct Facts {
     roles: Vec<FactRole>,
     regions: Vec<Option<RegionCode>>,
-    values: Vec<Decimal>,
+    /// Amounts as their mantissa and scale (nine bytes, not sixteen); one that does not fit
+    /// an `i64` mantissa is kept in `large`, its scale marked `LARGE`.
+    mantissas: Vec<i64>,
+    scales: Vec<u8>,
+    large: Vec<Decimal>,
     /// Index into `precisions`: the few ways a statement writes its figures.
     precision: Vec<u16>,
     precisions: Vec<(Precision, Qualifier)>,
@@ -95,6 +99,21 @@ impl Facts {
 
     pub fn len(&self) -> usize {
         self.roles.len()
+    }
+
+    /// The bytes its columns take (their capacity, texts included), for the logs.
+    pub fn footprint(&self) -> usize {
+        self.roles.capacity()
+            + self.regions.capacity()
+            + self.mantissas.capacity() * 8
+            + self.scales.capacity()
+            + self.precision.capacity() * 2
+            + self.labels.capacity() * 4
+            + self.beneficiaries.capacity() * 4
+            + self.identifiers.capacity() * 8
+            + self.raw_amounts.capacity() * 4
+            + (self.locations.capacity() + self.label_locations.capacity()) * 8
+            + self.texts.footprint()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -130,7 +149,9 @@ impl Facts {
         let index = self.len();
         self.roles.push(fact.role);
         self.regions.push(fact.region);
-        self.values.push(fact.amount.value);
+        let (mantissa, scale) = self.pack_value(fact.amount.value);
+        self.mantissas.push(mantissa);
+        self.scales.push(scale);
         let precision = (fact.amount.precision, fact.amount.qualifier);
         let kind = match self.precisions.iter().position(|p| *p == precision) {
             Some(k) => k,
@@ -185,6 +206,20 @@ impl Facts {
             location: Place::At(&fact.location),
             label_location: fact.label_location.as_ref().map(Place::At),
         })
+    }
+
+    fn pack_value(&mut self, value: Decimal) -> (i64, u8) {
+        let scale = value.scale();
+        match (i64::try_from(value.mantissa()), u8::try_from(scale)) {
+            (Ok(mantissa), Ok(scale)) if scale < LARGE => (mantissa, scale),
+            _ => {
+                self.large.push(value);
+                (
+                    i64::try_from(self.large.len() - 1).unwrap_or(i64::MAX),
+                    LARGE,
+                )
+            }
+        }
     }
 
     fn pack(&mut self, place: Place<'_>) -> PackedLocation {
@@ -283,7 +318,9 @@ impl Facts {
     }
 
     pub fn set_amount(&mut self, index: usize, amount: Amount) {
-        self.values[index] = amount.value;
+        let (mantissa, scale) = self.pack_value(amount.value);
+        self.mantissas[index] = mantissa;
+        self.scales[index] = scale;
         let precision = (amount.precision, amount.qualifier);
         let kind = match self.precisions.iter().position(|p| *p == precision) {
             Some(k) => k,
@@ -398,7 +435,7 @@ impl<'a> FactRef<'a> {
             .copied()
             .unwrap_or((Precision::Exact, Qualifier::Equal));
         Amount {
-            value: self.facts.values[self.index],
+            value: self.value(),
             precision,
             qualifier,
         }
@@ -406,7 +443,17 @@ impl<'a> FactRef<'a> {
 
     /// The amount's value, without its precision.
     pub fn value(&self) -> Decimal {
-        self.facts.values[self.index]
+        let (mantissa, scale) = (
+            self.facts.mantissas[self.index],
+            self.facts.scales[self.index],
+        );
+        match scale {
+            LARGE => usize::try_from(mantissa)
+                .ok()
+                .and_then(|i| self.facts.large.get(i).copied())
+                .unwrap_or_default(),
+            _ => Decimal::new(mantissa, u32::from(scale)),
+        }
     }
 
     pub fn raw_label(&self) -> &'a str {
@@ -573,6 +620,9 @@ fn push_decimal(out: &mut String, value: Decimal) {
         push(out, &digits[..len]);
     }
 }
+
+/// The scale marking an amount kept whole in `Facts::large` (decimal scales stop at 28).
+const LARGE: u8 = u8::MAX;
 
 /// 15 bits of sheet, 32 of row, 16 of column; the top bit marks any other location.
 const SHEET_MASK: u64 = (1 << 15) - 1;
@@ -774,6 +824,28 @@ mod tests {
         let mut out = String::new();
         push_decimal(&mut out, negative_zero);
         assert_eq!(out, negative_zero.to_string());
+    }
+
+    #[test]
+    fn amounts_of_any_size_read_back() {
+        let mut facts = Facts::new();
+        let mut values = vec![
+            Decimal::new(12345, 2),
+            Decimal::MAX,
+            Decimal::new(-1, 28),
+            Decimal::new(100, 0),
+        ];
+        for &value in &values {
+            let mut f = fact("x", cell("a.xlsx", "S", "A1"));
+            f.amount = Amount::exact(value);
+            f.raw_amount = "x".to_string();
+            facts.push_fact(&f);
+        }
+        let read: Vec<Decimal> = facts.iter().map(|f| f.value()).collect();
+        assert_eq!(read, values);
+        values[0] = Decimal::MIN;
+        facts.set_amount(0, Amount::exact(values[0]));
+        assert_eq!(facts.get(0).value(), Decimal::MIN);
     }
 
     #[test]

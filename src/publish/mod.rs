@@ -121,7 +121,7 @@ fn allocations_frame(rows: &[AllocationRow]) -> Result<DataFrame, Error> {
 
 /// Rows of allocations.parquet per row group: a million rows are written in sixteen groups,
 /// each built and encoded while the others are not in memory.
-pub const ROW_GROUP_ROWS: usize = 65_536;
+pub const ROW_GROUP_ROWS: usize = 32_768;
 
 /// Writes allocations.parquet into `out`, row group by row group, with the key-value
 /// metadata of `parquet_bytes`. A table of at most `ROW_GROUP_ROWS` rows gives the bytes

@@ -712,26 +712,33 @@ fn duplicate_beneficiaries(s: &Statement) -> Vec<Vec<FactRef<'_>>> {
         bytes[12] = region.map_or(0, |r| 1 + r as u8);
         crate::core::intern::hash(&bytes)
     };
-    let mut keyed: Vec<(u64, u32)> = Vec::new();
+    // Each line as one number: the top bits of its key's hash, then its index (24 bits for
+    // up to sixteen million lines). Equal top bits are told apart by the keys themselves.
+    let index_bits = (usize::BITS - s.facts.len().leading_zeros()).max(24);
+    let mask = (1u64 << index_bits) - 1;
+    let mut keyed: Vec<u64> = Vec::new();
     for f in s.current() {
         if let Some(key) = key_of(&f) {
-            keyed.push((hash(key), u32::try_from(f.index()).unwrap_or(u32::MAX)));
+            let index = u64::try_from(f.index()).unwrap_or(u64::MAX) & mask;
+            keyed.push((hash(key) & !mask) | index);
         }
     }
     keyed.sort_unstable();
+    let top = |entry: u64| entry & !mask;
     let mut groups: Vec<Vec<FactRef<'_>>> = Vec::new();
     let mut run = 0;
     while run < keyed.len() {
         let end = run
             + keyed[run..]
                 .iter()
-                .position(|(h, _)| *h != keyed[run].0)
+                .position(|&e| top(e) != top(keyed[run]))
                 .unwrap_or(keyed.len() - run);
         if end - run > 1 {
             // Equal hashes: the keys themselves tell the lines apart, in their order.
             let mut by_key: Vec<(Key, Vec<FactRef<'_>>)> = Vec::new();
-            for &(_, index) in &keyed[run..end] {
-                let f = s.facts.get(index as usize);
+            for &entry in &keyed[run..end] {
+                let index = entry & mask;
+                let f = s.facts.get(usize::try_from(index).unwrap_or(usize::MAX));
                 let Some(key) = key_of(&f) else {
                     continue;
                 };
