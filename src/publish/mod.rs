@@ -121,14 +121,14 @@ fn allocations_frame(rows: &[AllocationRow]) -> Result<DataFrame, Error> {
 
 /// Rows of allocations.parquet per row group: a million rows are written in sixteen groups,
 /// each built and encoded while the others are not in memory.
-pub const ROW_GROUP_ROWS: usize = 32_768;
+pub const ROW_GROUP_ROWS: usize = 16_384;
 
 /// Writes allocations.parquet into `out`, row group by row group, with the key-value
 /// metadata of `parquet_bytes`. A table of at most `ROW_GROUP_ROWS` rows gives the bytes
 /// `parquet_bytes` gives for the whole frame.
 pub fn write_allocations(
     allocations: &tables::Allocations<'_>,
-    out: impl Write,
+    out: impl Write + Send,
     extra_metadata: &[(String, String)],
 ) -> Result<(), Error> {
     let empty = allocations_frame(&[])?;
@@ -142,23 +142,43 @@ pub fn write_allocations(
         .set_parallel(true)
         .batched(empty.schema())
         .map_err(encoding)?;
-    let mut columns = AllocationColumns::new(ROW_GROUP_ROWS);
-    for (i, entry) in allocations.entries() {
-        columns.push(allocations, i, entry)?;
-        if columns.len() == ROW_GROUP_ROWS {
-            let group = std::mem::replace(&mut columns, AllocationColumns::new(ROW_GROUP_ROWS));
-            writer
-                .write_batch(&group.finish(allocations)?)
-                .map_err(encoding)?;
-        }
-    }
-    if columns.len() > 0 {
-        writer
-            .write_batch(&columns.finish(allocations)?)
-            .map_err(encoding)?;
-    }
-    writer.finish().map_err(encoding)?;
-    Ok(())
+    // A group is encoded and written on another thread while the next one is built here.
+    std::thread::scope(|scope| {
+        let (groups, received) = std::sync::mpsc::sync_channel::<DataFrame>(0);
+        let encoder = std::thread::Builder::new()
+            .name("parquet-writer".to_string())
+            .spawn_scoped(scope, move || -> Result<(), Error> {
+                for group in received {
+                    writer.write_batch(&group).map_err(encoding)?;
+                }
+                writer.finish().map_err(encoding)?;
+                Ok(())
+            })
+            .map_err(|e| Error::Internal(format!("cannot start a thread: {e}")))?;
+        let built = (|| -> Result<(), Error> {
+            let mut columns = AllocationColumns::new(ROW_GROUP_ROWS);
+            for (i, entry) in allocations.entries() {
+                columns.push(allocations, i, entry)?;
+                if columns.len() == ROW_GROUP_ROWS {
+                    let group =
+                        std::mem::replace(&mut columns, AllocationColumns::new(ROW_GROUP_ROWS));
+                    if groups.send(group.finish(allocations)?).is_err() {
+                        // The writer stopped on an error, which it returns.
+                        return Ok(());
+                    }
+                }
+            }
+            if columns.len() > 0 {
+                let _ = groups.send(columns.finish(allocations)?);
+            }
+            Ok(())
+        })();
+        drop(groups);
+        let written = encoder
+            .join()
+            .unwrap_or_else(|_| Err(Error::Internal("the Parquet writer failed".to_string())));
+        built.and(written)
+    })
 }
 
 /// The columns of one row group of allocations.parquet, filled row by row: a fact's
@@ -733,7 +753,7 @@ impl Release {
     pub fn add_with(
         &mut self,
         name: &str,
-        write: impl FnOnce(&mut dyn Write) -> Result<(), Error>,
+        write: impl FnOnce(&mut (dyn Write + Send)) -> Result<(), Error>,
     ) -> Result<(), Error> {
         check_name(name)?;
         if self.staged.iter().any(|staged| staged.file.name == name) {
