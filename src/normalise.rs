@@ -10,7 +10,7 @@ use crate::model::Statement;
 use crate::model::{Breakdown, EnvelopeSpec, Publication};
 use crate::model::{Detail, Rule};
 use crate::model::{FactRef, FactRole, Facts, Located, Location, Note, RegionIssue};
-use crate::model::{ItemAt, NewFact, Place, TextAt};
+use crate::model::{ItemAt, Items, NewFact, Place, TextAt};
 
 /// A region label resolved: the region, and what an analyst should hear of it.
 #[derive(Debug, Clone)]
@@ -427,6 +427,20 @@ impl<'p> Normaliser<'p> {
             region_issues: self.issues,
             notes,
         }
+    }
+}
+
+impl Items for Normaliser<'_> {
+    fn item(&mut self, item: &ItemAt<'_>) -> Result<(), crate::error::Error> {
+        self.push(item);
+        Ok(())
+    }
+
+    fn restart(&mut self) {
+        self.facts = Facts::new();
+        self.issues.clear();
+        self.issued.clear();
+        self.aliases_used.clear();
     }
 }
 

@@ -75,10 +75,7 @@ pub fn analyse(
             // Each item is normalised as it is read: a spreadsheet's rows are never all
             // held as read.
             let mut normaliser = Normaliser::new(p, spec);
-            let extraction = extract_into(p, index, spec, &mut |item| {
-                normaliser.push(item);
-                Ok(())
-            })?;
+            let extraction = extract_into(p, index, spec, &mut normaliser)?;
             let statement = normaliser.finish(extraction);
             tracing::debug!(publication = %p.meta.id, envelope = %spec.id, facts = statement.facts.len(), facts_bytes = statement.facts.footprint(), claims = statement.claims.len(), "extracted");
             statements.push(statement);

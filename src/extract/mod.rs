@@ -5,7 +5,8 @@ pub mod sheet;
 pub mod text;
 
 use crate::error::Error;
-use crate::model::{Claim, ClaimKind, ItemAt, Located, Location, Note, RawItem, StatedAmount};
+use crate::model::StatedAmount;
+use crate::model::{Claim, ClaimKind, ItemAt, Items, Located, Location, Note, RawItem};
 use crate::model::{DescriptionRef, EnvelopeSpec, Publication, SourceFormat, WrittenAmount};
 use crate::model::{Detail, Rule};
 use serde::Serialize;
@@ -32,10 +33,7 @@ pub struct Extraction {
 /// One envelope's figures out of its publication's source, whatever the source's format.
 pub fn extract(p: &Publication, index: usize, spec: &EnvelopeSpec) -> Result<Extraction, Error> {
     let mut items = Vec::new();
-    let mut extraction = extract_into(p, index, spec, &mut |item| {
-        items.push(item.to_raw_item());
-        Ok(())
-    })?;
+    let mut extraction = extract_into(p, index, spec, &mut items)?;
     extraction.items = items;
     Ok(extraction)
 }
@@ -47,7 +45,7 @@ pub fn extract_into(
     p: &Publication,
     index: usize,
     spec: &EnvelopeSpec,
-    sink: &mut sheet::ItemSink<'_>,
+    sink: &mut dyn Items,
 ) -> Result<Extraction, Error> {
     let description = p.description_of(index);
     let mut extraction = match p.format {
@@ -57,7 +55,7 @@ pub fn extract_into(
             let mut extraction = text::extract_text(&p.source_name, text, spec, &description)?;
             check_magnitudes(&extraction)?;
             for item in std::mem::take(&mut extraction.items) {
-                sink(&item.at())?;
+                sink.item(&item.at())?;
             }
             extraction
         }

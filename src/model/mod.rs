@@ -187,6 +187,25 @@ impl ItemAt<'_> {
     }
 }
 
+/// Where a reader hands its items, one at a time, as it reads them.
+pub trait Items {
+    fn item(&mut self, item: &ItemAt<'_>) -> Result<(), crate::error::Error>;
+    /// Forgets the items handed so far: the source is read again from its start (a sheet
+    /// read before its merged regions were known, which turned out to matter).
+    fn restart(&mut self);
+}
+
+/// Items collected as they are read.
+impl Items for Vec<RawItem> {
+    fn item(&mut self, item: &ItemAt<'_>) -> Result<(), crate::error::Error> {
+        self.push(item.to_raw_item());
+        Ok(())
+    }
+    fn restart(&mut self) {
+        self.clear();
+    }
+}
+
 impl RawItem {
     /// The item as normalisation takes it.
     pub fn at(&self) -> ItemAt<'_> {

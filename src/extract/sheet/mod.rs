@@ -21,7 +21,7 @@ use crate::core::amount::{Amount, Precision, Qualifier, parse_number};
 use crate::error::Error;
 use crate::extract::{Extraction, declared_totals};
 use crate::model::cell::{a1, column_letters, parse_a1, parse_column_letters};
-use crate::model::{AmountAt, ItemAt, Place, TextAt};
+use crate::model::{AmountAt, ItemAt, Items, Place, RawItem, TextAt};
 use crate::model::{Breakdown, DescriptionRef, EnvelopeSpec, Unit};
 use crate::model::{Detail, Rule};
 use crate::model::{Location, Note, StatedAmount};
@@ -44,9 +44,6 @@ const HEADER_SCAN_ROWS: u32 = 30;
 /// holds sub-cent digits that rounding to the cent drops, which an analyst should see.
 const FLOAT_NOISE_EUR: Decimal = Decimal::from_parts(1, 0, 0, false, 6);
 
-/// What extraction hands each item to as it reads it.
-pub type ItemSink<'s> = dyn FnMut(&ItemAt<'_>) -> Result<(), Error> + 's;
-
 /// Extract one envelope's table from a spreadsheet held in memory, its items collected.
 ///
 /// `source_name` goes into every `Location::Cell`; `description` is where the envelope's
@@ -57,16 +54,13 @@ pub fn extract_sheet(
     spec: &EnvelopeSpec,
     description: &DescriptionRef<'_>,
 ) -> Result<Extraction, Error> {
-    let mut items = Vec::new();
+    let mut items: Vec<RawItem> = Vec::new();
     let mut extraction = extract_sheet_from(
         source_name,
         &|| Ok(Cursor::new(bytes)),
         spec,
         description,
-        &mut |item: &ItemAt<'_>| {
-            items.push(item.to_raw_item());
-            Ok(())
-        },
+        &mut items,
     )?;
     extraction.items = items;
     Ok(extraction)
@@ -80,7 +74,20 @@ pub fn extract_sheet_from<R: Read + Seek + Send>(
     open: &dyn Fn() -> std::io::Result<R>,
     spec: &EnvelopeSpec,
     description: &DescriptionRef<'_>,
-    sink: &mut ItemSink<'_>,
+    sink: &mut dyn Items,
+) -> Result<Extraction, Error> {
+    extract_with_threads_above(THREADED_ABOVE, source_name, open, spec, description, sink)
+}
+
+/// `extract_sheet_from`, a sheet read on a thread of its own when its XML is larger than
+/// `threaded_above` bytes.
+fn extract_with_threads_above<R: Read + Seek + Send>(
+    threaded_above: u64,
+    source_name: &str,
+    open: &dyn Fn() -> std::io::Result<R>,
+    spec: &EnvelopeSpec,
+    description: &DescriptionRef<'_>,
+    sink: &mut dyn Items,
 ) -> Result<Extraction, Error> {
     std::thread::scope(|scope| {
         // A large xlsx sheet is read on a thread of its own, its rows handed over in
@@ -95,32 +102,77 @@ pub fn extract_sheet_from<R: Read + Seek + Send>(
             })?;
             let (rows, received) = std::sync::mpsc::sync_channel(BATCHES_AHEAD);
             let (recycle, recycled) = std::sync::mpsc::channel();
+            let enough = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
             let name = name.to_string();
+            let stop = std::sync::Arc::clone(&enough);
             std::thread::Builder::new()
                 .name("sheet-reader".to_string())
                 .spawn_scoped(scope, move || {
-                    read_in_thread(reader, &name, &rows, &recycled)
+                    read_in_thread(reader, &name, &rows, &recycled, &stop);
                 })
                 .map_err(|e| Error::Internal(format!("cannot start a thread: {e}")))?;
             Ok(Threaded {
                 rows: received,
                 recycle,
+                enough,
                 batch: Vec::new(),
                 next: 0,
+                merges: None,
             })
         };
         let mut workbook = Workbook::open(source_name, open)?;
         workbook.spawn = Some(&spawn);
+        workbook.threaded_above = threaded_above;
         extract_table(&mut workbook, spec, description, sink)
     })
 }
 
+/// One envelope's table. A large sheet named by the anchor is read before its merged
+/// regions are known (they stand after its cells, and finding them first costs a reading of
+/// the whole sheet); when some turn out to change what was read, or may explain an error,
+/// the table is read again with them.
 fn extract_table<R: Read + Seek>(
     workbook: &mut Workbook<'_, R>,
     spec: &EnvelopeSpec,
     description: &DescriptionRef<'_>,
-    sink: &mut ItemSink<'_>,
+    sink: &mut dyn Items,
 ) -> Result<Extraction, Error> {
+    workbook.speculate = spec.anchor.is_some();
+    loop {
+        workbook.speculated = None;
+        let merges = match read_table(workbook, spec, description, sink) {
+            Ok(Reading::Done(extraction)) => return Ok(*extraction),
+            Ok(Reading::Again(name, merges)) => (name, merges),
+            Err(error) => {
+                let Some(name) = workbook.speculated.take() else {
+                    return Err(error);
+                };
+                let merges = workbook.merges_of(&name)?;
+                if merges.is_empty() {
+                    return Err(error);
+                }
+                (name, merges)
+            }
+        };
+        tracing::debug!(sheet = %merges.0, regions = merges.1.len(), "merged regions change the table: read again");
+        sink.restart();
+        workbook.speculate = false;
+        workbook.known_merges = Some(merges);
+    }
+}
+
+/// What reading a table gave: the extraction, or the merged regions it must be read with.
+enum Reading {
+    Done(Box<Extraction>),
+    Again(String, Vec<Dimensions>),
+}
+
+fn read_table<R: Read + Seek>(
+    workbook: &mut Workbook<'_, R>,
+    spec: &EnvelopeSpec,
+    description: &DescriptionRef<'_>,
+    sink: &mut dyn Items,
+) -> Result<Reading, Error> {
     let source_name = workbook.source;
     let anchor = spec.anchor.as_deref().map(Anchor::parse);
     let (name, layout, mut table) = match &anchor {
@@ -156,6 +208,7 @@ fn extract_table<R: Read + Seek>(
         header = %a1(layout.header_rows.1, layout.label),
         "spreadsheet table found"
     );
+    let found = layout.clone();
     let mut layout = layout;
     if !layout.scale_stated {
         // "Annexe – Délégation de crédits 2025 (en milliers d'euros)" above the table, or a
@@ -188,7 +241,13 @@ fn extract_table<R: Read + Seek>(
                 location,
             })
     });
-    Ok(extraction)
+    if let Some(merges) = table.unread_merges()?
+        && !merges.is_empty()
+        && !table.unaffected_by(&merges, &found, spec)
+    {
+        return Ok(Reading::Again(name, merges));
+    }
+    Ok(Reading::Done(Box::new(extraction)))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -204,6 +263,15 @@ struct Workbook<'a, R: Read + Seek> {
     sheets: Vec<calamine::Sheet>,
     /// Starts reading a sheet on a thread of its own.
     spawn: Option<&'a Spawn<'a>>,
+    /// The size of XML above which a sheet is read on a thread of its own.
+    threaded_above: u64,
+    /// Whether a large sheet may be read before its merged regions are known (they are
+    /// listed after its cells), which are then checked not to change what was read.
+    speculate: bool,
+    /// The sheet last read that way.
+    speculated: Option<String>,
+    /// A sheet's merged regions, known from a first reading.
+    known_merges: Option<(String, Vec<Dimensions>)>,
 }
 
 /// What starts reading a sheet on a thread of its own.
@@ -217,13 +285,24 @@ const THREADED_ABOVE: u64 = 4 << 20;
 const BATCH_ROWS: usize = 512;
 const BATCHES_AHEAD: usize = 16;
 
+/// What the reading thread sends: rows, then the sheet's merged regions.
+enum Message {
+    Rows(Vec<RowBuf>),
+    End(Vec<Dimensions>),
+    Failed(xlsx::XlsxError),
+}
+
 /// A sheet's rows as another thread reads them.
 struct Threaded {
-    rows: std::sync::mpsc::Receiver<Result<Vec<RowBuf>, xlsx::XlsxError>>,
+    rows: std::sync::mpsc::Receiver<Message>,
     /// Batches read go back to the thread, so that their buffers are reused.
     recycle: std::sync::mpsc::Sender<Vec<RowBuf>>,
+    /// Set when no more rows are wanted: the thread skips to the merged regions.
+    enough: std::sync::Arc<std::sync::atomic::AtomicBool>,
     batch: Vec<RowBuf>,
     next: usize,
+    /// The merged regions, once the thread has sent them.
+    merges: Option<Vec<Dimensions>>,
 }
 
 impl Threaded {
@@ -232,34 +311,53 @@ impl Threaded {
             let done = std::mem::take(&mut self.batch);
             // The thread may have stopped: the buffers are then dropped.
             let _ = self.recycle.send(done);
+            if self.merges.is_some() {
+                return Ok(None);
+            }
             match self.rows.recv() {
-                Ok(Ok(batch)) => {
+                Ok(Message::Rows(batch)) => {
                     self.batch = batch;
                     self.next = 0;
                 }
-                Ok(Err(e)) => return Err(e),
+                Ok(Message::End(merges)) => {
+                    self.merges = Some(merges);
+                    return Ok(None);
+                }
+                Ok(Message::Failed(e)) => return Err(e),
                 Err(_) => return Ok(None),
             }
         }
         self.next += 1;
         Ok(self.batch.get(self.next - 1))
     }
+
+    /// The sheet's merged regions: the rows not read yet are not wanted any more.
+    fn merges(&mut self) -> Result<Vec<Dimensions>, xlsx::XlsxError> {
+        self.enough
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        self.batch.clear();
+        while self.next_row()?.is_some() {
+            self.batch.clear();
+        }
+        Ok(self.merges.clone().unwrap_or_default())
+    }
 }
 
 /// What the reading thread does: opens the workbook again, reads the sheet's rows, and
-/// sends them in batches with their texts copied in, until the end or until the other
-/// side stops listening.
+/// sends them in batches with their texts copied in, then the merged regions listed after
+/// them; when the other side has had `enough` rows, it skips to those.
 fn read_in_thread<R: Read + Seek>(
     reader: R,
     name: &str,
-    out: &std::sync::mpsc::SyncSender<Result<Vec<RowBuf>, xlsx::XlsxError>>,
+    out: &std::sync::mpsc::SyncSender<Message>,
     recycled: &std::sync::mpsc::Receiver<Vec<RowBuf>>,
+    enough: &std::sync::atomic::AtomicBool,
 ) {
     let read = || -> Result<(), xlsx::XlsxError> {
         let mut book = xlsx::Workbook::open(reader)?;
         let mut rows = book.rows(name)?;
         let strings = rows.strings();
-        loop {
+        while !enough.load(std::sync::atomic::Ordering::Relaxed) {
             let mut batch = recycled.try_recv().unwrap_or_default();
             let mut filled = 0;
             while filled < BATCH_ROWS {
@@ -274,16 +372,19 @@ fn read_in_thread<R: Read + Seek>(
             }
             batch.truncate(filled);
             let last = filled < BATCH_ROWS;
-            if filled > 0 && out.send(Ok(batch)).is_err() {
+            if filled > 0 && out.send(Message::Rows(batch)).is_err() {
                 return Ok(());
             }
             if last {
-                return Ok(());
+                break;
             }
         }
+        let merges = rows.merges_after()?;
+        let _ = out.send(Message::End(merges));
+        Ok(())
     };
     if let Err(e) = read() {
-        let _ = out.send(Err(e));
+        let _ = out.send(Message::Failed(e));
     }
 }
 
@@ -316,6 +417,10 @@ impl<'a, R: Read + Seek> Workbook<'a, R> {
                 book: Book::Xlsx(book),
                 sheets,
                 spawn: None,
+                threaded_above: THREADED_ABOVE,
+                speculate: false,
+                speculated: None,
+                known_merges: None,
             });
         }
         let mut bytes = Vec::new();
@@ -331,6 +436,10 @@ impl<'a, R: Read + Seek> Workbook<'a, R> {
                 book: Book::Calamine(reader),
                 sheets,
                 spawn: None,
+                threaded_above: THREADED_ABOVE,
+                speculate: false,
+                speculated: None,
+                known_merges: None,
             })
         })
     }
@@ -371,25 +480,48 @@ impl<'a, R: Read + Seek> Workbook<'a, R> {
 
     /// One sheet as a stream of rows, with its merged regions (`None` when the format does
     /// not tell: ods, xlsb).
-    fn rows(&mut self, name: &str) -> Result<(Stream<'_, R>, Option<Merges>), Error> {
+    fn rows(&mut self, name: &str) -> Result<(Stream<'_, R>, Option<Merges>, bool), Error> {
         let location = sheet_location(self.source, name);
         let cannot = |e: &dyn std::fmt::Display| {
             Error::extraction(&location, format!("cannot read sheet '{name}': {e}"))
         };
+        let known = self
+            .known_merges
+            .as_ref()
+            .filter(|(sheet, _)| sheet == name)
+            .map(|(_, merges)| merges.clone());
         match &mut self.book {
             Book::Xlsx(book) => {
                 if let Some(spawn) = self.spawn
-                    && book.part_size(name).map_err(|e| cannot(&e))? > THREADED_ABOVE
+                    && book.part_size(name).map_err(|e| cannot(&e))? > self.threaded_above
                 {
                     // Started first, so that the thread reads the shared strings while
-                    // this one scans for the merged regions.
+                    // this one goes on.
                     let threaded = spawn(name)?;
-                    let merges = book.merges(name).map_err(|e| cannot(&e))?;
-                    return Ok((Stream::Threaded(threaded), Some(Merges::new(&merges))));
+                    let (merges, speculative) = match known {
+                        Some(merges) => (merges, false),
+                        None if self.speculate => {
+                            self.speculated = Some(name.to_string());
+                            (Vec::new(), true)
+                        }
+                        None => (book.merges(name).map_err(|e| cannot(&e))?, false),
+                    };
+                    return Ok((
+                        Stream::Threaded(threaded),
+                        Some(Merges::new(&merges)),
+                        speculative,
+                    ));
                 }
-                let merges = book.merges(name).map_err(|e| cannot(&e))?;
+                let merges = match known {
+                    Some(merges) => merges,
+                    None => book.merges(name).map_err(|e| cannot(&e))?,
+                };
                 let rows = book.rows(name).map_err(|e| cannot(&e))?;
-                Ok((Stream::Xlsx(Box::new(rows)), Some(Merges::new(&merges))))
+                Ok((
+                    Stream::Xlsx(Box::new(rows)),
+                    Some(Merges::new(&merges)),
+                    false,
+                ))
             }
             Book::Calamine(reader) => guarded(&location, || {
                 let values = reader.worksheet_range(name).map_err(|e| cannot(&e))?;
@@ -409,6 +541,7 @@ impl<'a, R: Read + Seek> Workbook<'a, R> {
                 Ok((
                     Stream::Grid(GridRows::new(&values, &formulas)),
                     merges.map(|m| Merges::new(&m)),
+                    false,
                 ))
             }),
         }
@@ -423,8 +556,9 @@ impl<'a, R: Read + Seek> Workbook<'a, R> {
         spec: &EnvelopeSpec,
     ) -> Result<Table<'_, R>, Error> {
         let source = self.source;
-        let (stream, merges) = self.rows(name)?;
+        let (stream, merges, speculative) = self.rows(name)?;
         let mut table = Table {
+            speculative,
             sheet: SheetInfo {
                 source,
                 name: name.to_string(),
@@ -449,12 +583,25 @@ impl<'a, R: Read + Seek> Workbook<'a, R> {
         Ok(table)
     }
 
+    /// A sheet's merged regions, scanned for now.
+    fn merges_of(&mut self, name: &str) -> Result<Vec<Dimensions>, Error> {
+        match &mut self.book {
+            Book::Xlsx(book) => book.merges(name).map_err(|e| {
+                Error::extraction(
+                    sheet_location(self.source, name),
+                    format!("cannot read sheet '{name}': {e}"),
+                )
+            }),
+            Book::Calamine(_) => Ok(Vec::new()),
+        }
+    }
+
     /// The unit a title or note cell of the sheet states explicitly ("en milliers d'euros",
     /// "(en M€)"): only "en …" forms, which no figure of a title takes. The first such
     /// cell in reading order.
     fn unit_in_notes(&mut self, name: &str) -> Result<Option<Decimal>, Error> {
         let source = self.source;
-        let (mut stream, _) = self.rows(name)?;
+        let (mut stream, _, _) = self.rows(name)?;
         let strings = stream.strings();
         while let Some(row) = stream.next_row(source, name)? {
             for cell in row.cells(strings) {
@@ -1190,7 +1337,7 @@ struct HeaderCell {
 type HeaderCells = BTreeMap<u32, HeaderCell>;
 
 /// Where the table's parts stand.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct Layout {
     /// First and last header rows (equal for a one-row header).
     header_rows: (u32, u32),
@@ -2099,7 +2246,7 @@ impl<'l> RowReader<'l> {
     }
 
     /// Reads `row`, which `grid` holds; says whether the table goes on.
-    fn row(&mut self, grid: &Grid<'_>, row: u32, sink: &mut ItemSink<'_>) -> Result<Flow, Error> {
+    fn row(&mut self, grid: &Grid<'_>, row: u32, sink: &mut dyn Items) -> Result<Flow, Error> {
         let layout = self.layout;
         let bounds = self.bounds;
         if row > self.last_row.saturating_add(1) {
@@ -2210,12 +2357,7 @@ impl<'l> RowReader<'l> {
         self.items > 0
     }
 
-    fn item_row(
-        &mut self,
-        grid: &Grid<'_>,
-        row: u32,
-        sink: &mut ItemSink<'_>,
-    ) -> Result<Flow, Error> {
+    fn item_row(&mut self, grid: &Grid<'_>, row: u32, sink: &mut dyn Items) -> Result<Flow, Error> {
         let layout = self.layout;
         let label = read_text(grid, row, layout.label)?;
         let amount = read_amount(grid, row, layout.amount, layout.amount_scale)?;
@@ -2304,7 +2446,7 @@ impl<'l> RowReader<'l> {
                 .map(|p| p.at(grid, &mut self.previous_raw)),
         };
         crate::extract::check_magnitude(&item)?;
-        sink(&item)?;
+        sink.item(&item)?;
         Ok(Flow::Continue)
     }
 }
@@ -2317,6 +2459,8 @@ impl<'l> RowReader<'l> {
 /// top-left cells read so far, and what the whole sheet is searched for as it passes (the
 /// cells stating the declared totals).
 struct Table<'w, R: Read + Seek> {
+    /// Read before the sheet's merged regions were known (see `Workbook::speculate`).
+    speculative: bool,
     sheet: SheetInfo<'w>,
     stream: Stream<'w, R>,
     /// The rows in use from the top of `bounds` over `HEADER_SCAN_ROWS` rows and one more.
@@ -2465,7 +2609,7 @@ impl<'w, R: Read + Seek> Table<'w, R> {
 
     /// Reads the table's rows, from the one under the header to its end, each item handed
     /// to `sink` as it is read.
-    fn read_rows(&mut self, layout: &Layout, sink: &mut ItemSink<'_>) -> Result<Extraction, Error> {
+    fn read_rows(&mut self, layout: &Layout, sink: &mut dyn Items) -> Result<Extraction, Error> {
         let bounds = self.table_bounds();
         let mut reader = RowReader::new(layout, bounds);
         let window = std::mem::take(&mut self.window);
@@ -2511,6 +2655,70 @@ impl<'w, R: Read + Seek> Table<'w, R> {
             }
         }
         Ok(reader.finish())
+    }
+
+    /// The merged regions of a sheet read before they were known; `None` if it was read
+    /// with them.
+    fn unread_merges(&mut self) -> Result<Option<Vec<Dimensions>>, Error> {
+        if !self.speculative {
+            return Ok(None);
+        }
+        let Stream::Threaded(rows) = &mut self.stream else {
+            return Ok(None);
+        };
+        rows.merges().map(Some).map_err(|e| {
+            Error::extraction(
+                sheet_location(self.sheet.source, &self.sheet.name),
+                format!("cannot read sheet '{}': {e}", self.sheet.name),
+            )
+        })
+    }
+
+    /// Whether merged regions leave what was read without them as it is: none covers the
+    /// label or region column below the header (the only cells of the rows read through
+    /// merged regions), and the header's window gives the same table with them.
+    fn unaffected_by(&self, regions: &[Dimensions], layout: &Layout, spec: &EnvelopeSpec) -> bool {
+        let merges = Merges::new(regions);
+        let below = layout.header_rows.1;
+        for col in std::iter::once(layout.label).chain(layout.region) {
+            let covers_rows = merges
+                .by_column
+                .get(&col)
+                .is_some_and(|spans| spans.iter().any(|&(_, last, _)| last > below));
+            if covers_rows {
+                return false;
+            }
+        }
+        let (Some(first), Some(last)) = (self.window.first(), self.window.last()) else {
+            return true;
+        };
+        let touching: Vec<&Dimensions> = regions
+            .iter()
+            .filter(|d| d.start != d.end && d.start.0 <= last.index && d.end.0 >= first.index)
+            .collect();
+        if touching.is_empty() {
+            return true;
+        }
+        // A region's text is its top-left cell's: it must be one the window holds.
+        if touching
+            .iter()
+            .any(|d| d.start.0 < first.index || !self.bounds.has_col(d.start.1))
+        {
+            return false;
+        }
+        let sheet = SheetInfo {
+            source: self.sheet.source,
+            name: self.sheet.name.clone(),
+            merges: Some(merges),
+        };
+        let no_origins = HashMap::new();
+        let grid = Grid {
+            sheet: &sheet,
+            strings: self.stream.strings(),
+            rows: &self.window,
+            origins: &no_origins,
+        };
+        matches!(find_layout(&grid, self.table_bounds(), spec), Ok(Some(again)) if again == *layout)
     }
 
     /// Where the sheet states each declared total (compared without spaces, so that
@@ -2802,5 +3010,71 @@ mod tests {
             }
         }
         assert!(compared > 20);
+    }
+
+    /// Every workbook of the spreadsheet gallery read as a large sheet is (on a thread of its
+    /// own, before its merged regions are known) gives what it gives read whole: the same
+    /// items, totals and notes, or the same error.
+    #[test]
+    fn a_sheet_read_on_a_thread_before_its_merged_regions_reads_the_same() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sheets");
+        let keys = crate::model::KeyLines::of("[[envelopes]]\nid = \"e\"\n");
+        let mut compared = 0;
+        for group in ["reads", "refused", "asserted"] {
+            for entry in std::fs::read_dir(root.join(group)).expect("the gallery") {
+                let dir = entry.expect("a case").path();
+                let spec: EnvelopeSpec = toml::from_str(
+                    &std::fs::read_to_string(dir.join("envelope.toml")).expect("envelope.toml"),
+                )
+                .expect("an envelope");
+                let workbook = std::fs::read_dir(&dir)
+                    .expect("a case")
+                    .map(|e| e.expect("a file").path())
+                    .find(|p| p.file_name().is_some_and(|n| n != "envelope.toml"))
+                    .expect("a workbook");
+                let bytes = std::fs::read(&workbook).expect("a workbook");
+                let path = std::path::PathBuf::from("e.toml");
+                let described = DescriptionRef {
+                    path: &path,
+                    keys: &keys,
+                    envelope: 0,
+                };
+                let read = |threaded_above: u64, spec: &EnvelopeSpec| {
+                    let mut items: Vec<RawItem> = Vec::new();
+                    extract_with_threads_above(
+                        threaded_above,
+                        "w.xlsx",
+                        &|| Ok(Cursor::new(&bytes[..])),
+                        spec,
+                        &described,
+                        &mut items,
+                    )
+                    .map(|mut extraction| {
+                        extraction.items = items;
+                        extraction
+                    })
+                    .map_err(|e| e.to_string())
+                };
+                let whole = read(u64::MAX, &spec);
+                assert_eq!(read(0, &spec), whole, "{}", dir.display());
+                compared += 1;
+                // The sheet found, named by an anchor: read before its merged regions.
+                let found = whole
+                    .as_ref()
+                    .ok()
+                    .and_then(|e| e.items.first())
+                    .and_then(|item| item.amount.location.sheet().map(str::to_string));
+                if let (None, Some(sheet)) = (&spec.anchor, found) {
+                    let anchored = EnvelopeSpec {
+                        anchor: Some(sheet),
+                        ..spec.clone()
+                    };
+                    let whole = read(u64::MAX, &anchored);
+                    assert_eq!(read(0, &anchored), whole, "{} (anchored)", dir.display());
+                    compared += 1;
+                }
+            }
+        }
+        assert!(compared > 30, "{compared}");
     }
 }

@@ -314,46 +314,10 @@ impl<R: Read + Seek> Workbook<R> {
 
     fn scan_merges(&mut self, name: &str) -> Result<Vec<Dimensions>, XlsxError> {
         let path = self.sheet_path(name)?;
-        let Some(mut part) = self.part(&path)? else {
+        let Some(part) = self.part(&path)? else {
             return Err(XlsxError::Invalid(format!("no part {path}")));
         };
-        const NEEDLE: &[u8] = b"<mergeCell ";
-        let mut merges = Vec::new();
-        let mut buffer = vec![0u8; 1 << 16];
-        // Bytes kept from the previous read: an element cut in two.
-        let mut kept = 0;
-        let finder = memchr::memmem::Finder::new(NEEDLE);
-        loop {
-            if kept == buffer.len() {
-                // A `<mergeCell` element longer than the buffer: not a workbook's.
-                return Err(XlsxError::Invalid(
-                    "a merged cell element too long".to_string(),
-                ));
-            }
-            let n = part.read(&mut buffer[kept..])?;
-            let end = kept + n;
-            let mut at = 0;
-            while let Some(i) = finder.find(&buffer[at..end]) {
-                let start = at + i;
-                let Some(close) = memchr::memchr(b'>', &buffer[start..end]) else {
-                    break;
-                };
-                if let Some(dimensions) = merge_ref(&buffer[start..start + close]) {
-                    merges.push(dimensions);
-                }
-                at = start + close;
-            }
-            if n == 0 {
-                return Ok(merges);
-            }
-            // Keep the tail that may hold the beginning of an element.
-            let tail = match finder.find(&buffer[at..end]) {
-                Some(i) => at + i,
-                None => end.saturating_sub(NEEDLE.len() - 1).max(at),
-            };
-            buffer.copy_within(tail..end, 0);
-            kept = end - tail;
-        }
+        merges_in(&mut XmlReader::new(part))
     }
 
     /// The size of a sheet's XML, unzipped.
@@ -436,6 +400,13 @@ fn attribute(tag: &Tag<'_>, name: &[u8]) -> Option<String> {
         xml::decode(raw, &mut out);
         out
     })
+}
+
+/// The merged regions in what is left of a sheet's XML.
+fn merges_in<R: Read>(xml: &mut XmlReader<R>) -> Result<Vec<Dimensions>, XlsxError> {
+    let mut merges = Vec::new();
+    xml.scan_rest(b"<mergeCell ", |tag| merges.extend(merge_ref(tag)))?;
+    Ok(merges)
 }
 
 /// `<mergeCell ref="A1:C1"` → its rectangle.
@@ -827,6 +798,12 @@ impl<'a, R: Read + Seek> Rows<'a, R> {
 
     pub fn strings(&self) -> &'a SharedStrings {
         self.strings
+    }
+
+    /// The merged regions, listed after the cells: the rest of the sheet's XML is scanned
+    /// for them (the rows not read yet are skipped).
+    pub fn merges_after(mut self) -> Result<Vec<Dimensions>, XlsxError> {
+        merges_in(&mut self.xml)
     }
 
     /// The next row that has cells, or `None` after the last. Rows come in the order of the

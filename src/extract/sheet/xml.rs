@@ -366,6 +366,37 @@ impl<R: Read> XmlReader<R> {
         Ok(true)
     }
 
+    /// Reads the rest of the stream for the tags starting with `needle` (`<mergeCell `),
+    /// without tokenizing what lies between; `found` gets each tag up to its `>`.
+    pub fn scan_rest(
+        &mut self,
+        needle: &[u8],
+        mut found: impl FnMut(&[u8]),
+    ) -> Result<(), XmlError> {
+        let finder = memchr::memmem::Finder::new(needle);
+        loop {
+            let window = &self.buffer[self.start..self.end];
+            let mut at = 0;
+            while let Some(i) = finder.find(&window[at..]) {
+                let tag = at + i;
+                let Some(close) = memchr::memchr(b'>', &window[tag..]) else {
+                    break;
+                };
+                found(&window[tag..tag + close]);
+                at = tag + close + 1;
+            }
+            // Keep what may be the beginning of a tag cut by the end of the bytes read.
+            let keep = match finder.find(&window[at..]) {
+                Some(i) => at + i,
+                None => window.len().saturating_sub(needle.len() - 1).max(at),
+            };
+            self.start += keep;
+            if !self.fill()? {
+                return Ok(());
+            }
+        }
+    }
+
     /// The raw content of the element whose start tag (`qname`, not empty) was just read,
     /// up to its end tag, which is consumed. The element holds no element of its name (a
     /// cell holds no cell).
