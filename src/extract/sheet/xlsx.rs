@@ -283,12 +283,29 @@ impl<R: Read + Seek> Workbook<R> {
         if let Some(part) = self.part(&path)? {
             let mut xml = XmlReader::new(part);
             let mut text = String::new();
+            let mut run = String::new();
             loop {
                 match xml.next()? {
                     Event::Start(tag) if tag.name == b"si" => {
                         text.clear();
                         if !tag.empty {
-                            read_rich_text(&mut xml, b"si", &mut text)?;
+                            let mut qname = [0u8; 16];
+                            let length = tag.qname.len().min(qname.len());
+                            qname[..length].copy_from_slice(&tag.qname[..length]);
+                            let content = xml.content(&qname[..length])?;
+                            match plain_run(content) {
+                                // The common string of one run, read off its bytes.
+                                Some((raw, preserve)) => {
+                                    plain_text(raw, preserve, &mut run, &mut text);
+                                }
+                                None => {
+                                    read_rich_text(
+                                        &mut SliceReader::new(content),
+                                        b"si",
+                                        &mut text,
+                                    )?;
+                                }
+                            }
                         }
                         strings.push(&text)?;
                     }
@@ -989,18 +1006,8 @@ impl CellReader<'_, '_> {
             && let Some((raw, preserve)) = plain_inline_string(content)
         {
             // The other common cell: an inline string of one run.
-            self.text.clear();
-            match xml::plain(raw) {
-                Some(text) => self.text.push_str(text),
-                None => xml::decode(raw, self.text),
-            }
-            let text = if preserve {
-                self.text.as_str()
-            } else {
-                self.text.trim_matches([' ', '\t', '\r', '\n'])
-            };
             let start = self.row.text.len();
-            unescape_excel(text, &mut self.row.text);
+            plain_text(raw, preserve, self.text, &mut self.row.text);
             let span = (
                 u32::try_from(start).unwrap_or(u32::MAX),
                 u32::try_from(self.row.text.len()).unwrap_or(u32::MAX),
@@ -1194,14 +1201,39 @@ fn plain_cell_tag(bytes: &[u8]) -> Option<PlainTag> {
 /// The raw text of an inline string of one run, `<is><t>…</t></is>` (or
 /// `<t xml:space="preserve">`), and whether its blanks are kept.
 fn plain_inline_string(content: &[u8]) -> Option<(&[u8], bool)> {
-    let rest = trim_ascii(content).strip_prefix(b"<is>")?;
+    let inner = trim_ascii(content)
+        .strip_prefix(b"<is>")?
+        .strip_suffix(b"</is>")?;
+    plain_run(inner)
+}
+
+/// The raw text of a content that is one run, `<t>…</t>` (or `<t xml:space="preserve">`;
+/// blanks around allowed), and whether its blanks are kept.
+fn plain_run(content: &[u8]) -> Option<(&[u8], bool)> {
+    let rest = trim_ascii(content);
     let (rest, preserve) = if let Some(rest) = rest.strip_prefix(b"<t>") {
         (rest, false)
     } else {
         (rest.strip_prefix(b"<t xml:space=\"preserve\">")?, true)
     };
     let end = memchr::memchr(b'<', rest)?;
-    (trim_ascii(&rest[end..]) == b"</t></is>").then(|| (&rest[..end], preserve))
+    (trim_ascii(&rest[end..]) == b"</t>").then(|| (&rest[..end], preserve))
+}
+
+/// A plain run's text (see `plain_run`) as `read_rich_text` gives it, appended to `out`:
+/// entities decoded, trimmed unless kept, Excel's escapes undone.
+fn plain_text(raw: &[u8], preserve: bool, run: &mut String, out: &mut String) {
+    run.clear();
+    match xml::plain(raw) {
+        Some(text) => run.push_str(text),
+        None => xml::decode(raw, run),
+    }
+    let text = if preserve {
+        run.as_str()
+    } else {
+        run.trim_matches([' ', '\t', '\r', '\n'])
+    };
+    unescape_excel(text, out);
 }
 
 /// The raw text of a content that is only `<v>…</v>` (blanks around allowed), the common
@@ -1300,6 +1332,32 @@ mod tests {
         let mut out = String::new();
         unescape_excel("a_x000D_b_x005F_x000D_c_xD83D__xDCF7_d_x12", &mut out);
         assert_eq!(out, "a\rb_x000D_c📷d_x12");
+    }
+
+    /// A string of one run read off its bytes reads as the run read element by element.
+    #[test]
+    fn plain_runs_read_as_rich_text_reads_them() {
+        let contents: [&[u8]; 8] = [
+            b"<t>Bretagne</t>",
+            b"<t>  GRAND EST </t>",
+            b"<t xml:space=\"preserve\">  GRAND EST </t>",
+            b"<t>Foyer d&apos;accueil &amp; Cie</t>",
+            b"<t>a_x000D_b</t>",
+            " <t>été</t>\n".as_bytes(),
+            b"<t></t>",
+            b"<t>x</t><t>y</t>",
+        ];
+        for content in contents {
+            let mut rich = String::new();
+            read_rich_text(&mut SliceReader::new(content), b"si", &mut rich).expect("a run");
+            let Some((raw, preserve)) = plain_run(content) else {
+                assert_eq!(content, b"<t>x</t><t>y</t>", "a plain run");
+                continue;
+            };
+            let (mut run, mut plain) = (String::new(), String::new());
+            plain_text(raw, preserve, &mut run, &mut plain);
+            assert_eq!(plain, rich, "{}", String::from_utf8_lossy(content));
+        }
     }
 
     #[test]
