@@ -120,24 +120,25 @@ pub fn explain(file: &Path, envelope: Option<&str>) -> Result<Explanation, Error
             .collect();
         let statement = normalise(&publication, spec, extraction);
         for fact in &statement.facts {
-            let hint = hints.get(&fact.location).cloned().flatten();
-            let region_rule = fact.region.map(|_| {
-                let text = hint.clone().unwrap_or_else(|| fact.raw_label.clone());
+            let location = fact.location();
+            let hint = hints.get(&location).cloned().flatten();
+            let region_rule = fact.region().map(|_| {
+                let text = hint.clone().unwrap_or_else(|| fact.raw_label().to_string());
                 let inferred = statement.region_issues.iter().any(|issue| {
-                    matches!(issue, RegionIssue::InferredFromName { label, .. } if label.text == fact.raw_label)
+                    matches!(issue, RegionIssue::InferredFromName { label, .. } if label.text == fact.raw_label())
                 });
                 region_rule(spec, &text, inferred, hint.is_some())
             });
             taken.push(Taken {
-                location: fact.location.clone(),
+                location,
                 envelope_id: spec.id.clone(),
-                label: fact.raw_label.clone(),
-                raw_amount: fact.raw_amount.clone(),
-                amount_eur: format_eur(fact.amount.value),
-                role: role(fact.role).to_string(),
-                region: fact.region.map(|r| format!("{} {}", r.code(), r.name())),
+                label: fact.raw_label().to_string(),
+                raw_amount: fact.raw_amount().into_owned(),
+                amount_eur: format_eur(fact.value()),
+                role: role(fact.role()).to_string(),
+                region: fact.region().map(|r| format!("{} {}", r.code(), r.name())),
                 region_rule,
-                beneficiary: fact.beneficiary.clone(),
+                beneficiary: fact.beneficiary().map(str::to_string),
             });
         }
         if let Some(d) = &statement.declared_total {
@@ -205,7 +206,11 @@ pub fn explain(file: &Path, envelope: Option<&str>) -> Result<Explanation, Error
             &taken,
             &used,
         ),
-        Source::Spreadsheet(bytes) => left_in_cells(&publication.source_name, bytes, &taken, &used),
+        Source::Spreadsheet(path) => {
+            let bytes = std::fs::read(path)
+                .map_err(|e| Error::input(path, format!("cannot read it: {e}")))?;
+            left_in_cells(&publication.source_name, &bytes, &taken, &used)
+        }
     };
     Ok(Explanation {
         publication_id: publication.meta.id.clone(),

@@ -5,12 +5,13 @@
 
 use crate::core::sha256_hex;
 use crate::error::{Error, Unacknowledged};
-use crate::extract::{Source, extract};
+use crate::extract::{Source, extract_into};
 use crate::model::{Publication, Severity, Statement};
-use crate::normalise::{mark_restatements, normalise, rank_statements};
+use crate::normalise::{Normaliser, mark_restatements, rank_statements};
 use crate::publish::diff::{self, Diff, Snapshot};
 use crate::publish::release::{self, MANIFEST, Manifest, ManifestInput};
 use crate::publish::report::{self, Report};
+use crate::publish::tables::Allocations;
 use crate::publish::{self, PublishedFile, Release};
 use crate::sources::{self, ACKNOWLEDGED_FILE};
 use crate::validate::{self, Acknowledgement, Validation};
@@ -66,20 +67,29 @@ fn load_acknowledgements(inputs: &Path) -> Result<(Vec<Acknowledgement>, Option<
 pub fn analyse(
     inputs: &Path,
 ) -> Result<(Vec<Publication>, Vec<Statement>, Validation, String), Error> {
+    let clock = std::time::Instant::now();
     let publications = sources::load_publications(inputs)?;
+    tracing::debug!(elapsed = ?clock.elapsed(), "descriptions and sources loaded");
     let (acks, ack_bytes) = load_acknowledgements(inputs)?;
     let mut statements = Vec::new();
     for p in &publications {
         let source = Source::read(p)?;
         for (index, spec) in p.envelopes.iter().enumerate() {
-            let extraction = extract(p, &source, index, spec)?;
-            tracing::debug!(publication = %p.meta.id, envelope = %spec.id, items = extraction.items.len(), claims = extraction.claims.len(), "extracted");
-            statements.push(normalise(p, spec, extraction));
+            // Each item is normalised as it is read: a spreadsheet's rows are never all
+            // held as read.
+            let mut normaliser = Normaliser::new(p, spec);
+            let extraction = extract_into(p, &source, index, spec, &mut normaliser)?;
+            let statement = normaliser.finish(extraction);
+            tracing::debug!(publication = %p.meta.id, envelope = %spec.id, facts = statement.facts.len(), facts_bytes = statement.facts.footprint(), claims = statement.claims.len(), "extracted");
+            statements.push(statement);
         }
     }
+    tracing::debug!(elapsed = ?clock.elapsed(), "extracted and normalised");
     rank_statements(&mut statements);
     mark_restatements(&mut statements);
+    let clock = std::time::Instant::now();
     let mut validation = validate::validate(&statements);
+    tracing::debug!(elapsed = ?clock.elapsed(), "validated");
     validate::apply_acknowledgements(&mut validation, &acks);
     let fingerprint = input_fingerprint(&publications, ack_bytes.as_deref());
     Ok((publications, statements, validation, fingerprint))
@@ -89,11 +99,19 @@ pub fn analyse(
 fn stage_candidate(
     release: &mut Release,
     dataset: &crate::publish::dataset::Dataset,
+    allocations: &Allocations<'_>,
     diff: &Diff,
     metadata: &[(String, String)],
     [json, markdown, html]: [&String; 3],
 ) -> Result<(), Error> {
     for (name, mut frame) in publish::frames(dataset)? {
+        if name == publish::ALLOCATIONS {
+            // Written row group by row group, straight to its staged file.
+            release.add_with(name, |out| {
+                publish::write_allocations(allocations, out, metadata)
+            })?;
+            continue;
+        }
         let bytes = publish::parquet_bytes(&mut frame, metadata)?;
         release.add(name, &bytes)?;
     }
@@ -165,12 +183,16 @@ fn source_views(publications: &[Publication]) -> Vec<crate::model::source_view::
 
 /// This run's dataset against the one published in `out`. A published dataset that cannot
 /// be read back is no reason to refuse a run: the diff then has no baseline, and says so.
-fn diff_against_published(out: &Path, dataset: &crate::publish::dataset::Dataset) -> Diff {
+fn diff_against_published(
+    out: &Path,
+    dataset: &crate::publish::dataset::Dataset,
+    allocations: &Allocations<'_>,
+) -> Diff {
     let previous = Snapshot::read_published(out).unwrap_or_else(|error| {
         tracing::warn!(%error, "the last publication cannot be read back: the diff has no baseline");
         None
     });
-    diff::compare(previous.as_ref(), &Snapshot::of(dataset))
+    diff::compare(previous.as_ref(), &Snapshot::of(dataset, allocations))
 }
 
 /// `esms-ledger diff`: what a run of `inputs` would change in `out`; writes nothing.
@@ -179,9 +201,14 @@ pub fn diff(inputs: &Path, out: &Path) -> Result<Diff, Error> {
         return Err(Error::input(inputs, "inputs folder not found".to_string()));
     }
     let (publications, statements, validation, _) = analyse(inputs)?;
-    let dataset = crate::publish::tables::build(&publications, &statements, &validation);
+    let allocations = Allocations::new(&statements, &validation);
+    let dataset =
+        crate::publish::tables::build_without_allocations(&publications, &statements, &validation);
     let previous = Snapshot::read_published(out)?;
-    Ok(diff::compare(previous.as_ref(), &Snapshot::of(&dataset)))
+    Ok(diff::compare(
+        previous.as_ref(),
+        &Snapshot::of(&dataset, &allocations),
+    ))
 }
 
 pub fn run(opts: &RunOptions) -> Result<RunOutcome, Error> {
@@ -197,20 +224,32 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, Error> {
         tracing::info_span!("run", inputs = %opts.inputs.display(), out = %opts.out.display());
     let _entered = span.enter();
     publish::remove_stale_staging(&opts.out);
+    let clock = std::time::Instant::now();
     let (publications, statements, validation, fingerprint) = analyse(&opts.inputs)?;
-    let dataset = crate::publish::tables::build(&publications, &statements, &validation);
+    tracing::debug!(elapsed = ?clock.elapsed(), "read, normalised and validated");
+    let allocations = crate::publish::tables::Allocations::new(&statements, &validation);
+    let dataset =
+        crate::publish::tables::build_without_allocations(&publications, &statements, &validation);
 
     let errors = validation.count(crate::model::Severity::Error, false);
     let warnings = validation.count(crate::model::Severity::Warning, false);
     let rejected = errors > 0 || (opts.strict && warnings > 0);
     let status = if rejected { "rejected" } else { "published" };
-    let mut report = report::build(&fingerprint, status, &statements, &validation, &dataset);
-    let diff = diff_against_published(&opts.out, &dataset);
+    let mut report = report::build(
+        &fingerprint,
+        status,
+        &statements,
+        &validation,
+        &dataset,
+        &allocations,
+    );
+    let diff = diff_against_published(&opts.out, &dataset, &allocations);
     report.diff = Some(diff.clone());
     let json =
         report::to_json(&report).map_err(|e| Error::Internal(format!("report.json: {e}")))?;
     let markdown = report::to_markdown(&report);
     let html = crate::publish::html::render(&report, &source_views(&publications));
+    tracing::debug!(elapsed = ?clock.elapsed(), "tables and reports built");
 
     let metadata = vec![("esms.input_fingerprint".to_string(), fingerprint.clone())];
     if rejected {
@@ -220,6 +259,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, Error> {
         stage_candidate(
             &mut release,
             &dataset,
+            &allocations,
             &diff,
             &metadata,
             [&json, &markdown, &html],
@@ -260,6 +300,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, Error> {
     stage_candidate(
         &mut release,
         &dataset,
+        &allocations,
         &diff,
         &metadata,
         [&json, &markdown, &html],
@@ -280,7 +321,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, Error> {
             .map(|p| ManifestInput {
                 path: p.source_name.clone(),
                 sha256: p.source_sha256.clone(),
-                bytes: p.bytes.len() as u64,
+                bytes: p.source_len,
             })
             .collect(),
         outputs: staged,
@@ -291,6 +332,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, Error> {
     let manifest_json = serde_json::to_string_pretty(&manifest)
         .map_err(|e| Error::Internal(format!("manifest: {e}")))?;
     release.add(MANIFEST, manifest_json.as_bytes())?;
+    tracing::debug!(elapsed = ?clock.elapsed(), "outputs written");
     let published = release.commit()?;
     // A report of an earlier rejected run no longer describes the published outputs.
     let stale = opts.out.join(REJECTED_DIR);

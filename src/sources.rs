@@ -77,6 +77,63 @@ fn key_at(text: &str, offset: usize) -> String {
     }
 }
 
+/// A source as loaded: a text's bytes are kept, a spreadsheet is only hashed (its sheets
+/// are read from the file when extracted: a million-row workbook need not sit in memory
+/// through the run).
+struct Source {
+    /// Whether it is a spreadsheet, whose bytes are not kept.
+    spreadsheet: bool,
+    bytes: Vec<u8>,
+    len: u64,
+    sha256: String,
+}
+
+fn load_source(path: &Path) -> std::io::Result<Source> {
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut head = [0u8; 8];
+    let mut read = 0;
+    while read < head.len() {
+        match file.read(&mut head[read..])? {
+            0 => break,
+            n => read += n,
+        }
+    }
+    let head = &head[..read];
+    if sniff_format(head) != Some(SourceFormat::Spreadsheet) || read < 4 {
+        let mut bytes = head.to_vec();
+        file.read_to_end(&mut bytes)?;
+        return Ok(Source {
+            spreadsheet: false,
+            len: bytes.len() as u64,
+            sha256: sha256_hex(&bytes),
+            bytes,
+        });
+    }
+    let mut hasher = Sha256::new();
+    hasher.update(head);
+    let mut len = head.len() as u64;
+    let mut chunk = vec![0u8; 1 << 16];
+    loop {
+        match file.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => {
+                hasher.update(&chunk[..n]);
+                len += n as u64;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(Source {
+        spreadsheet: true,
+        bytes: Vec::new(),
+        len,
+        sha256: crate::core::hex(&hasher.finalize()),
+    })
+}
+
 /// Content sniffing: spreadsheets are zip containers (xlsx, xlsb, ods) or OLE compound
 /// files (xls); a PDF starts with its `%PDF-` header (viewers also accept one within the
 /// first 1024 bytes, after junk a download may prepend, which no text would hold);
@@ -157,12 +214,14 @@ fn load_publication(inputs: &Path, root: &Path, path: &Path) -> Result<Publicati
             .unwrap_or_default()
     );
     let source_file = inside_inputs(root, &source_path, Some(&named_by))?;
-    let bytes = std::fs::read(&source_file)
+    let source = load_source(&source_file)
         .map_err(|e| Error::input(&source_path, format!("cannot read {named_by}: {e}")))?;
-    if bytes.iter().all(u8::is_ascii_whitespace) {
+    let bytes = source.bytes;
+    if source.len == 0 || (!source.spreadsheet && bytes.iter().all(u8::is_ascii_whitespace)) {
         return Err(Error::input(&source_path, format!("{named_by} is empty")));
     }
     let format = match sniff_format(&bytes) {
+        _ if source.spreadsheet => SourceFormat::Spreadsheet,
         Some(SourceFormat::Spreadsheet) => SourceFormat::Spreadsheet,
         Some(SourceFormat::Pdf) => SourceFormat::Pdf,
         _ => SourceFormat::Text,
@@ -204,7 +263,8 @@ fn load_publication(inputs: &Path, root: &Path, path: &Path) -> Result<Publicati
         .to_string_lossy()
         .replace('\\', "/");
     Ok(Publication {
-        source_sha256: sha256_hex(&bytes),
+        source_sha256: source.sha256,
+        source_len: source.len,
         meta: description.publication,
         envelopes: description.envelopes,
         description_path: path.to_path_buf(),

@@ -3,6 +3,7 @@
 //! financial tables.
 
 pub mod amount;
+pub mod intern;
 pub mod names;
 pub mod region;
 pub mod vocab;
@@ -11,6 +12,15 @@ pub mod vocab;
 /// findings.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(bytes);
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    hex(&Sha256::digest(bytes))
+}
+
+/// Bytes in lower-case hex, as `sha256sum` prints a digest.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
 }

@@ -20,13 +20,24 @@ pub fn name_tokens(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Lower case, accents dropped.
+/// Lower case, accents dropped: the characters of the canonical decomposition (NFD) but
+/// the combining marks, lower-cased. Each character is decomposed on its own (the marks
+/// NFD would reorder are dropped anyway), ASCII without looking it up: sixty thousand
+/// organisation names are folded when a million lines are checked for duplicates.
 fn fold(text: &str) -> String {
-    use unicode_normalization::UnicodeNormalization;
-    text.nfd()
-        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
-        .flat_map(char::to_lowercase)
-        .collect()
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+            continue;
+        }
+        unicode_normalization::char::decompose_canonical(c, |d| {
+            if !unicode_normalization::char::is_combining_mark(d) {
+                out.extend(d.to_lowercase());
+            }
+        });
+    }
+    out
 }
 
 /// A key under which two spellings of one name collide ("Groupe SOS Solidarités" and
@@ -89,6 +100,24 @@ pub const MATCH_THRESHOLD: f64 = 0.5;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn folding_is_that_of_nfd_without_marks() {
+        use unicode_normalization::UnicodeNormalization;
+        for text in [
+            "Fondation Partage et Vie",
+            "Résidence Émile-Zola (Saint-Étienne)",
+            "İSTANBUL ǅemal ﬁnance Ⅻ 한국 e\u{301}\u{327}",
+            "L'Étoile du Berger – Pointe-à-Pitre",
+        ] {
+            let nfd: String = text
+                .nfd()
+                .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+                .flat_map(char::to_lowercase)
+                .collect();
+            assert_eq!(fold(text), nfd, "{text:?}");
+        }
+    }
 
     #[test]
     fn spellings_of_one_name_share_a_key() {

@@ -20,29 +20,85 @@ pub enum TotalRow {
 /// The folded words of a text: lower case, accents dropped, split on anything that is not
 /// a letter or a digit ("€" sticks to its word, "m€"; "%" is a word of its own).
 pub fn words(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut word = String::new();
-    let folded = text
-        .nfd()
-        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
-        .flat_map(char::to_lowercase);
-    for c in folded {
-        if c.is_alphanumeric() || c == '€' {
-            word.push(c);
-        } else {
-            if !word.is_empty() {
-                out.push(std::mem::take(&mut word));
-            }
-            if c == '%' {
-                out.push("%".to_string());
-            }
+    Words::of(text).collect()
+}
+
+/// `words`, one at a time: the text is folded only as far as the words asked for.
+struct Words<I: Iterator<Item = char>> {
+    folded: I,
+    /// A "%" met right after a word, which is then the next word.
+    percent: bool,
+}
+
+impl Words<std::iter::Empty<char>> {
+    fn of(text: &str) -> Words<impl Iterator<Item = char> + '_> {
+        Words {
+            folded: text
+                .nfd()
+                .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+                .flat_map(char::to_lowercase),
+            percent: false,
         }
     }
-    if !word.is_empty() {
-        out.push(word);
-    }
-    out
 }
+
+impl<I: Iterator<Item = char>> Iterator for Words<I> {
+    type Item = String;
+    fn next(&mut self) -> Option<String> {
+        if std::mem::take(&mut self.percent) {
+            return Some("%".to_string());
+        }
+        let mut word = String::new();
+        for c in self.folded.by_ref() {
+            if c.is_alphanumeric() || c == '€' {
+                word.push(c);
+            } else if !word.is_empty() {
+                self.percent = c == '%';
+                return Some(word);
+            } else if c == '%' {
+                return Some("%".to_string());
+            }
+        }
+        (!word.is_empty()).then_some(word)
+    }
+}
+
+/// The first of `words(text)`, folding no more of the text: a million-row table asks each
+/// row's first cell whether it opens a total.
+fn first_word(text: &str) -> Option<String> {
+    // Plain ASCII up to the end of the first word: folding is lower-casing.
+    let bytes = text.as_bytes();
+    let start = bytes
+        .iter()
+        .position(|b| b.is_ascii_alphanumeric() || !b.is_ascii())
+        .unwrap_or(bytes.len());
+    let end = bytes[start..]
+        .iter()
+        .position(|b| !b.is_ascii_alphanumeric())
+        .map_or(bytes.len(), |i| start + i);
+    let ascii_word = bytes.get(end).is_none_or(u8::is_ascii)
+        && bytes[..start].iter().all(|&b| b.is_ascii() && b != b'%');
+    if ascii_word {
+        return (start < end).then(|| text[start..end].to_ascii_lowercase());
+    }
+    Words::of(text).next()
+}
+
+/// The first words that can open a total row (see `total_row`).
+const OPENS_TOTAL: [&str; 12] = [
+    "sous",
+    "s",
+    "soustotal",
+    "soustotaux",
+    "soit",
+    "au",
+    "ensemble",
+    "montant",
+    "france",
+    "total",
+    "totaux",
+    "totals",
+];
 
 /// Words after "Total" that make it the whole table's total ("Total général", "Total des
 /// crédits", "Total national et régional", "Total 2023").
@@ -90,6 +146,10 @@ const FILLER: [&str; 10] = [
 /// Whether `label` (a row's first cell, or a line's words before its figure) opens a total
 /// row, and of what.
 pub fn total_row(label: &str) -> Option<TotalRow> {
+    let first = first_word(label)?;
+    if !OPENS_TOTAL.contains(&first.as_str()) {
+        return None;
+    }
     let w = words(label);
     let w: Vec<&str> = w.iter().map(String::as_str).collect();
     match w.as_slice() {
@@ -126,7 +186,7 @@ pub fn total_row(label: &str) -> Option<TotalRow> {
 /// A figure introduced by "dont" ("dont projet DUI mutualisé   100 000") details the one
 /// before it: it is never a line of its own.
 pub fn is_detail(label: &str) -> bool {
-    words(label).first().is_some_and(|w| w == "dont")
+    first_word(label).is_some_and(|w| w == "dont")
 }
 
 const MILLIONS: [&[&str]; 7] = [
@@ -328,6 +388,60 @@ pub fn is_page_furniture(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn words_one_at_a_time_are_all_the_words() {
+        for text in [
+            "Total 12 % des crédits",
+            "100%",
+            "% x%y",
+            "",
+            "€ m€ k€",
+            "a%%b",
+        ] {
+            let mut expected = Vec::new();
+            let mut word = String::new();
+            for c in text
+                .nfd()
+                .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+                .flat_map(char::to_lowercase)
+            {
+                if c.is_alphanumeric() || c == '€' {
+                    word.push(c);
+                } else {
+                    if !word.is_empty() {
+                        expected.push(std::mem::take(&mut word));
+                    }
+                    if c == '%' {
+                        expected.push("%".to_string());
+                    }
+                }
+            }
+            if !word.is_empty() {
+                expected.push(word);
+            }
+            assert_eq!(words(text), expected, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn the_first_word_is_that_of_all_the_words() {
+        for text in [
+            "Total général",
+            "  Sous-total DOM",
+            "% des crédits",
+            "—",
+            "",
+            "Ẽnsemble",
+            "dont Saint-Martin",
+            "Île-de-France",
+            "İstanbul",
+            "(1) Source",
+            "Première délégation",
+        ] {
+            assert_eq!(first_word(text), words(text).first().cloned(), "{text:?}");
+        }
+    }
 
     #[test]
     fn grand_totals_whatever_their_wording() {

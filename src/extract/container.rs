@@ -13,7 +13,7 @@
 //! xls (BIFF) is bounded by its format (65 536 rows × 256 columns).
 
 use crate::error::Error;
-use std::io::{Cursor, Read};
+use std::io::Read;
 
 /// A full allocation workbook of a million rows inflates to about 375 MB (its sheet's XML
 /// with inline strings): 1 GiB reads it, and refuses a "zip bomb" long before memory does.
@@ -26,20 +26,38 @@ const MAX_ENTRIES: usize = 10_000;
 const ZIP: &[u8] = b"PK\x03\x04";
 const OLE: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 
-/// Checks the container of `bytes`; `source` names the file in errors, `named_by` the
-/// description line that names it ("inputs/annexe.toml:7").
-pub fn check(source: &str, named_by: &str, bytes: &[u8]) -> Result<(), Error> {
-    let checked = if bytes.starts_with(OLE) {
-        if contains_utf16le(bytes, "EncryptedPackage") {
-            Err(password_protected(source))
+/// Checks the container of the workbook at `path`; `source` names the file in errors,
+/// `named_by` the description line that names it ("inputs/annexe.toml:7").
+///
+/// The worksheets of an xlsx are not inflated here: they are read as a stream, never held
+/// whole, and their reader refuses them past `MAX_INFLATED_BYTES` as it goes.
+pub fn check(source: &str, named_by: &str, path: &std::path::Path) -> Result<(), Error> {
+    let checked = (|| {
+        let mut file = std::fs::File::open(path)
+            .map_err(|e| unreadable(source, format!("cannot open it: {e}")))?;
+        let mut head = [0u8; 8];
+        let read = file
+            .read(&mut head)
+            .map_err(|e| unreadable(source, format!("cannot read it: {e}")))?;
+        let head = &head[..read];
+        if head.starts_with(OLE) {
+            // An xls: small by its format (65 536 rows × 256 columns).
+            let bytes = std::fs::read(path)
+                .map_err(|e| unreadable(source, format!("cannot read it: {e}")))?;
+            if contains_utf16le(&bytes, "EncryptedPackage") {
+                return Err(password_protected(source));
+            }
+            Ok(())
+        } else if head.starts_with(ZIP) {
+            let file = std::io::BufReader::new(
+                std::fs::File::open(path)
+                    .map_err(|e| unreadable(source, format!("cannot open it: {e}")))?,
+            );
+            check_zip(source, file)
         } else {
             Ok(())
         }
-    } else if bytes.starts_with(ZIP) {
-        check_zip(source, bytes)
-    } else {
-        Ok(())
-    };
+    })();
     checked.map_err(|e| match e {
         Error::Extraction { location, message } => Error::Extraction {
             location,
@@ -68,7 +86,7 @@ fn contains_utf16le(bytes: &[u8], text: &str) -> bool {
     bytes.windows(needle.len()).any(|w| w == needle.as_slice())
 }
 
-fn check_zip(source: &str, bytes: &[u8]) -> Result<(), Error> {
+fn check_zip<R: Read + std::io::Seek>(source: &str, reader: R) -> Result<(), Error> {
     let damaged = |e: &dyn std::fmt::Display| {
         unreadable(
             source,
@@ -77,7 +95,9 @@ fn check_zip(source: &str, bytes: &[u8]) -> Result<(), Error> {
             ),
         )
     };
-    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| damaged(&e))?;
+    let mut archive = zip::ZipArchive::new(reader).map_err(|e| damaged(&e))?;
+    // An xlsx package: its worksheets are streamed (see `check`).
+    let streamed = archive.index_for_name("xl/workbook.xml").is_some();
     if archive.len() > MAX_ENTRIES {
         return Err(unreadable(
             source,
@@ -114,6 +134,9 @@ fn check_zip(source: &str, bytes: &[u8]) -> Result<(), Error> {
             .name()
             .map_or_else(|_| format!("#{index}"), |n| n.into_owned());
         let part = Part::of(&name);
+        if streamed && part == Some(Part::XlsxSheet) {
+            continue;
+        }
         let budget = MAX_INFLATED_BYTES - inflated;
         // One byte more than the budget tells a bomb from a file that fills it exactly.
         let mut limited = (&mut entry).take(budget + 1);

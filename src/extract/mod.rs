@@ -2,16 +2,17 @@
 //! a PDF's text layer (`pdf`) is read as a text whose lines keep their page. All produce
 //! the same `Extraction` per envelope, with every figure located.
 
-mod container;
+pub(crate) mod container;
 pub mod pdf;
 pub mod sheet;
 pub mod text;
 pub mod view;
 
 use crate::error::Error;
-use crate::model::{Claim, ClaimKind, Located, Location, Note, RawItem, StatedAmount};
+use crate::model::{Claim, ClaimKind, ItemAt, Items, Located, Location, Note, RawItem};
 use crate::model::{
-    DeclaredTotal, DescriptionRef, EnvelopeSpec, Publication, SourceFormat, WrittenAmount,
+    DeclaredTotal, DescriptionRef, EnvelopeSpec, Publication, SourceFormat, StatedAmount,
+    WrittenAmount,
 };
 use crate::model::{Detail, Rule};
 use serde::Serialize;
@@ -39,7 +40,9 @@ pub struct Extraction {
 #[derive(Debug, Clone)]
 pub enum Source<'a> {
     Text(&'a str),
-    Spreadsheet(&'a [u8]),
+    /// A workbook, read from its file as its sheets are (never held whole in memory), its
+    /// container checked when the source is read.
+    Spreadsheet(&'a std::path::Path),
     /// The text layer of a PDF, each line with its page.
     Pdf(pdf::PdfText),
 }
@@ -53,7 +56,11 @@ impl<'a> Source<'a> {
             SourceFormat::Text => Source::Text(p.text.as_deref().ok_or_else(|| {
                 Error::Internal(format!("{}: a text source without its text", p.source_name))
             })?),
-            SourceFormat::Spreadsheet => Source::Spreadsheet(&p.bytes),
+            SourceFormat::Spreadsheet => {
+                let named_by = p.description_of(0).named_by("source");
+                container::check(&p.source_name, &named_by, &p.source_path)?;
+                Source::Spreadsheet(&p.source_path)
+            }
             SourceFormat::Pdf => Source::Pdf(pdf::read(p)?),
         })
     }
@@ -66,21 +73,156 @@ pub fn extract(
     index: usize,
     spec: &EnvelopeSpec,
 ) -> Result<Extraction, Error> {
-    let description = p.description_of(index);
-    let extraction = match source {
-        Source::Text(text) => text::extract_text(&p.source_name, text, spec, &description),
-        Source::Spreadsheet(bytes) => {
-            sheet::extract_sheet(&p.source_name, bytes, spec, &description)
-        }
-        Source::Pdf(layer) => text::extract_pdf_text(&p.source_name, layer, spec, &description),
-    }?;
-    let mut extraction = extraction;
-    if let Some(DeclaredTotal::Bare(written)) = &spec.declared_total {
-        bare_total(&mut extraction, written, spec, &description)?;
-    }
-    check_magnitudes(&extraction)?;
-    check_signs(&extraction, p.text.as_deref())?;
+    let mut items = Vec::new();
+    let mut extraction = extract_into(p, source, index, spec, &mut items)?;
+    extraction.items = items;
     Ok(extraction)
+}
+
+/// One envelope's figures, each item handed to `sink` as it is read (a spreadsheet's rows
+/// one at a time, checked as they come); the returned `Extraction` holds everything else
+/// (totals, claims, notes) and no items.
+pub fn extract_into(
+    p: &Publication,
+    source: &Source<'_>,
+    index: usize,
+    spec: &EnvelopeSpec,
+    sink: &mut dyn Items,
+) -> Result<Extraction, Error> {
+    let description = p.description_of(index);
+    let (mut extraction, seen) = match source {
+        Source::Text(text) => {
+            let extraction = text::extract_text(&p.source_name, text, spec, &description)?;
+            hand_over(extraction, Some(text), sink)?
+        }
+        Source::Pdf(layer) => {
+            let extraction = text::extract_pdf_text(&p.source_name, layer, spec, &description)?;
+            hand_over(extraction, None, sink)?
+        }
+        Source::Spreadsheet(path) => {
+            let mut checked = Checked {
+                sink,
+                seen: Seen::default(),
+            };
+            let extraction = sheet::extract_sheet_from(
+                &p.source_name,
+                &|| {
+                    std::fs::File::open(path)
+                        .map(|file| std::io::BufReader::with_capacity(1 << 16, file))
+                },
+                spec,
+                &description,
+                &mut checked,
+            )?;
+            check_signs(&extraction, None)?;
+            check_magnitudes(&extraction)?;
+            (extraction, checked.seen)
+        }
+    };
+    if let Some(DeclaredTotal::Bare(written)) = &spec.declared_total {
+        bare_total(&mut extraction, &seen, written, spec, &description)?;
+    }
+    Ok(extraction)
+}
+
+/// A text's items, read whole, checked, then handed to `sink`.
+fn hand_over(
+    mut extraction: Extraction,
+    text: Option<&str>,
+    sink: &mut dyn Items,
+) -> Result<(Extraction, Seen), Error> {
+    check_signs(&extraction, text)?;
+    check_magnitudes(&extraction)?;
+    let mut seen = Seen::default();
+    for item in &extraction.items {
+        seen.item(&item.at());
+    }
+    for item in std::mem::take(&mut extraction.items) {
+        sink.item(&item.at())?;
+    }
+    Ok((extraction, seen))
+}
+
+/// What a declared total written as a bare number needs to know of the items: the scale
+/// the reader applied to the first bare number, and whether every figure is exact.
+#[derive(Debug, Clone, Copy)]
+struct Seen {
+    scale_of_bare: Option<rust_decimal::Decimal>,
+    all_exact: bool,
+    count: usize,
+}
+
+impl Default for Seen {
+    fn default() -> Self {
+        Seen {
+            scale_of_bare: None,
+            all_exact: true,
+            count: 0,
+        }
+    }
+}
+
+impl Seen {
+    fn item(&mut self, item: &ItemAt<'_>) {
+        use crate::core::amount::{Precision, parse_number};
+        self.count += 1;
+        self.all_exact &= item.amount.amount.precision == Precision::Exact;
+        if self.scale_of_bare.is_none()
+            && let Ok(number) = parse_number(&item.amount.raw())
+            && !number.is_zero()
+        {
+            self.scale_of_bare = Some((item.amount.amount.value / number).normalize());
+        }
+    }
+}
+
+/// A sink that checks each item as it is read (sign, magnitude) and keeps what a bare
+/// declared total needs, before handing it on.
+struct Checked<'a> {
+    sink: &'a mut dyn Items,
+    seen: Seen,
+}
+
+impl Items for Checked<'_> {
+    fn item(&mut self, item: &ItemAt<'_>) -> Result<(), Error> {
+        check_magnitude(item)?;
+        for figure in std::iter::once(&item.amount).chain(item.previous.as_ref()) {
+            let value = figure.amount.value;
+            if value.is_sign_negative() && !value.is_zero() {
+                return Err(negative(&figure.to_stated(), false));
+            }
+        }
+        self.seen.item(item);
+        self.sink.item(item)
+    }
+    fn restart(&mut self) {
+        self.seen = Seen::default();
+        self.sink.restart();
+    }
+}
+
+/// The magnitude check of `check_magnitudes`, for one item as it is read.
+pub(crate) fn check_magnitude(item: &ItemAt<'_>) -> Result<(), Error> {
+    for figure in std::iter::once(&item.amount).chain(item.previous.as_ref()) {
+        if figure.amount.value.abs() >= crate::model::MONEY_LIMIT {
+            return Err(too_large(&figure.to_stated()));
+        }
+    }
+    Ok(())
+}
+
+fn negative(s: &StatedAmount, minus_before: bool) -> Error {
+    let written = if minus_before {
+        format!("-{}", s.raw)
+    } else {
+        s.raw.clone()
+    };
+    Error::extraction(
+        &s.location,
+        format!(
+            "\"{written}\" is a negative amount: an allocation is never negative (a change is written \"de X à Y\", or as a revision table); remove the sign, or point the description at the amounts rather than at a difference"
+        ),
+    )
 }
 
 /// An allocation, a total or an amount a revision replaces is never negative: a minus sign
@@ -115,17 +257,7 @@ fn check_signs(extraction: &Extraction, text: Option<&str>) -> Result<(), Error>
     for s in stated {
         let minus = minus_before(&s.location);
         if minus || (s.amount.value.is_sign_negative() && !s.amount.value.is_zero()) {
-            let written = if minus {
-                format!("-{}", s.raw)
-            } else {
-                s.raw.clone()
-            };
-            return Err(Error::extraction(
-                &s.location,
-                format!(
-                    "\"{written}\" is a negative amount: an allocation is never negative (a change is written \"de X à Y\", or as a revision table); remove the sign, or point the description at the amounts rather than at a difference"
-                ),
-            ));
+            return Err(negative(s, minus));
         }
     }
     Ok(())
@@ -138,22 +270,16 @@ fn check_signs(extraction: &Extraction, text: Option<&str>) -> Result<(), Error>
 /// refused, naming the `unit` key.
 fn bare_total(
     extraction: &mut Extraction,
+    seen: &Seen,
     written: &WrittenAmount,
     spec: &EnvelopeSpec,
     description: &DescriptionRef<'_>,
 ) -> Result<(), Error> {
-    use crate::core::amount::{Amount, Precision, parse_number};
+    use crate::core::amount::{Amount, Precision};
     use rust_decimal::Decimal;
-    let from_bare_rows = extraction.items.iter().find_map(|item| {
-        let number = parse_number(&item.amount.raw).ok()?;
-        (!number.is_zero()).then(|| (item.amount.amount.value / number).normalize())
-    });
-    let in_euros = !extraction.items.is_empty()
-        && extraction
-            .items
-            .iter()
-            .all(|item| item.amount.amount.precision == Precision::Exact);
-    let scale = from_bare_rows
+    let in_euros = seen.count > 0 && seen.all_exact;
+    let scale = seen
+        .scale_of_bare
         .or(in_euros.then_some(Decimal::ONE))
         .or_else(|| spec.unit.map(crate::model::Unit::scale));
     let Some(scale) = scale else {
@@ -187,6 +313,16 @@ fn bare_total(
     Ok(())
 }
 
+fn too_large(s: &StatedAmount) -> Error {
+    Error::extraction(
+        &s.location,
+        format!(
+            "\"{}\" is {} €, more than the 16 digits before the comma that the published DECIMAL(18,2) holds: a typing error?",
+            s.raw, s.amount.value
+        ),
+    )
+}
+
 /// Money is published as DECIMAL(18,2): 16 digits before the comma at most. A figure
 /// beyond is a typing error in the source, reported where it stands.
 fn check_magnitudes(extraction: &Extraction) -> Result<(), Error> {
@@ -203,13 +339,7 @@ fn check_magnitudes(extraction: &Extraction) -> Result<(), Error> {
         }));
     for s in stated {
         if s.amount.value.abs() >= limit {
-            return Err(Error::extraction(
-                &s.location,
-                format!(
-                    "\"{}\" is {} €, more than the 16 digits before the comma that the published DECIMAL(18,2) holds: a typing error?",
-                    s.raw, s.amount.value
-                ),
-            ));
+            return Err(too_large(s));
         }
     }
     Ok(())
@@ -290,11 +420,17 @@ pub(crate) fn luhn_valid(digits: &str) -> bool {
     sum.is_multiple_of(10)
 }
 
+/// Whether an identifier passes its check: Luhn, except for Corsican numbers (2A, 2B), which
+/// follow an unknown rule.
+pub(crate) fn identifier_passes(identifier: &str) -> bool {
+    let corsican = identifier.starts_with("2A") || identifier.starts_with("2B");
+    corsican || luhn_valid(identifier)
+}
+
 /// The FINESS check digit is not published; Luhn held on every real number sampled, so a
 /// failure is a warning, never a rejection. Corsican numbers (2A, 2B) follow an unknown rule.
 pub(crate) fn identifier_note(identifier: &str, location: &Location) -> Option<Note> {
-    let corsican = identifier.starts_with("2A") || identifier.starts_with("2B");
-    (!corsican && !luhn_valid(identifier)).then(|| {
+    (!identifier_passes(identifier)).then(|| {
         Note::new(
             Rule::IdentifierChecksum,
             Detail::IdentifierChecksum {

@@ -2,7 +2,7 @@
 //! layer (as the extraction numbers them), or the cells of a spreadsheet's sheets.
 
 use crate::extract::Source;
-use crate::model::source_view::{SheetGrid, SourceLine, SourceView};
+use crate::model::source_view::{SourceLine, SourceView};
 
 /// A sheet larger than this is shown in part: report.html stays small enough to open.
 const MAX_ROWS: usize = 400;
@@ -37,35 +37,9 @@ pub fn view(file: &str, source: &Source<'_>) -> SourceView {
                 })
                 .collect(),
         },
-        Source::Spreadsheet(bytes) => SourceView::Sheets {
+        Source::Spreadsheet(path) => SourceView::Sheets {
             file: file.to_string(),
-            sheets: sheets(bytes),
+            sheets: crate::extract::sheet::preview(file, path, MAX_ROWS, MAX_COLUMNS),
         },
     }
-}
-
-fn sheets(bytes: &[u8]) -> Vec<SheetGrid> {
-    use calamine::Reader;
-    let Ok(mut workbook) = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)) else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    for name in workbook.sheet_names() {
-        let Ok(range) = workbook.worksheet_range(&name) else {
-            continue;
-        };
-        let origin = range.start().unwrap_or((0, 0));
-        let rows = range
-            .rows()
-            .take(MAX_ROWS)
-            .map(|row| {
-                row.iter()
-                    .take(MAX_COLUMNS)
-                    .map(ToString::to_string)
-                    .collect()
-            })
-            .collect();
-        out.push(SheetGrid { name, origin, rows });
-    }
-    out
 }

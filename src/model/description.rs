@@ -551,8 +551,11 @@ pub struct Publication {
     /// The source's file name as published in outputs (relative to the inputs folder).
     pub source_name: String,
     pub source_sha256: String,
+    /// The source's size in bytes.
+    pub source_len: u64,
     pub format: SourceFormat,
-    /// The source as read (hashed, and what a spreadsheet or PDF reader gets).
+    /// A text or PDF source's bytes (hashed, and what the PDF reader gets). A spreadsheet
+    /// is only hashed when loaded, and read from `source_path` when its sheets are.
     pub bytes: Vec<u8>,
     /// A text source decoded (UTF-8, or UTF-16 with its byte-order mark), line ends made
     /// `\n`: what text extraction reads. `None` for a spreadsheet or a PDF.
@@ -591,6 +594,15 @@ impl DescriptionRef<'_> {
 
     /// The same place as a whole-line location of the description file (by its name, as
     /// sources are named in the outputs), for notes and findings.
+    /// "inputs/annexe.toml:7": the line of the publication's `key`, to name in an error
+    /// about what it names.
+    pub fn named_by(&self, key: &str) -> String {
+        match self.keys.publication(key) {
+            Some(line) => format!("{}:{line}", self.path.display()),
+            None => self.path.display().to_string(),
+        }
+    }
+
     pub fn location(&self, key: &str) -> crate::model::Location {
         crate::model::Location::Line {
             file: self

@@ -3,8 +3,10 @@
 //! each source into `RawItem`s; normalisation turns those into `Fact`s (a figure with
 //! its provenance); validation turns facts into `Finding`s.
 
+pub mod cell;
 pub mod description;
 pub mod detail;
+pub mod facts;
 pub mod rule;
 pub mod source_view;
 pub mod statement;
@@ -15,6 +17,7 @@ pub use description::{
     WrittenAmount,
 };
 pub use detail::Detail;
+pub use facts::{FactRef, Facts, NewFact, Place};
 pub use rule::{RULES, Rule, RuleInfo, UnknownRule};
 pub use statement::{RegionIssue, Statement};
 
@@ -174,6 +177,121 @@ pub struct RawItem {
     /// The row's own exercise, when its table gives one per row ("Exercice" column);
     /// otherwise the envelope's.
     pub exercise: Option<i32>,
+}
+
+/// A text read from a source and where it stands, borrowed from the reader.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TextAt<'a> {
+    pub text: &'a str,
+    pub at: Place<'a>,
+}
+
+impl TextAt<'_> {
+    pub fn to_located(&self) -> Located {
+        Located {
+            text: self.text.to_string(),
+            location: self.at.to_location(),
+        }
+    }
+}
+
+/// A figure read from a source, and where it stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AmountAt<'a> {
+    pub amount: Amount,
+    /// As written; `None` when it is written as `amount.value` displays (a number cell read
+    /// to the cent), so that a million such cells make no string.
+    pub raw: Option<&'a str>,
+    pub at: Place<'a>,
+}
+
+impl AmountAt<'_> {
+    pub fn raw(&self) -> std::borrow::Cow<'_, str> {
+        match self.raw {
+            Some(raw) => std::borrow::Cow::Borrowed(raw),
+            None => std::borrow::Cow::Owned(self.amount.value.to_string()),
+        }
+    }
+
+    pub fn to_stated(&self) -> StatedAmount {
+        StatedAmount {
+            amount: self.amount,
+            raw: self.raw().into_owned(),
+            location: self.at.to_location(),
+        }
+    }
+}
+
+/// A `RawItem` as a reader hands it over, row by row, its texts borrowed: what
+/// normalisation takes, one item at a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ItemAt<'a> {
+    pub label: TextAt<'a>,
+    pub region_hint: Option<TextAt<'a>>,
+    pub identifier: Option<TextAt<'a>>,
+    pub amount: AmountAt<'a>,
+    pub previous: Option<AmountAt<'a>>,
+    /// The row's own exercise, when its table gives one per row.
+    pub exercise: Option<i32>,
+}
+
+impl ItemAt<'_> {
+    pub fn to_raw_item(&self) -> RawItem {
+        RawItem {
+            label: self.label.to_located(),
+            region_hint: self.region_hint.as_ref().map(TextAt::to_located),
+            identifier: self.identifier.as_ref().map(TextAt::to_located),
+            amount: self.amount.to_stated(),
+            previous: self.previous.as_ref().map(AmountAt::to_stated),
+            exercise: self.exercise,
+        }
+    }
+}
+
+/// Where a reader hands its items, one at a time, as it reads them.
+pub trait Items {
+    fn item(&mut self, item: &ItemAt<'_>) -> Result<(), crate::error::Error>;
+    /// Forgets the items handed so far: the source is read again from its start (a sheet
+    /// read before its merged regions were known, which turned out to matter).
+    fn restart(&mut self);
+}
+
+/// Items collected as they are read.
+impl Items for Vec<RawItem> {
+    fn item(&mut self, item: &ItemAt<'_>) -> Result<(), crate::error::Error> {
+        self.push(item.to_raw_item());
+        Ok(())
+    }
+    fn restart(&mut self) {
+        self.clear();
+    }
+}
+
+impl RawItem {
+    /// The item as normalisation takes it.
+    pub fn at(&self) -> ItemAt<'_> {
+        fn text(l: &Located) -> TextAt<'_> {
+            TextAt {
+                text: &l.text,
+                at: Place::At(&l.location),
+            }
+        }
+        fn amount(s: &StatedAmount) -> AmountAt<'_> {
+            AmountAt {
+                amount: s.amount,
+                raw: Some(&s.raw),
+                at: Place::At(&s.location),
+            }
+        }
+        ItemAt {
+            label: text(&self.label),
+            region_hint: self.region_hint.as_ref().map(text),
+            identifier: self.identifier.as_ref().map(text),
+            amount: amount(&self.amount),
+            previous: self.previous.as_ref().map(amount),
+            exercise: self.exercise,
+        }
+    }
 }
 
 /// What an item says, as far as validation is concerned.
@@ -436,7 +554,7 @@ pub(crate) mod testing {
             declared_before: None,
             total_row: None,
             remainder: None,
-            facts,
+            facts: facts.into(),
             claims: Vec::new(),
             region_issues: Vec::new(),
             notes: Vec::new(),

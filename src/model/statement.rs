@@ -1,7 +1,7 @@
 //! One envelope as one publication states it, normalised: what validation reads.
 
 use super::description::{EnvelopeSpec, ItemLayout, PublicationKind};
-use super::{Claim, Fact, FactRole, Located, Note, StatedAmount};
+use super::{Claim, FactRef, FactRole, Facts, Located, Note, StatedAmount};
 use crate::core::region::RegionCode;
 use serde::Serialize;
 
@@ -59,7 +59,7 @@ pub struct Statement {
     pub declared_before: Option<StatedAmount>,
     pub total_row: Option<StatedAmount>,
     pub remainder: Option<Located>,
-    pub facts: Vec<Fact>,
+    pub facts: Facts,
     pub claims: Vec<Claim>,
     pub region_issues: Vec<RegionIssue>,
     pub notes: Vec<Note>,
@@ -80,11 +80,15 @@ impl Statement {
 
     /// Facts that are components of the envelope as this statement gives it (current
     /// figures, not superseded ones).
-    pub fn current(&self) -> impl Iterator<Item = &Fact> {
-        self.facts.iter().filter(|f| f.role != FactRole::Superseded)
+    pub fn current(&self) -> impl DoubleEndedIterator<Item = FactRef<'_>> + Clone {
+        self.facts
+            .iter()
+            .filter(|f| f.role() != FactRole::Superseded)
     }
-    pub fn superseded(&self) -> impl Iterator<Item = &Fact> {
-        self.facts.iter().filter(|f| f.role == FactRole::Superseded)
+    pub fn superseded(&self) -> impl DoubleEndedIterator<Item = FactRef<'_>> + Clone {
+        self.facts
+            .iter()
+            .filter(|f| f.role() == FactRole::Superseded)
     }
     /// A restatement in prose names the lines it wants to quote, not all of them: it is
     /// checked line by line against the reference, never for completeness.

@@ -9,6 +9,7 @@
 use crate::core::amount::format_eur;
 use crate::error::Error;
 use crate::publish::dataset::Dataset;
+use crate::publish::tables::Allocations;
 use crate::publish::{ALLOCATIONS, Columns, ENVELOPES, FINDINGS, PUBLICATIONS};
 use polars::prelude::*;
 use rust_decimal::Decimal;
@@ -153,17 +154,17 @@ impl Diff {
 
 impl Snapshot {
     /// The state this run would publish.
-    pub fn of(dataset: &Dataset) -> Snapshot {
+    pub fn of(dataset: &Dataset, allocations: &Allocations<'_>) -> Snapshot {
         let mut amounts: BTreeMap<AmountKey, Decimal> = BTreeMap::new();
-        for a in dataset.allocations.iter().filter(|a| a.counted) {
-            let key = AmountKey::new(
-                &a.envelope_id,
-                a.region_code.as_deref(),
-                a.beneficiary.as_deref(),
-                &a.raw_label,
-            );
-            *amounts.entry(key).or_default() += a.amount_eur;
-        }
+        allocations.for_each_counted(|envelope, region, beneficiary, label, amount| {
+            let key = AmountKey::new(envelope, region, beneficiary, label);
+            match amounts.get_mut(&key) {
+                Some(sum) => *sum += amount,
+                None => {
+                    amounts.insert(key, amount);
+                }
+            }
+        });
         Snapshot {
             publications: dataset
                 .publications

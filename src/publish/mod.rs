@@ -24,7 +24,6 @@ pub mod release;
 pub mod report;
 pub mod tables;
 
-use crate::core::sha256_hex;
 use crate::error::Error;
 use crate::publish::dataset::{
     AllocationRow, Dataset, EnvelopeRow, FindingRow, PublicationRow, RegionRow, SCHEMA_VERSION,
@@ -33,6 +32,7 @@ use chrono::NaiveDate;
 use polars::prelude::*;
 use rust_decimal::Decimal;
 use serde::Serialize;
+use std::fmt::Write as _;
 use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -135,7 +135,7 @@ fn roll_forward(out_dir: &Path, staging: &Path) -> Result<usize, Error> {
 /// columns are the row structs' fields, in field order, with their contract types.
 pub fn frames(dataset: &Dataset) -> Result<Vec<(&'static str, DataFrame)>, Error> {
     Ok(vec![
-        (ALLOCATIONS, allocations(&dataset.allocations)?),
+        (ALLOCATIONS, allocations_frame(&dataset.allocations)?),
         (ENVELOPES, envelopes(&dataset.envelopes)?),
         (FINDINGS, findings(&dataset.findings)?),
         (PUBLICATIONS, publications(&dataset.publications)?),
@@ -143,7 +143,7 @@ pub fn frames(dataset: &Dataset) -> Result<Vec<(&'static str, DataFrame)>, Error
     ])
 }
 
-fn allocations(rows: &[AllocationRow]) -> Result<DataFrame, Error> {
+fn allocations_frame(rows: &[AllocationRow]) -> Result<DataFrame, Error> {
     Columns::new(rows)
         .text("publication_id", |r| &r.publication_id)
         .text("envelope_id", |r| &r.envelope_id)
@@ -173,6 +173,318 @@ fn allocations(rows: &[AllocationRow]) -> Result<DataFrame, Error> {
         .opt_text("source_printed_page", |r| r.source_printed_page.as_deref())
         .opt_text("territory_code", |r| r.territory_code.as_deref())
         .finish()
+}
+
+/// Rows of allocations.parquet per row group: a million rows are written in sixteen groups,
+/// each built and encoded while the others are not in memory.
+pub const ROW_GROUP_ROWS: usize = 16_384;
+
+/// Writes allocations.parquet into `out`, row group by row group, with the key-value
+/// metadata of `parquet_bytes`. A table of at most `ROW_GROUP_ROWS` rows gives the bytes
+/// `parquet_bytes` gives for the whole frame.
+pub fn write_allocations(
+    allocations: &tables::Allocations<'_>,
+    out: impl Write + Send,
+    extra_metadata: &[(String, String)],
+) -> Result<(), Error> {
+    let empty = allocations_frame(&[])?;
+    let metadata = key_value_metadata(&empty, extra_metadata)?;
+    check_contract_dtypes(&empty)?;
+    let encoding = |e: PolarsError| Error::Internal(format!("encoding Parquet: {e}"));
+    let mut writer = ParquetWriter::new(out)
+        .with_compression(ParquetCompression::Snappy)
+        .with_key_value_metadata(Some(KeyValueMetadata::Static(metadata)))
+        // Columns are encoded in parallel, and written in their order.
+        .set_parallel(true)
+        .batched(empty.schema())
+        .map_err(encoding)?;
+    // A group is encoded and written on another thread while the next one is built here.
+    std::thread::scope(|scope| {
+        let (groups, received) = std::sync::mpsc::sync_channel::<DataFrame>(0);
+        let encoder = std::thread::Builder::new()
+            .name("parquet-writer".to_string())
+            .spawn_scoped(scope, move || -> Result<(), Error> {
+                for group in received {
+                    writer.write_batch(&group).map_err(encoding)?;
+                }
+                writer.finish().map_err(encoding)?;
+                Ok(())
+            })
+            .map_err(|e| Error::Internal(format!("cannot start a thread: {e}")))?;
+        let built = (|| -> Result<(), Error> {
+            let mut columns = AllocationColumns::new(ROW_GROUP_ROWS);
+            for (i, entry) in allocations.entries() {
+                columns.push(allocations, i, entry)?;
+                if columns.len() == ROW_GROUP_ROWS {
+                    let group =
+                        std::mem::replace(&mut columns, AllocationColumns::new(ROW_GROUP_ROWS));
+                    if groups.send(group.finish(allocations)?).is_err() {
+                        // The writer stopped on an error, which it returns.
+                        return Ok(());
+                    }
+                }
+            }
+            if columns.len() > 0 {
+                let _ = groups.send(columns.finish(allocations)?);
+            }
+            Ok(())
+        })();
+        drop(groups);
+        let written = encoder
+            .join()
+            .unwrap_or_else(|_| Err(Error::Internal("the Parquet writer failed".to_string())));
+        built.and(written)
+    })
+}
+
+/// The columns of one row group of allocations.parquet, filled row by row: a fact's
+/// texts are copied from the statement's store, never first made into an `AllocationRow`.
+struct AllocationColumns {
+    rows: usize,
+    /// The statements the rows come from, as runs (statement, rows): the columns its
+    /// description gives (publication, envelope, programme, exercise, phase, channel) are
+    /// built per run, a run's value stored once.
+    runs: Vec<(usize, usize)>,
+    region_code: StringChunkedBuilder,
+    region_name: StringChunkedBuilder,
+    beneficiary: StringChunkedBuilder,
+    amount_eur: Vec<Option<i128>>,
+    amount_kind: StringChunkedBuilder,
+    superseded: Vec<bool>,
+    raw_label: StringChunkedBuilder,
+    raw_amount: StringChunkedBuilder,
+    source_file: StringChunkedBuilder,
+    source_line: Vec<Option<i32>>,
+    source_span: StringChunkedBuilder,
+    role: StringChunkedBuilder,
+    counted: Vec<bool>,
+    identifier: StringChunkedBuilder,
+    source_sheet: StringChunkedBuilder,
+    source_cell: StringChunkedBuilder,
+    label_line: Vec<Option<i32>>,
+    label_span: StringChunkedBuilder,
+    /// A row's own exercise (an "Exercice" column), else its envelope's.
+    exercise: Vec<i32>,
+    source_page: Vec<Option<i32>>,
+    source_printed_page: StringChunkedBuilder,
+    territory_code: StringChunkedBuilder,
+    buffer: String,
+}
+
+impl AllocationColumns {
+    fn new(capacity: usize) -> Self {
+        let text =
+            |name: &'static str| StringChunkedBuilder::new(PlSmallStr::from_static(name), capacity);
+        AllocationColumns {
+            rows: 0,
+            runs: Vec::new(),
+            region_code: text("region_code"),
+            region_name: text("region_name"),
+            beneficiary: text("beneficiary"),
+            amount_eur: Vec::with_capacity(capacity),
+            amount_kind: text("amount_kind"),
+            superseded: Vec::with_capacity(capacity),
+            raw_label: text("raw_label"),
+            raw_amount: text("raw_amount"),
+            source_file: text("source_file"),
+            source_line: Vec::with_capacity(capacity),
+            source_span: text("source_span"),
+            role: text("role"),
+            counted: Vec::with_capacity(capacity),
+            identifier: text("identifier"),
+            source_sheet: text("source_sheet"),
+            source_cell: text("source_cell"),
+            label_line: Vec::with_capacity(capacity),
+            label_span: text("label_span"),
+            exercise: Vec::with_capacity(capacity),
+            source_page: Vec::with_capacity(capacity),
+            source_printed_page: text("source_printed_page"),
+            territory_code: text("territory_code"),
+            buffer: String::new(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.rows
+    }
+
+    fn push(
+        &mut self,
+        allocations: &tables::Allocations<'_>,
+        i: usize,
+        entry: tables::Entry,
+    ) -> Result<(), Error> {
+        match self.runs.last_mut() {
+            Some((statement, rows)) if *statement == i => *rows += 1,
+            _ => self.runs.push((i, 1)),
+        }
+        let s = allocations.statement(i);
+        let tables::Entry::Fact(k) = entry else {
+            return self.push_row(&allocations.row(i, entry));
+        };
+        let f = s.facts.get(k as usize);
+        let Some((file, sheet, row, col)) = f.cell() else {
+            // A fact of a text: few, built whole.
+            return self.push_row(&allocations.row(i, entry));
+        };
+        self.rows += 1;
+        self.exercise.push(f.exercise().unwrap_or(s.spec.exercise));
+        self.source_page.push(None);
+        self.source_printed_page.append_null();
+        self.territory_code
+            .append_option(f.territory().map(|t| t.code()));
+        self.region_code.append_option(f.region().map(|r| r.code()));
+        self.region_name.append_option(f.region().map(|r| r.name()));
+        self.beneficiary.append_option(f.beneficiary());
+        self.amount_eur.push(Some(cents("amount_eur", &f.value())?));
+        self.amount_kind.append_value(f.amount().kind());
+        let role = f.role();
+        self.superseded.push(matches!(
+            role,
+            crate::model::FactRole::Superseded | crate::model::FactRole::Amended
+        ));
+        self.raw_label.append_value(f.raw_label());
+        self.buffer.clear();
+        f.write_raw_amount(&mut self.buffer);
+        self.raw_amount.append_value(&self.buffer);
+        self.source_file.append_value(file);
+        self.source_line.push(None);
+        self.source_span.append_null();
+        let detailed = allocations.is_detailed(i, f);
+        self.role.append_value(tables::role_of(role, detailed));
+        self.counted.push(allocations.counted(i, entry).is_some());
+        self.buffer.clear();
+        if f.write_identifier(&mut self.buffer) {
+            self.identifier.append_value(&self.buffer);
+        } else {
+            self.identifier.append_null();
+        }
+        self.source_sheet.append_value(sheet);
+        self.buffer.clear();
+        crate::model::cell::push_a1(&mut self.buffer, row, col);
+        self.source_cell.append_value(&self.buffer);
+        let (label_line, label_span) = f.label_line_span();
+        self.label_line.push(count("label_line", label_line)?);
+        match label_span {
+            Some((start, end)) => {
+                self.buffer.clear();
+                let _ = write!(self.buffer, "{}-{}", start + 1, end);
+                self.label_span.append_value(&self.buffer);
+            }
+            None => self.label_span.append_null(),
+        }
+        Ok(())
+    }
+
+    /// A row's columns but those of its statement's description (see `runs`).
+    fn push_row(&mut self, r: &AllocationRow) -> Result<(), Error> {
+        self.rows += 1;
+        self.exercise.push(r.exercise);
+        self.source_page.push(count("source_page", r.source_page)?);
+        self.source_printed_page
+            .append_option(r.source_printed_page.as_deref());
+        self.territory_code
+            .append_option(r.territory_code.as_deref());
+        self.region_code.append_option(r.region_code.as_deref());
+        self.region_name.append_option(r.region_name.as_deref());
+        self.beneficiary.append_option(r.beneficiary.as_deref());
+        self.amount_eur
+            .push(Some(cents("amount_eur", &r.amount_eur)?));
+        self.amount_kind.append_value(&r.amount_kind);
+        self.superseded.push(r.superseded);
+        self.raw_label.append_value(&r.raw_label);
+        self.raw_amount.append_value(&r.raw_amount);
+        self.source_file.append_value(&r.source_file);
+        self.source_line.push(count("source_line", r.source_line)?);
+        self.source_span.append_option(r.source_span.as_deref());
+        self.role.append_value(&r.role);
+        self.counted.push(r.counted);
+        self.identifier.append_option(r.identifier.as_deref());
+        self.source_sheet.append_option(r.source_sheet.as_deref());
+        self.source_cell.append_option(r.source_cell.as_deref());
+        self.label_line.push(count("label_line", r.label_line)?);
+        self.label_span.append_option(r.label_span.as_deref());
+        Ok(())
+    }
+
+    fn finish(self, allocations: &tables::Allocations<'_>) -> Result<DataFrame, Error> {
+        let described = |name: &'static str, value: &dyn Fn(&crate::model::Statement) -> &str| {
+            let name = PlSmallStr::from_static(name);
+            match self.runs.as_slice() {
+                [(statement, rows)] => {
+                    StringChunked::full(name, value(allocations.statement(*statement)), *rows)
+                        .into_column()
+                }
+                runs => {
+                    let mut column = StringChunkedBuilder::new(name, self.rows);
+                    for &(statement, rows) in runs {
+                        let value = value(allocations.statement(statement));
+                        for _ in 0..rows {
+                            column.append_value(value);
+                        }
+                    }
+                    column.finish().into_column()
+                }
+            }
+        };
+        let money = |name: &'static str, values: Vec<Option<i128>>| {
+            Int128Chunked::from_iter_options(PlSmallStr::from_static(name), values.into_iter())
+                .into_decimal(MONEY_PRECISION, MONEY_SCALE as usize)
+                .map(IntoColumn::into_column)
+                .map_err(|e| Error::Internal(format!("column {name}: {e}")))
+        };
+        let int = |name: &'static str, values: Vec<Option<i32>>| {
+            Int32Chunked::from_iter_options(PlSmallStr::from_static(name), values.into_iter())
+                .into_column()
+        };
+        let flag = |name: &'static str, values: Vec<bool>| {
+            BooleanChunked::from_iter_values(PlSmallStr::from_static(name), values.into_iter())
+                .into_column()
+        };
+        let text = |b: StringChunkedBuilder| b.finish().into_column();
+        let columns = vec![
+            described("publication_id", &|s| &s.publication_id),
+            described("envelope_id", &|s| &s.spec.id),
+            described("programme", &|s| &s.spec.programme),
+            Int32Chunked::from_vec(PlSmallStr::from_static("exercise"), self.exercise)
+                .into_column(),
+            described("phase", &|s| &s.spec.phase),
+            described("channel", &|s| &s.spec.channel),
+            text(self.region_code),
+            text(self.region_name),
+            text(self.beneficiary),
+            money("amount_eur", self.amount_eur)?,
+            text(self.amount_kind),
+            flag("superseded", self.superseded),
+            text(self.raw_label),
+            text(self.raw_amount),
+            text(self.source_file),
+            int("source_line", self.source_line),
+            text(self.source_span),
+            text(self.role),
+            flag("counted", self.counted),
+            text(self.identifier),
+            text(self.source_sheet),
+            text(self.source_cell),
+            int("label_line", self.label_line),
+            text(self.label_span),
+            int("source_page", self.source_page),
+            text(self.source_printed_page),
+            text(self.territory_code),
+        ];
+        DataFrame::new(self.rows, columns)
+            .map_err(|e| Error::Internal(format!("building a frame: {e}")))
+    }
+}
+
+/// A line number or count as the INT32 it is published as (see `Columns::count`).
+fn count(name: &str, value: Option<u32>) -> Result<Option<i32>, Error> {
+    value
+        .map(|n| {
+            i32::try_from(n)
+                .map_err(|_| Error::Internal(format!("column {name}: {n} does not fit INT32")))
+        })
+        .transpose()
 }
 
 fn envelopes(rows: &[EnvelopeRow]) -> Result<DataFrame, Error> {
@@ -380,6 +692,24 @@ pub fn parquet_bytes(
     extra_metadata: &[(String, String)],
 ) -> Result<Vec<u8>, Error> {
     check_contract_dtypes(df)?;
+    let metadata = key_value_metadata(df, extra_metadata)?;
+    let mut bytes = Vec::new();
+    ParquetWriter::new(&mut bytes)
+        .with_compression(ParquetCompression::Snappy)
+        .with_key_value_metadata(Some(KeyValueMetadata::Static(metadata)))
+        // Our tables are small; serial column encoding removes any doubt about byte order.
+        .set_parallel(false)
+        .finish(df)
+        // Writing into memory cannot fail on I/O: a failure is an unsupported frame.
+        .map_err(|e| Error::Internal(format!("encoding Parquet: {e}")))?;
+    Ok(bytes)
+}
+
+/// `ARROW:schema` at `CompatLevel::oldest()`, `esms.schema_version`, then the caller's keys.
+fn key_value_metadata(
+    df: &DataFrame,
+    extra_metadata: &[(String, String)],
+) -> Result<Vec<polars_parquet::write::KeyValue>, Error> {
     for (key, _) in extra_metadata {
         if key == ARROW_SCHEMA_KEY || key == SCHEMA_VERSION_KEY {
             return Err(Error::Internal(format!(
@@ -387,7 +717,6 @@ pub fn parquet_bytes(
             )));
         }
     }
-
     // Polars would describe strings as Utf8View (CompatLevel::newest()); it only adds its
     // own ARROW:schema when the key is absent, so ours, at the oldest level, wins.
     let arrow_schema = df.schema().to_arrow(CompatLevel::oldest());
@@ -406,17 +735,7 @@ pub fn parquet_bytes(
                 value: Some(value.clone()),
             }),
     );
-
-    let mut bytes = Vec::new();
-    ParquetWriter::new(&mut bytes)
-        .with_compression(ParquetCompression::Snappy)
-        .with_key_value_metadata(Some(KeyValueMetadata::Static(metadata)))
-        // Our tables are small; serial column encoding removes any doubt about byte order.
-        .set_parallel(false)
-        .finish(df)
-        // Writing into memory cannot fail on I/O: a failure is an unsupported frame.
-        .map_err(|e| Error::Internal(format!("encoding Parquet: {e}")))?;
-    Ok(bytes)
+    Ok(metadata)
 }
 
 /// Refuses the dtypes BI readers mishandle, whoever built the frame: a `Null` column
@@ -500,6 +819,19 @@ impl Release {
 
     /// Stages `bytes` as `name` (a file name, or `sub/dir/name`), written and synced to disk.
     pub fn add(&mut self, name: &str, bytes: &[u8]) -> Result<(), Error> {
+        self.add_with(name, |out| {
+            out.write_all(bytes)
+                .map_err(|e| Error::Internal(format!("{name}: {e}")))
+        })
+    }
+
+    /// Stages `name` as `write` writes it (a file larger than what should be held in
+    /// memory), hashed as it goes, then synced to disk.
+    pub fn add_with(
+        &mut self,
+        name: &str,
+        write: impl FnOnce(&mut (dyn Write + Send)) -> Result<(), Error>,
+    ) -> Result<(), Error> {
         check_name(name)?;
         if self.staged.iter().any(|staged| staged.file.name == name) {
             return Err(Error::Internal(format!(
@@ -512,17 +844,21 @@ impl Release {
             .staging
             .path()
             .join(format!("{:04}.staged", self.staged.len()));
-        let mut file = File::create_new(&path).map_err(|e| Error::output(&path, e))?;
-        fail_point("stage", name)
-            .and_then(|()| file.write_all(bytes))
-            .and_then(|()| file.sync_all())
-            .map_err(|e| Error::output(&path, e))?;
+        let file = File::create_new(&path).map_err(|e| Error::output(&path, e))?;
+        fail_point("stage", name).map_err(|e| Error::output(&path, e))?;
+        let mut out = Hashing::new(std::io::BufWriter::with_capacity(1 << 20, file));
+        write(&mut out)?;
+        let (buffered, bytes, sha256) = out.finish();
+        let file = buffered
+            .into_inner()
+            .map_err(|e| Error::output(&path, e.into_error()))?;
+        file.sync_all().map_err(|e| Error::output(&path, e))?;
         self.staged.push(Staged {
             path,
             file: PublishedFile {
                 name: name.to_string(),
-                bytes: bytes.len() as u64,
-                sha256: sha256_hex(bytes),
+                bytes,
+                sha256,
             },
         });
         Ok(())
@@ -673,6 +1009,43 @@ fn fail_point(step: &str, name: &str) -> std::io::Result<()> {
 #[inline(always)]
 fn fail_point(_step: &str, _name: &str) -> std::io::Result<()> {
     Ok(())
+}
+
+/// A writer that counts and hashes what goes through it.
+struct Hashing<W: Write> {
+    inner: W,
+    bytes: u64,
+    hasher: sha2::Sha256,
+}
+
+impl<W: Write> Hashing<W> {
+    fn new(inner: W) -> Self {
+        use sha2::Digest;
+        Hashing {
+            inner,
+            bytes: 0,
+            hasher: sha2::Sha256::new(),
+        }
+    }
+
+    fn finish(self) -> (W, u64, String) {
+        use sha2::Digest;
+        let digest = self.hasher.finalize();
+        (self.inner, self.bytes, crate::core::hex(&digest))
+    }
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        use sha2::Digest;
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 /// Names come from code (file constants, the manifest), so a bad one is a bug: it must stay

@@ -7,6 +7,7 @@ use crate::model::Statement;
 use crate::model::{Location, Severity};
 use crate::publish::dataset::{AllocationRow, Dataset, SCHEMA_VERSION};
 use crate::publish::diff::Diff;
+use crate::publish::tables::Allocations;
 use crate::validate::{Check, CheckStatus, Finding, RULES, Reconciliation, RuleInfo, Validation};
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -21,7 +22,7 @@ const MAX_TABLE_ROWS: usize = 200;
 pub const MAX_REPORT_COMPONENTS: usize = 1_000;
 
 /// Version of report.json's schema.
-pub const REPORT_VERSION: &str = "1.0.0";
+pub const REPORT_VERSION: &str = "1.1.0";
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -106,6 +107,7 @@ pub fn build(
     statements: &[Statement],
     validation: &Validation,
     dataset: &Dataset,
+    allocations: &Allocations<'_>,
 ) -> Report {
     let mut ids: Vec<&str> = statements.iter().map(|s| s.spec.id.as_str()).collect();
     ids.sort();
@@ -113,10 +115,13 @@ pub fn build(
     let envelopes: Vec<EnvelopeEntry> = ids
         .iter()
         .filter_map(|id| {
-            let mut of_id: Vec<&Statement> =
-                statements.iter().filter(|s| s.spec.id == *id).collect();
-            of_id.sort_by_key(|s| (!s.primary, s.publication_id.clone()));
-            let meta = &of_id.first()?.spec;
+            let mut of_id: Vec<(usize, &Statement)> = statements
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.spec.id == *id)
+                .collect();
+            of_id.sort_by_key(|(_, s)| (!s.primary, s.publication_id.clone()));
+            let meta = &of_id.first()?.1.spec;
             Some(EnvelopeEntry {
                 id: id.to_string(),
                 programme: meta.programme.clone(),
@@ -125,48 +130,41 @@ pub fn build(
                 channel: meta.channel.clone(),
                 breakdown: meta.breakdown.as_str().to_string(),
                 // Any publication may place the envelope inside another.
-                parent: of_id.iter().find_map(|s| s.spec.parent.clone()),
+                parent: of_id.iter().find_map(|(_, s)| s.spec.parent.clone()),
                 statements: of_id
                     .iter()
-                    .map(|s| StatementEntry {
-                        publication_id: s.publication_id.clone(),
-                        primary: s.primary,
-                        amends: s.amends.clone(),
-                        declared_as: s.declared().map(|d| d.raw.clone()),
-                        declared_location: s.declared().map(|d| d.location.clone()),
-                        reconciliation: validation
-                            .reconciliations
-                            .iter()
-                            .find(|r| r.envelope_id == *id && r.publication_id == s.publication_id)
-                            .cloned(),
-                        components: dataset
-                            .allocations
-                            .iter()
-                            .filter(|a| {
-                                a.envelope_id == *id && a.publication_id == s.publication_id
-                            })
+                    .map(|&(i, s)| {
+                        let mut rows = allocations.entries_of(i);
+                        let components: Vec<AllocationRow> = rows
+                            .by_ref()
                             .take(MAX_REPORT_COMPONENTS)
-                            .cloned()
-                            .collect(),
-                        components_total: dataset
-                            .allocations
-                            .iter()
-                            .filter(|a| {
-                                a.envelope_id == *id && a.publication_id == s.publication_id
-                            })
-                            .count(),
+                            .map(|e| allocations.row(i, e))
+                            .collect();
+                        let components_total = components.len() + rows.count();
+                        StatementEntry {
+                            publication_id: s.publication_id.clone(),
+                            primary: s.primary,
+                            amends: s.amends.clone(),
+                            declared_as: s.declared().map(|d| d.raw.clone()),
+                            declared_location: s.declared().map(|d| d.location.clone()),
+                            reconciliation: validation
+                                .reconciliations
+                                .iter()
+                                .find(|r| {
+                                    r.envelope_id == *id && r.publication_id == s.publication_id
+                                })
+                                .cloned(),
+                            components,
+                            components_total,
+                        }
                     })
                     .collect(),
             })
         })
         .collect();
 
-    let counted: Vec<&AllocationRow> = dataset.allocations.iter().filter(|a| a.counted).collect();
-    let euros_covered = counted
-        .iter()
-        .map(|a| a.amount_eur)
-        .sum::<Decimal>()
-        .normalize();
+    let (counted_figures, euros_covered) = allocations.counted_total();
+    let euros_covered = euros_covered.normalize();
     let count = |sev: Severity| {
         validation
             .findings
@@ -184,7 +182,7 @@ pub fn build(
             publications: dataset.publications.len(),
             envelopes: envelopes.len(),
             statements: statements.len(),
-            counted_figures: counted.len(),
+            counted_figures,
             euros_covered,
             errors: count(Severity::Error),
             warnings: count(Severity::Warning),
@@ -213,19 +211,7 @@ pub fn build(
         findings: validation.findings.clone(),
         rules: RULES,
         diff: None,
-        counted_by_region: {
-            let mut by_year: BTreeMap<i32, BTreeMap<String, Decimal>> = BTreeMap::new();
-            for a in dataset.allocations.iter().filter(|a| a.counted) {
-                if let Some(code) = &a.region_code {
-                    *by_year
-                        .entry(a.exercise)
-                        .or_default()
-                        .entry(code.clone())
-                        .or_default() += a.amount_eur;
-                }
-            }
-            by_year
-        },
+        counted_by_region: allocations.counted_by_region(),
     }
 }
 
@@ -367,11 +353,9 @@ fn finding_line(out: &mut String, f: &Finding) {
         .take(MAX_TABLE_ROWS)
         .map(|l| format!("`{l}`"))
         .collect();
-    if f.locations.len() > MAX_TABLE_ROWS {
-        where_.push(format!(
-            "… et {} autres (report.json)",
-            f.locations.len() - MAX_TABLE_ROWS
-        ));
+    let more = f.locations.len().saturating_sub(MAX_TABLE_ROWS) + f.more_locations;
+    if more > 0 {
+        where_.push(format!("… et {more} autres"));
     }
     let _ = writeln!(
         out,

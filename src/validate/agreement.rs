@@ -7,7 +7,7 @@ use crate::core::names::{MATCH_THRESHOLD, NameIndex, name_tokens};
 use crate::model::Breakdown;
 use crate::model::Statement;
 use crate::model::detail::{ComparedLine, Detail, FieldDifference, MetadataField, MissingLine};
-use crate::model::{Fact, Location};
+use crate::model::{FactRef, Location};
 use std::collections::{BTreeMap, BTreeSet};
 
 fn primary_of<'a>(all: &'a [Statement], id: &str) -> Option<&'a Statement> {
@@ -98,14 +98,9 @@ fn declared_totals(s: &Statement, p: &Statement, v: &mut Validation) {
             Some(d.raw.clone()),
         ),
         None if !p.facts.is_empty() => {
-            let sum = p.current().map(|f| f.amount.value).sum();
-            let half = p.current().map(|f| f.amount.half_unit()).sum();
-            (
-                sum,
-                half,
-                p.current().next().map(|f| f.location.clone()),
-                None,
-            )
+            let sum = p.current().map(|f| f.value()).sum();
+            let half = p.current().map(|f| f.amount().half_unit()).sum();
+            (sum, half, p.current().next().map(|f| f.location()), None)
         }
         None => return,
     };
@@ -149,57 +144,49 @@ fn lines(all: &[Statement], s: &Statement, p: &Statement, v: &mut Validation) {
     }
     let env = &s.spec.id;
     let primary = crate::normalise::envelope_state(all, p, s.published_on, "");
-    let restated: Vec<&Fact> = s.current().collect();
-    let index = NameIndex::new(
-        primary
-            .iter()
-            .map(|f| f.beneficiary.as_deref().unwrap_or(&f.raw_label)),
-    );
+    let restated: Vec<FactRef<'_>> = s.current().collect();
+    let index = NameIndex::new(primary.iter().map(|f| f.name()));
     let mut matched_primary = BTreeSet::new();
     let mut ok = true;
     for r in &restated {
         let m = match p.spec.breakdown {
             Breakdown::Region | Breakdown::Revision => primary
                 .iter()
-                .position(|f| f.region.is_some() && f.region == r.region),
+                .position(|f| f.region().is_some() && f.region() == r.region()),
             // One organisation may hold several projects (in several regions): a line is
             // matched once, to the same region first, then to the closest amount.
             Breakdown::Beneficiary => {
-                let words: BTreeSet<String> =
-                    name_tokens(r.beneficiary.as_deref().unwrap_or(&r.raw_label))
-                        .into_iter()
-                        .collect();
+                let words: BTreeSet<String> = name_tokens(r.name()).into_iter().collect();
                 (0..primary.len())
                     .filter(|i| !matched_primary.contains(i))
                     .map(|i| (i, index.score(i, &words)))
                     .filter(|&(_, score)| score > MATCH_THRESHOLD)
                     .max_by(|&(i, a), &(j, b)| {
-                        let same =
-                            |k: usize| primary[k].region.is_some() && primary[k].region == r.region;
-                        let gap = |k: usize| (primary[k].amount.value - r.amount.value).abs();
+                        let same = |k: usize| {
+                            primary[k].region().is_some() && primary[k].region() == r.region()
+                        };
+                        let gap = |k: usize| (primary[k].value() - r.value()).abs();
                         (same(i), std::cmp::Reverse(gap(i)))
                             .cmp(&(same(j), std::cmp::Reverse(gap(j))))
                             .then(a.total_cmp(&b))
                     })
                     .map(|(i, _)| i)
             }
-            Breakdown::BudgetLine => primary
-                .iter()
-                .position(|f| f.amount.value == r.amount.value),
+            Breakdown::BudgetLine => primary.iter().position(|f| f.value() == r.value()),
         };
         let Some(i) = m else {
             ok = false;
             let line = MissingLine::Line {
-                label: r.raw_label.clone(),
-                amount: r.amount.value,
+                label: r.raw_label().to_string(),
+                amount: r.value(),
             };
             v.findings
-                .push(missing(s, p, &r.raw_label, line, &r.location, false));
+                .push(missing(s, p, r.raw_label(), line, &r.location(), false));
             continue;
         };
         matched_primary.insert(i);
         let f = primary[i];
-        if !r.amount.admits(f.amount.value, f.amount.half_unit()) {
+        if !r.amount().admits(f.value(), f.amount().half_unit()) {
             ok = false;
             v.findings.push(
                 FindingBuilder::new(
@@ -208,37 +195,37 @@ fn lines(all: &[Statement], s: &Statement, p: &Statement, v: &mut Validation) {
                     &s.publication_id,
                     subject(f),
                     Detail::AmountsDisagree {
-                        line: ComparedLine::Line(f.raw_label.clone()),
+                        line: ComparedLine::Line(f.raw_label().to_string()),
                         publication: s.publication_id.clone(),
-                        restated: r.amount.value,
-                        restated_raw: vec![r.raw_amount.clone()],
+                        restated: r.value(),
+                        restated_raw: vec![r.raw_amount().into_owned()],
                         reference_publication: p.publication_id.clone(),
-                        reference: f.amount.value,
-                        reference_raw: vec![f.raw_amount.clone()],
+                        reference: f.value(),
+                        reference_raw: vec![f.raw_amount().into_owned()],
                     },
                 )
                 .arithmetic(
-                    f.amount.value,
-                    r.amount.value,
-                    Some(f.amount.half_unit() + r.amount.half_unit()),
+                    f.value(),
+                    r.value(),
+                    Some(f.amount().half_unit() + r.amount().half_unit()),
                 )
-                .at(&r.location)
-                .at(&f.location)
+                .at(&r.location())
+                .at(&f.location())
                 .build(),
             );
         }
         if p.spec.breakdown == Breakdown::Beneficiary
-            && r.region.is_some()
-            && f.region.is_some()
-            && r.region != f.region
+            && r.region().is_some()
+            && f.region().is_some()
+            && r.region() != f.region()
         {
             ok = false;
             v.findings.push(region_conflict(
                 Rule::AgreementRegion,
                 env,
                 s,
-                r.region,
-                &r.location,
+                r.region(),
+                &r.location(),
                 p,
                 f,
             ));
@@ -248,22 +235,22 @@ fn lines(all: &[Statement], s: &Statement, p: &Statement, v: &mut Validation) {
         if !matched_primary.contains(&i) && !s.is_partial() {
             ok = false;
             let line = MissingLine::Line {
-                label: f.raw_label.clone(),
-                amount: f.amount.value,
+                label: f.raw_label().to_string(),
+                amount: f.value(),
             };
             v.findings
-                .push(missing(s, p, &f.raw_label, line, &f.location, true));
+                .push(missing(s, p, f.raw_label(), line, &f.location(), true));
         }
     }
     v.check(Rule::AgreementAmount, s, Some(ok));
 }
 
 fn group_by_region<'a>(
-    facts: impl Iterator<Item = &'a Fact>,
-) -> BTreeMap<crate::core::region::RegionCode, Vec<&'a Fact>> {
-    let mut m: BTreeMap<crate::core::region::RegionCode, Vec<&Fact>> = BTreeMap::new();
+    facts: impl Iterator<Item = FactRef<'a>>,
+) -> BTreeMap<crate::core::region::RegionCode, Vec<FactRef<'a>>> {
+    let mut m: BTreeMap<crate::core::region::RegionCode, Vec<FactRef<'a>>> = BTreeMap::new();
     for f in facts {
-        if let Some(r) = f.region {
+        if let Some(r) = f.region() {
             m.entry(r).or_default().push(f);
         }
     }
@@ -278,10 +265,10 @@ fn regions(all: &[Statement], s: &Statement, p: &Statement, v: &mut Validation) 
         group_by_region(s.current()),
         group_by_region(crate::normalise::envelope_state(all, p, s.published_on, "").into_iter()),
     );
-    let sum = |facts: &[&Fact]| -> (rust_decimal::Decimal, rust_decimal::Decimal) {
+    let sum = |facts: &[FactRef<'_>]| -> (rust_decimal::Decimal, rust_decimal::Decimal) {
         (
-            facts.iter().map(|f| f.amount.value).sum(),
-            facts.iter().map(|f| f.amount.half_unit()).sum(),
+            facts.iter().map(|f| f.value()).sum(),
+            facts.iter().map(|f| f.amount().half_unit()).sum(),
         )
     };
     let mut ok = true;
@@ -293,7 +280,7 @@ fn regions(all: &[Statement], s: &Statement, p: &Statement, v: &mut Validation) 
                 p,
                 region.code(),
                 MissingLine::Region { region: *region },
-                &restated[0].location,
+                &restated[0].location(),
                 false,
             ));
             continue;
@@ -301,14 +288,15 @@ fn regions(all: &[Statement], s: &Statement, p: &Statement, v: &mut Validation) 
         let (r_value, r_half) = sum(restated);
         let (p_value, p_half) = sum(reference);
         let admits = match restated.as_slice() {
-            [one] => one.amount.admits(p_value, p_half),
+            [one] => one.amount().admits(p_value, p_half),
             _ => (r_value - p_value).abs() <= r_half + p_half,
         };
         if admits {
             continue;
         }
         ok = false;
-        let raw = |facts: &[&Fact]| facts.iter().map(|f| f.raw_amount.clone()).collect();
+        let raw =
+            |facts: &[FactRef<'_>]| facts.iter().map(|f| f.raw_amount().into_owned()).collect();
         let mut f = FindingBuilder::new(
             Rule::AgreementAmount,
             env,
@@ -325,9 +313,7 @@ fn regions(all: &[Statement], s: &Statement, p: &Statement, v: &mut Validation) 
             },
         )
         .arithmetic(p_value, r_value, Some(r_half + p_half));
-        for fact in restated.iter().chain(reference.iter()) {
-            f = f.at(&fact.location);
-        }
+        f = f.at_facts(restated.iter().chain(reference.iter()).copied());
         v.findings.push(f.build());
     }
     if !s.is_partial() {
@@ -341,7 +327,7 @@ fn regions(all: &[Statement], s: &Statement, p: &Statement, v: &mut Validation) 
                 p,
                 region.code(),
                 MissingLine::Region { region: *region },
-                &reference[0].location,
+                &reference[0].location(),
                 true,
             ));
         }
@@ -374,11 +360,11 @@ fn missing(
     .build()
 }
 
-pub(crate) fn subject(f: &Fact) -> String {
-    f.beneficiary
-        .clone()
-        .or_else(|| f.region.map(|r| r.code().to_string()))
-        .unwrap_or_else(|| f.raw_label.clone())
+pub(crate) fn subject(f: FactRef<'_>) -> String {
+    f.beneficiary()
+        .map(str::to_string)
+        .or_else(|| f.region().map(|r| r.code().to_string()))
+        .unwrap_or_else(|| f.raw_label().to_string())
 }
 
 /// The same beneficiary placed in two regions.
@@ -389,7 +375,7 @@ pub(crate) fn region_conflict(
     region: Option<crate::core::region::RegionCode>,
     location: &crate::model::Location,
     p: &Statement,
-    f: &Fact,
+    f: FactRef<'_>,
 ) -> super::Finding {
     FindingBuilder::new(
         rule,
@@ -401,12 +387,12 @@ pub(crate) fn region_conflict(
             region,
             publication: s.publication_id.clone(),
             at: location.clone(),
-            reference_region: f.region,
+            reference_region: f.region(),
             reference_publication: p.publication_id.clone(),
-            reference_at: f.location.clone(),
+            reference_at: f.location(),
         },
     )
     .at(location)
-    .at(&f.location)
+    .at(&f.location())
     .build()
 }

@@ -11,7 +11,7 @@ use crate::core::region::RegionCode;
 use crate::model::Breakdown;
 use crate::model::Statement;
 use crate::model::detail::{ClaimTarget, Detail};
-use crate::model::{Claim, ClaimKind, Fact, Location, StatedAmount};
+use crate::model::{Claim, ClaimKind, FactRef, Location, StatedAmount};
 use rust_decimal::Decimal;
 use std::collections::BTreeSet;
 
@@ -21,7 +21,7 @@ fn located_words(claim: &Claim) -> BTreeSet<String> {
 
 struct Target<'a> {
     primary: &'a Statement,
-    facts: Vec<&'a Fact>,
+    facts: Vec<FactRef<'a>>,
     index: NameIndex,
     /// Other figures a claim about the whole may restate: the totals of the envelope's
     /// parent and children (a part, "67 M€" inside the 84 M€, is not a mismatch with the
@@ -38,7 +38,7 @@ fn related_totals(all: &[Statement], p: &Statement) -> Vec<Decimal> {
         s.declared().map(|d| d.amount.value).or_else(|| {
             s.current()
                 .next()
-                .map(|_| s.current().map(|f| f.amount.value).sum())
+                .map(|_| s.current().map(|f| f.value()).sum())
         })
     };
     let parent = p
@@ -56,7 +56,7 @@ fn related_totals(all: &[Statement], p: &Statement) -> Vec<Decimal> {
         .chain(
             p.current()
                 .next()
-                .map(|_| p.current().map(|f| f.amount.value).sum()),
+                .map(|_| p.current().map(|f| f.value()).sum()),
         )
         .collect()
 }
@@ -85,12 +85,8 @@ pub fn check(all: &[Statement], v: &mut Validation) {
         let Some(p) = all.iter().find(|p| p.primary && p.spec.id == s.spec.id) else {
             continue;
         };
-        let facts: Vec<&Fact> = crate::normalise::envelope_state(all, p, s.published_on, "");
-        let index = NameIndex::new(
-            facts
-                .iter()
-                .map(|f| f.beneficiary.as_deref().unwrap_or(&f.raw_label)),
-        );
+        let facts: Vec<FactRef<'_>> = crate::normalise::envelope_state(all, p, s.published_on, "");
+        let index = NameIndex::new(facts.iter().map(|f| f.name()));
         let target = Target {
             primary: p,
             facts,
@@ -131,7 +127,7 @@ fn money_claims(s: &Statement, t: &Target<'_>, v: &mut Validation) {
                             i,
                             amount
                                 .amount
-                                .admits(t.facts[i].amount.value, t.facts[i].amount.half_unit()),
+                                .admits(t.facts[i].value(), t.facts[i].amount().half_unit()),
                         )
                     })
                     .collect();
@@ -141,7 +137,7 @@ fn money_claims(s: &Statement, t: &Target<'_>, v: &mut Validation) {
             } else {
                 let region = s.claim_region(claim);
                 (0..t.facts.len())
-                    .filter(|&i| region.is_some() && t.facts[i].region == region)
+                    .filter(|&i| region.is_some() && t.facts[i].region() == region)
                     .collect()
             }
         })
@@ -155,10 +151,10 @@ fn money_claims(s: &Statement, t: &Target<'_>, v: &mut Validation) {
             let fits_one = lines.iter().any(|&i| {
                 amount
                     .amount
-                    .admits(t.facts[i].amount.value, t.facts[i].amount.half_unit())
+                    .admits(t.facts[i].value(), t.facts[i].amount().half_unit())
             });
-            let sum: Decimal = lines.iter().map(|&i| t.facts[i].amount.value).sum();
-            let half: Decimal = lines.iter().map(|&i| t.facts[i].amount.half_unit()).sum();
+            let sum: Decimal = lines.iter().map(|&i| t.facts[i].value()).sum();
+            let half: Decimal = lines.iter().map(|&i| t.facts[i].amount().half_unit()).sum();
             by_name && lines.len() >= 2 && !fits_one && amount.amount.admits(sum, half)
         })
         .collect();
@@ -202,19 +198,19 @@ fn line_claim(
     claim: &Claim,
     amount: &StatedAmount,
     region: Option<RegionCode>,
-    f: &Fact,
+    f: FactRef<'_>,
     v: &mut Validation,
 ) -> bool {
     let env = &s.spec.id;
     let mut ok = true;
     // A region's line may be quoted as the region's sum over the programme's envelopes
     // of the exercise (an ARS page stating its temps 1 + temps 2 budget).
-    let restates_region_sum = f.region.is_some_and(|r| {
+    let restates_region_sum = f.region().is_some_and(|r| {
         t.programme_regions
             .get(&r)
             .is_some_and(|&sum| amount.amount.admits(sum, Decimal::ZERO))
     });
-    if !restates_region_sum && !amount.amount.admits(f.amount.value, f.amount.half_unit()) {
+    if !restates_region_sum && !amount.amount.admits(f.value(), f.amount().half_unit()) {
         ok = false;
         v.findings.push(
             FindingBuilder::new(
@@ -227,24 +223,24 @@ fn line_claim(
                     claimed: amount.amount.value,
                     claimed_raw: amount.raw.clone(),
                     publication: s.publication_id.clone(),
-                    reference: f.amount.value,
+                    reference: f.value(),
                     reference_publication: t.primary.publication_id.clone(),
                 },
             )
             .arithmetic(
-                f.amount.value,
+                f.value(),
                 amount.amount.value,
-                Some(amount.amount.half_unit() + f.amount.half_unit()),
+                Some(amount.amount.half_unit() + f.amount().half_unit()),
             )
             .at(&amount.location)
-            .at(&f.location)
+            .at(&f.location())
             .build(),
         );
     }
     if t.primary.spec.breakdown == Breakdown::Beneficiary
         && region.is_some()
-        && f.region.is_some()
-        && region != f.region
+        && f.region().is_some()
+        && region != f.region()
     {
         ok = false;
         let at = claim
@@ -282,15 +278,16 @@ fn aggregate_claim(
     ) = match region {
         Some(r) => {
             let sums = by_region(t.primary);
-            let facts: Vec<&&Fact> = t.facts.iter().filter(|f| f.region == Some(r)).collect();
+            let facts: Vec<&FactRef<'_>> =
+                t.facts.iter().filter(|f| f.region() == Some(r)).collect();
             (
                 ClaimTarget::RegionSubtotal {
                     region: r,
                     lines: facts.len(),
                 },
                 sums.get(&r).copied(),
-                facts.iter().map(|f| f.amount.half_unit()).sum(),
-                facts.iter().map(|f| f.location.clone()).collect(),
+                facts.iter().map(|f| f.amount().half_unit()).sum(),
+                facts.iter().map(|f| f.location()).collect(),
             )
         }
         None => match t.primary.declared() {
@@ -302,8 +299,8 @@ fn aggregate_claim(
             ),
             None if !t.facts.is_empty() => (
                 ClaimTarget::SumOfLines,
-                Some(t.facts.iter().map(|f| f.amount.value).sum()),
-                t.facts.iter().map(|f| f.amount.half_unit()).sum(),
+                Some(t.facts.iter().map(|f| f.value()).sum()),
+                t.facts.iter().map(|f| f.amount().half_unit()).sum(),
                 Vec::new(),
             ),
             None => return true,
@@ -408,10 +405,11 @@ fn count_claims(s: &Statement, t: &Target<'_>, v: &mut Validation) {
         }
         any = true;
         let region = s.claim_region(claim);
-        let lines: Vec<&&Fact> = t
+        let lines: Vec<FactRef<'_>> = t
             .facts
             .iter()
-            .filter(|f| region.is_none() || f.region == region)
+            .copied()
+            .filter(|f| region.is_none() || f.region() == region)
             .collect();
         let actual = u32::try_from(lines.len()).unwrap_or(u32::MAX);
         if actual == count {
@@ -429,13 +427,11 @@ fn count_claims(s: &Statement, t: &Target<'_>, v: &mut Validation) {
                 region,
                 context: claim.context.text.trim().to_string(),
                 reference_publication: t.primary.publication_id.clone(),
-                listed: lines.iter().map(|f| subject(f)).collect(),
+                listed: lines.iter().map(|f| subject(*f)).collect(),
             },
         )
         .at(&claim.context.location);
-        for l in &lines {
-            f = f.at(&l.location);
-        }
+        f = f.at_facts(lines.iter().copied());
         v.findings.push(f.build());
     }
     if any {

@@ -16,7 +16,7 @@ pub use crate::model::{Detail, RULES, Rule, RuleInfo, UnknownRule};
 
 use crate::core::region::RegionCode;
 use crate::core::sha256_hex;
-use crate::model::{Location, Severity};
+use crate::model::{FactRef, Location, Severity};
 use crate::model::{RegionIssue, Statement};
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -39,7 +39,11 @@ pub struct Finding {
     pub actual: Option<Decimal>,
     pub difference: Option<Decimal>,
     pub tolerance: Option<Decimal>,
+    /// The first `MAX_LOCATIONS` places the finding is about.
     pub locations: Vec<Location>,
+    /// How many more places it is about (the sum of a million rows names every row; the
+    /// rows are in allocations.parquet).
+    pub more_locations: usize,
     /// Stable id for acknowledgements: rule, envelope, subject and the publication that
     /// makes the statement, never amounts' positions or file names.
     pub fingerprint: String,
@@ -78,6 +82,8 @@ impl Serialize for Finding {
             #[serde(with = "rust_decimal::serde::str_option")]
             tolerance: Option<Decimal>,
             locations: &'a [Location],
+            #[serde(skip_serializing_if = "is_zero")]
+            more_locations: usize,
             fingerprint: &'a str,
             acknowledged: &'a Option<Acknowledgement>,
         }
@@ -93,12 +99,22 @@ impl Serialize for Finding {
             difference: self.difference,
             tolerance: self.tolerance,
             locations: &self.locations,
+            more_locations: self.more_locations,
             fingerprint: &self.fingerprint,
             acknowledged: &self.acknowledged,
         }
         .serialize(serializer)
     }
 }
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// How many places a finding lists (report.json, .md and .html alike); it counts the
+/// others. A sum over a million rows is about every row: the rows are in
+/// allocations.parquet.
+pub const MAX_LOCATIONS: usize = 200;
 
 /// Why a finding no longer fails the run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -222,6 +238,7 @@ pub(crate) struct FindingBuilder {
     pub actual: Option<Decimal>,
     pub tolerance: Option<Decimal>,
     pub locations: Vec<Location>,
+    pub more_locations: usize,
 }
 
 impl FindingBuilder {
@@ -242,6 +259,7 @@ impl FindingBuilder {
             actual: None,
             tolerance: None,
             locations: Vec::new(),
+            more_locations: 0,
         }
     }
     pub fn arithmetic(
@@ -256,8 +274,25 @@ impl FindingBuilder {
         self
     }
     pub fn at(mut self, location: &Location) -> Self {
-        if !self.locations.contains(location) {
+        if self.locations.contains(location) {
+            return self;
+        }
+        if self.locations.len() < MAX_LOCATIONS {
             self.locations.push(location.clone());
+        } else {
+            self.more_locations += 1;
+        }
+        self
+    }
+    /// Where each fact's amount stands; beyond `MAX_LOCATIONS`, only counted (a location is
+    /// built for the listed ones only).
+    pub fn at_facts<'a>(mut self, facts: impl IntoIterator<Item = FactRef<'a>>) -> Self {
+        for fact in facts {
+            if self.locations.len() < MAX_LOCATIONS {
+                self = self.at(&fact.location());
+            } else {
+                self.more_locations += 1;
+            }
         }
         self
     }
@@ -290,6 +325,7 @@ impl FindingBuilder {
             },
             tolerance: self.tolerance,
             locations: self.locations,
+            more_locations: self.more_locations,
             fingerprint: sha256_hex(key.as_bytes())[..16].to_string(),
             acknowledged: None,
         }
@@ -371,21 +407,28 @@ pub fn apply_acknowledgements(v: &mut Validation, acks: &[Acknowledgement]) {
 /// envelope whose id was mistyped in a description: its euros would count twice.
 fn duplicate_envelopes(statements: &[Statement], v: &mut Validation) {
     let figures = |s: &Statement| {
-        let mut amounts: Vec<Decimal> = s.current().map(|f| f.amount.value).collect();
+        let mut amounts: Vec<Decimal> = s.current().map(|f| f.value()).collect();
         amounts.sort();
         amounts
     };
-    let references: Vec<(&Statement, Vec<Decimal>)> = statements
+    // Envelopes are told apart by how many figures they have and their sum first: the
+    // figures of a million-line list are sorted only if another list matches it so far.
+    let references: Vec<(&Statement, usize, Decimal)> = statements
         .iter()
         .filter(|s| s.primary && s.current().next().is_some())
-        .map(|s| (s, figures(s)))
+        .map(|s| (s, s.current().count(), s.current().map(|f| f.value()).sum()))
         .collect();
-    for (k, (a, fa)) in references.iter().enumerate() {
-        for (b, fb) in &references[k + 1..] {
+    for (k, &(a, count_a, sum_a)) in references.iter().enumerate() {
+        for &(b, count_b, sum_b) in &references[k + 1..] {
             let alike = a.spec.exercise == b.spec.exercise
                 && a.spec.breakdown == b.spec.breakdown
-                && fa == fb;
+                && count_a == count_b
+                && sum_a == sum_b;
             if !alike {
+                continue;
+            }
+            let fa = figures(a);
+            if fa != figures(b) {
                 continue;
             }
             let total: Decimal = fa.iter().sum();
@@ -404,7 +447,7 @@ fn duplicate_envelopes(statements: &[Statement], v: &mut Validation) {
                 },
             );
             if let (Some(x), Some(y)) = (a.current().next(), b.current().next()) {
-                f = f.at(&x.location).at(&y.location);
+                f = f.at(&x.location()).at(&y.location());
             }
             v.findings.push(f.build());
         }
@@ -428,7 +471,7 @@ fn unlinked_children(statements: &[Statement], v: &mut Validation) {
             child
                 .current()
                 .next()
-                .map(|_| child.current().map(|f| f.amount.value).sum())
+                .map(|_| child.current().map(|f| f.value()).sum())
         }) else {
             continue;
         };
@@ -444,7 +487,7 @@ fn unlinked_children(statements: &[Statement], v: &mut Validation) {
         }) {
             let Some(line) = budget
                 .current()
-                .find(|f| f.amount.value == total && f.amount.kind() == "exact")
+                .find(|f| f.value() == total && f.amount().kind() == "exact")
             else {
                 continue;
             };
@@ -457,11 +500,11 @@ fn unlinked_children(statements: &[Statement], v: &mut Validation) {
                     Detail::ParentMissing {
                         envelope: child.spec.id.clone(),
                         total,
-                        line_label: line.raw_label.clone(),
+                        line_label: line.raw_label().to_string(),
                         budget: budget.spec.id.clone(),
                     },
                 )
-                .at(&line.location)
+                .at(&line.location())
                 .build(),
             );
         }
@@ -569,8 +612,8 @@ fn note_findings(s: &Statement, out: &mut Vec<Finding>) {
 pub(crate) fn by_region(s: &Statement) -> std::collections::BTreeMap<RegionCode, Decimal> {
     let mut m = std::collections::BTreeMap::new();
     for f in s.current() {
-        if let Some(r) = f.region {
-            *m.entry(r).or_insert(Decimal::ZERO) += f.amount.value;
+        if let Some(r) = f.region() {
+            *m.entry(r).or_insert(Decimal::ZERO) += f.value();
         }
     }
     m

@@ -102,8 +102,8 @@ pub fn check(all: &[Statement], v: &mut Validation) {
             let expected = slip.as_ref().map(|slip| slip.corrected);
             let location = s
                 .current()
-                .find(|f| f.region == Some(region))
-                .map(|f| f.location.clone());
+                .find(|f| f.region() == Some(region))
+                .map(|f| f.location());
             let mut f = FindingBuilder::new(
                 Rule::PlausibilityRegionShare,
                 &s.spec.id,

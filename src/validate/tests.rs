@@ -114,20 +114,21 @@ fn a_rounded_press_figure_agrees_with_the_exact_table_it_restates() {
         Breakdown::Region,
         vec![fact("presse", RegionCode::Bretagne, eur(0))],
     );
-    press.facts[0].amount = Amount {
-        value: Decimal::from(1_000),
+    let rounded = |value: i64| Amount {
+        value: Decimal::from(value),
         precision: Precision::Rounded {
             unit: Decimal::from(1_000),
         },
         qualifier: Qualifier::Equal,
     };
-    press.facts[0].role = crate::model::FactRole::Restatement;
+    press.facts.set_amount(0, rounded(1_000));
+    press.facts.set_role(0, crate::model::FactRole::Restatement);
     press.spec.items = crate::model::ItemLayout::Sentences;
     let v = validate(&[reference.clone(), press.clone()]);
     assert!(v.findings.is_empty(), "{:?}", rules_raised(&v));
 
     // Off by more than half a thousand: the two publications disagree.
-    press.facts[0].amount.value = Decimal::from(2_000);
+    press.facts.set_amount(0, rounded(2_000));
     let v = validate(&[reference, press]);
     assert_eq!(rules_raised(&v), ["agreement.amount"]);
 }

@@ -12,12 +12,12 @@ use crate::core::region::RegionCode;
 use crate::model::Breakdown;
 use crate::model::Statement;
 use crate::model::detail::{Detail, RevisionList};
-use crate::model::{Fact, StatedAmount};
+use crate::model::{FactRef, StatedAmount};
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
 
-fn half_units<'a>(facts: impl Iterator<Item = &'a Fact>) -> Decimal {
-    facts.map(|f| f.amount.half_unit()).sum()
+fn half_units<'a>(facts: impl Iterator<Item = FactRef<'a>>) -> Decimal {
+    facts.map(|f| f.amount().half_unit()).sum()
 }
 
 /// The amount a sub-envelope brings to its parent: its declared total, else its sum.
@@ -26,8 +26,8 @@ fn child_amount(child: &Statement) -> Option<(Decimal, Decimal, crate::model::Lo
         return Some((d.amount.value, d.amount.half_unit(), d.location.clone()));
     }
     let first = child.current().next()?;
-    let sum = child.current().map(|f| f.amount.value).sum();
-    Some((sum, half_units(child.current()), first.location.clone()))
+    let sum = child.current().map(|f| f.value()).sum();
+    Some((sum, half_units(child.current()), first.location()))
 }
 
 pub fn check_all(statements: &[Statement], v: &mut Validation) {
@@ -63,9 +63,9 @@ pub fn check_all(statements: &[Statement], v: &mut Validation) {
 
 fn reconcile(s: &Statement, all: &[Statement], v: &mut Validation) {
     let env = &s.spec.id;
-    let facts: Vec<&Fact> = s.current().collect();
-    let mut computed: Decimal = facts.iter().map(|f| f.amount.value).sum();
-    let mut extra = half_units(facts.iter().copied());
+    let facts = s.current();
+    let mut computed: Decimal = facts.clone().map(|f| f.value()).sum();
+    let mut extra = half_units(facts.clone());
     let mut children = Vec::new();
     let mut detailed_by = Vec::new();
 
@@ -87,30 +87,27 @@ fn reconcile(s: &Statement, all: &[Statement], v: &mut Validation) {
             let Some((amount, child_half, location)) = child_amount(child) else {
                 continue;
             };
-            let free = |f: &&&Fact| {
-                !detailed_by
-                    .iter()
-                    .any(|d: &ChildPart| d.location == f.location)
-            };
+            let free =
+                |f: &FactRef<'_>| !detailed_by.iter().any(|d: &ChildPart| f.is_at(&d.location));
             let exact_line = facts
-                .iter()
+                .clone()
                 .filter(free)
-                .find(|f| (f.amount.value - amount).abs() <= f.amount.half_unit() + child_half);
+                .find(|f| (f.value() - amount).abs() <= f.amount().half_unit() + child_half);
             // A line within 15 % of the sub-envelope designates it, with a discrepancy:
             // "38,5 millions d'euros délégués aux ARS" for an annex totalling 38 598 000 €.
             let close_line = exact_line.is_none().then(|| {
                 facts
-                    .iter()
+                    .clone()
                     .filter(free)
                     .filter(|f| {
-                        (f.amount.value - amount).abs() * Decimal::from(100)
+                        (f.value() - amount).abs() * Decimal::from(100)
                             <= amount.abs() * Decimal::from(15)
                     })
-                    .min_by_key(|f| (f.amount.value - amount).abs())
+                    .min_by_key(|f| (f.value() - amount).abs())
             });
             if let Some(line) = exact_line.or(close_line.flatten()) {
                 if exact_line.is_none() {
-                    let tolerance = line.amount.tolerance() + child_half;
+                    let tolerance = line.amount().tolerance() + child_half;
                     v.findings.push(
                         FindingBuilder::new(
                             Rule::NestedChildMismatch,
@@ -121,21 +118,21 @@ fn reconcile(s: &Statement, all: &[Statement], v: &mut Validation) {
                                 child: child.spec.id.clone(),
                                 child_total: amount,
                                 envelope: env.clone(),
-                                line: line.amount.value,
-                                line_raw: line.raw_amount.clone(),
+                                line: line.value(),
+                                line_raw: line.raw_amount().into_owned(),
                                 tolerance,
                             },
                         )
-                        .arithmetic(line.amount.value, amount, Some(tolerance))
-                        .at(&line.location)
+                        .arithmetic(line.value(), amount, Some(tolerance))
+                        .at(&line.location())
                         .at(&location)
                         .build(),
                     );
                 }
                 detailed_by.push(ChildPart {
                     envelope_id: child.spec.id.clone(),
-                    amount: line.amount.value,
-                    location: line.location.clone(),
+                    amount: line.value(),
+                    location: line.location(),
                 });
             } else {
                 computed += amount;
@@ -148,7 +145,8 @@ fn reconcile(s: &Statement, all: &[Statement], v: &mut Validation) {
             }
         }
     }
-    let components = u32::try_from(facts.len() + children.len()).unwrap_or(u32::MAX);
+    let count = facts.clone().count();
+    let components = u32::try_from(count + children.len()).unwrap_or(u32::MAX);
 
     let declared = s.declared();
     let mut remainder = None;
@@ -214,6 +212,7 @@ fn reconcile(s: &Statement, all: &[Statement], v: &mut Validation) {
             let ok = d.amount.admits(computed, extra);
             v.check(Rule::TotalSumMismatch, s, Some(ok));
             if !ok {
+                let first = facts.clone().next().map(|f| f.location());
                 let slip = super::magnitude::unit_slip(
                     s,
                     d.amount.value,
@@ -221,11 +220,11 @@ fn reconcile(s: &Statement, all: &[Statement], v: &mut Validation) {
                     &d.location,
                     computed,
                     "the sum of its lines",
-                    facts.first().map(|f| &f.location),
+                    first.as_ref(),
                 );
-                v.findings.push(
-                    slip.unwrap_or_else(|| sum_mismatch(s, d, computed, tol, &facts, &children)),
-                );
+                v.findings.push(slip.unwrap_or_else(|| {
+                    sum_mismatch(s, d, computed, tol, facts.clone(), count, &children)
+                }));
             }
         }
         _ => v.check(Rule::TotalSumMismatch, s, None),
@@ -239,7 +238,7 @@ fn reconcile(s: &Statement, all: &[Statement], v: &mut Validation) {
         && !row.amount.admits(computed, extra)
     {
         let tol = row.amount.tolerance() + extra;
-        let mut f = FindingBuilder::new(
+        let f = FindingBuilder::new(
             Rule::TotalSumMismatch,
             env,
             &s.publication_id,
@@ -252,10 +251,8 @@ fn reconcile(s: &Statement, all: &[Statement], v: &mut Validation) {
             },
         )
         .arithmetic(row.amount.value, computed, Some(tol))
-        .at(&row.location);
-        for fact in &facts {
-            f = f.at(&fact.location);
-        }
+        .at(&row.location)
+        .at_facts(facts.clone());
         v.findings.push(f.build());
     }
     if let (Some(d), Some(row)) = (&s.declared_total, &s.total_row) {
@@ -297,21 +294,22 @@ fn reconcile(s: &Statement, all: &[Statement], v: &mut Validation) {
     });
 }
 
-fn sum_mismatch(
+fn sum_mismatch<'a>(
     s: &Statement,
     d: &StatedAmount,
     computed: Decimal,
     tolerance: Decimal,
-    facts: &[&Fact],
+    facts: impl Iterator<Item = FactRef<'a>>,
+    count: usize,
     children: &[ChildPart],
 ) -> super::Finding {
-    let mut f = FindingBuilder::new(
+    FindingBuilder::new(
         Rule::TotalSumMismatch,
         &s.spec.id,
         &s.publication_id,
         "total",
         Detail::SumMismatch {
-            components: facts.len() + children.len(),
+            components: count + children.len(),
             computed,
             declared: d.amount.value,
             declared_raw: d.raw.clone(),
@@ -319,11 +317,9 @@ fn sum_mismatch(
         },
     )
     .arithmetic(d.amount.value, computed, Some(tolerance))
-    .at(&d.location);
-    for fact in facts {
-        f = f.at(&fact.location);
-    }
-    f.build()
+    .at(&d.location)
+    .at_facts(facts)
+    .build()
 }
 
 /// A revision keeps the old and the new lists. Each is reconciled with the declared total;
@@ -337,11 +333,11 @@ fn revision(s: &Statement, all: &[Statement], v: &mut Validation) {
         return;
     }
     let env = &s.spec.id;
-    let old: Vec<&Fact> = s.superseded().collect();
-    let new: Vec<&Fact> = s.current().collect();
-    let old_sum: Decimal = old.iter().map(|f| f.amount.value).sum();
-    let new_sum: Decimal = new.iter().map(|f| f.amount.value).sum();
-    let named: BTreeSet<RegionCode> = new.iter().filter_map(|f| f.region).collect();
+    let old: Vec<FactRef<'_>> = s.superseded().collect();
+    let new: Vec<FactRef<'_>> = s.current().collect();
+    let old_sum: Decimal = old.iter().map(|f| f.value()).sum();
+    let new_sum: Decimal = new.iter().map(|f| f.value()).sum();
+    let named: BTreeSet<RegionCode> = new.iter().filter_map(|f| f.region()).collect();
     let unnamed: Vec<RegionCode> = RegionCode::ALL
         .iter()
         .copied()
@@ -354,21 +350,21 @@ fn revision(s: &Statement, all: &[Statement], v: &mut Validation) {
     for f in new.iter().filter(|_| list_of_changes) {
         if let Some(prev) = old
             .iter()
-            .find(|o| o.location.line() == f.location.line() && o.region == f.region)
-            && prev.amount.value == f.amount.value
+            .find(|o| o.line() == f.line() && o.region() == f.region())
+            && prev.value() == f.value()
         {
             v.findings.push(
                 FindingBuilder::new(
                     Rule::RevisionUnchanged,
                     env,
                     &s.publication_id,
-                    f.raw_label.clone(),
+                    f.raw_label().to_string(),
                     Detail::RevisionUnchanged {
-                        label: f.raw_label.clone(),
-                        amount: f.amount.value,
+                        label: f.raw_label().to_string(),
+                        amount: f.value(),
                     },
                 )
-                .at(&f.location)
+                .at(&f.location())
                 .build(),
             );
         }
@@ -409,9 +405,7 @@ fn revision(s: &Statement, all: &[Statement], v: &mut Validation) {
                 )
                 .arithmetic(declared, sum, Some(tol))
                 .at(&d.location);
-                for fact in facts.iter() {
-                    f = f.at(&fact.location);
-                }
+                f = f.at_facts(facts.iter().copied());
                 v.findings.push(f.build());
             }
         }
@@ -443,7 +437,7 @@ fn revision(s: &Statement, all: &[Statement], v: &mut Validation) {
             .arithmetic(implied_old, implied_new, Some(Decimal::ZERO))
             .at(&d.location);
             if let (Some(first), Some(last)) = (new.first(), new.last()) {
-                f = f.at(&first.location).at(&last.location);
+                f = f.at(&first.location()).at(&last.location());
             }
             v.findings.push(f.build());
         }
@@ -456,21 +450,16 @@ fn revision(s: &Statement, all: &[Statement], v: &mut Validation) {
 /// reference's).
 fn amending_revision(s: &Statement, base: &Statement, all: &[Statement], v: &mut Validation) {
     let env = &s.spec.id;
-    let key = |f: &Fact| {
-        f.region
-            .map(|r| r.code().to_string())
-            .or_else(|| f.beneficiary.as_deref().map(crate::core::names::name_key))
-    };
+    let key = |f: &FactRef<'_>| crate::normalise::line_key(*f);
     let base_facts = crate::normalise::envelope_state(all, base, s.published_on, &s.publication_id);
     let mut ok = true;
     for old in s.superseded() {
-        let before = key(old).and_then(|k| {
+        let before = key(&old).and_then(|k| {
             base_facts
                 .iter()
                 .find(|b| key(b).as_deref() == Some(k.as_str()))
         });
-        let agrees =
-            before.is_some_and(|b| old.amount.admits(b.amount.value, b.amount.half_unit()));
+        let agrees = before.is_some_and(|b| old.amount().admits(b.value(), b.amount().half_unit()));
         if agrees {
             continue;
         }
@@ -478,14 +467,14 @@ fn amending_revision(s: &Statement, base: &Statement, all: &[Statement], v: &mut
         let detail = match before {
             Some(b) => Detail::RevisionBaseMismatch {
                 revision: s.publication_id.clone(),
-                label: old.raw_label.clone(),
-                revised_from: old.amount.value,
+                label: old.raw_label().to_string(),
+                revised_from: old.value(),
                 base_publication: base.publication_id.clone(),
-                base: b.amount.value,
+                base: b.value(),
             },
             None => Detail::RevisionBaseMissing {
                 revision: s.publication_id.clone(),
-                label: old.raw_label.clone(),
+                label: old.raw_label().to_string(),
                 base_publication: base.publication_id.clone(),
             },
         };
@@ -493,28 +482,29 @@ fn amending_revision(s: &Statement, base: &Statement, all: &[Statement], v: &mut
             Rule::RevisionBaseMismatch,
             env,
             &s.publication_id,
-            old.raw_label.clone(),
+            old.raw_label().to_string(),
             detail,
         )
-        .at(&old.location);
+        .at(&old.location());
         if let Some(b) = before {
             f = f
-                .arithmetic(b.amount.value, old.amount.value, Some(b.amount.half_unit()))
-                .at(&b.location);
+                .arithmetic(b.value(), old.value(), Some(b.amount().half_unit()))
+                .at(&b.location());
         }
         v.findings.push(f.build());
     }
     v.check(Rule::RevisionBaseMismatch, s, Some(ok));
 
     // The reference's lines, each replaced by the revision's amount where it names one.
-    let new: Vec<&Fact> = s.current().collect();
-    let mut amended: Vec<&Fact> = base_facts
+    let new: Vec<FactRef<'_>> = s.current().collect();
+    let new_keys: BTreeSet<String> = new.iter().filter_map(key).collect();
+    let mut amended: Vec<FactRef<'_>> = base_facts
         .iter()
         .copied()
-        .filter(|b| !new.iter().any(|n| key(n).is_some() && key(n) == key(b)))
+        .filter(|b| key(b).is_none_or(|k| !new_keys.contains(&k)))
         .collect();
     amended.extend(new.iter().copied());
-    let sum: Decimal = amended.iter().map(|f| f.amount.value).sum();
+    let sum: Decimal = amended.iter().map(|f| f.value()).sum();
     let declared = s.declared_total.as_ref().or(base.declared());
     if let Some(d) = declared {
         let extra = half_units(amended.iter().copied());
@@ -572,36 +562,47 @@ fn push_revision_reconciliation(
 /// once; a beneficiary appears once per envelope.
 fn completeness(s: &Statement, v: &mut Validation) {
     let env = &s.spec.id;
-    let facts: Vec<&Fact> = s.current().collect();
-    if facts.is_empty() {
+    let Some(first) = s.current().next() else {
         return;
-    }
+    };
     match s.spec.breakdown {
         Breakdown::Region | Breakdown::Revision => {
-            let mut seen: BTreeMap<RegionCode, Vec<&Fact>> = BTreeMap::new();
-            for f in &facts {
-                if let Some(r) = f.region {
-                    seen.entry(r).or_default().push(f);
-                }
-            }
             // Pre-2016 regions of one successor ("Alsace", "Lorraine", "Champagne-Ardenne")
-            // are parts of it, summed, not duplicates.
-            let legacy: BTreeSet<&crate::model::Location> = s
+            // are parts of it, summed, not duplicates. (A label's issue is recorded once;
+            // every line of that label shares it.)
+            let legacy: BTreeSet<&str> = s
                 .region_issues
                 .iter()
                 .filter_map(|i| match i {
-                    crate::model::RegionIssue::Legacy { label, .. } => Some(&label.location),
+                    crate::model::RegionIssue::Legacy { label, .. } => Some(label.text.as_str()),
                     _ => None,
                 })
                 .collect();
+            // Each region's lines: how many, whether all are pre-2016 names, the first ones
+            // (a finding lists no more).
+            struct Lines<'a> {
+                count: usize,
+                all_legacy: bool,
+                first: Vec<FactRef<'a>>,
+            }
+            let mut seen: BTreeMap<RegionCode, Lines<'_>> = BTreeMap::new();
+            for f in s.current() {
+                if let Some(r) = f.region() {
+                    let lines = seen.entry(r).or_insert(Lines {
+                        count: 0,
+                        all_legacy: true,
+                        first: Vec::new(),
+                    });
+                    lines.count += 1;
+                    lines.all_legacy &= legacy.contains(f.raw_label());
+                    if lines.first.len() < super::MAX_LOCATIONS {
+                        lines.first.push(f);
+                    }
+                }
+            }
             let mut dup_ok = true;
-            for (region, list) in &seen {
-                let parts_of_successor = list.iter().all(|f| {
-                    f.label_location
-                        .as_ref()
-                        .is_some_and(|l| legacy.contains(l))
-                });
-                if list.len() > 1 && !parts_of_successor {
+            for (region, lines) in &seen {
+                if lines.count > 1 && !lines.all_legacy {
                     dup_ok = false;
                     let mut f = FindingBuilder::new(
                         Rule::CompletenessRegionDuplicate,
@@ -610,12 +611,11 @@ fn completeness(s: &Statement, v: &mut Validation) {
                         region.code(),
                         Detail::RegionDuplicate {
                             region: *region,
-                            times: list.len(),
+                            times: lines.count,
                         },
                     );
-                    for fact in list {
-                        f = f.at(&fact.location);
-                    }
+                    f = f.at_facts(lines.first.iter().copied());
+                    f.more_locations += lines.count - lines.first.len();
                     v.findings.push(f.build());
                 }
             }
@@ -623,12 +623,17 @@ fn completeness(s: &Statement, v: &mut Validation) {
             // A revision names only the regions that change: the revision rule accounts for
             // the others.
             let coverage = &s.spec.coverage;
-            outside_coverage(s, &seen, v);
+            let firsts: BTreeMap<RegionCode, Vec<FactRef<'_>>> = seen
+                .iter()
+                .map(|(region, lines)| (*region, lines.first.clone()))
+                .collect();
+            outside_coverage(s, &firsts, v);
             if s.spec.breakdown == Breakdown::Region
                 && !s.is_partial()
                 && s.spec.exercise <= crate::core::region::LAST_EXERCISE_OF_22_REGIONS
             {
-                former_map_completeness(s, &facts, v);
+                let current: Vec<FactRef<'_>> = s.current().collect();
+                former_map_completeness(s, &current, v);
             } else if s.spec.breakdown == Breakdown::Region && !s.is_partial() {
                 let missing: Vec<RegionCode> = coverage
                     .regions()
@@ -637,7 +642,7 @@ fn completeness(s: &Statement, v: &mut Validation) {
                     .collect();
                 v.check(Rule::CompletenessRegionMissing, s, Some(missing.is_empty()));
                 if !missing.is_empty() {
-                    let mut f = FindingBuilder::new(
+                    let f = FindingBuilder::new(
                         Rule::CompletenessRegionMissing,
                         env,
                         &s.publication_id,
@@ -651,35 +656,18 @@ fn completeness(s: &Statement, v: &mut Validation) {
                             covered: coverage.regions().len(),
                             missing: missing.clone(),
                         },
-                    );
-                    if let Some(first) = facts.first() {
-                        f = f.at(&first.location);
-                    }
+                    )
+                    .at(&first.location());
                     v.findings.push(f.build());
                 }
             }
         }
         Breakdown::Beneficiary => {
-            let mut seen: BTreeMap<String, Vec<&Fact>> = BTreeMap::new();
-            for f in &facts {
-                if let Some(b) = &f.beneficiary {
-                    // Two lines with different FINESS/SIREN are two establishments of one
-                    // organisation, not a duplicate.
-                    // …and one organisation's projects in two regions are two lines.
-                    let key = format!(
-                        "{}|{}|{}",
-                        crate::core::names::name_key(b),
-                        f.identifier.as_deref().unwrap_or(""),
-                        f.region.map_or("", |r| r.code())
-                    );
-                    seen.entry(key).or_default().push(f);
-                }
-            }
-            let mut ok = true;
-            for list in seen.values().filter(|l| l.len() > 1) {
-                ok = false;
-                let name = list[0].beneficiary.clone().unwrap_or_default();
-                let mut f = FindingBuilder::new(
+            let duplicates = duplicate_beneficiaries(s);
+            let ok = duplicates.is_empty();
+            for list in duplicates {
+                let name = list[0].beneficiary().unwrap_or_default().to_string();
+                let f = FindingBuilder::new(
                     Rule::DuplicateBeneficiary,
                     env,
                     &s.publication_id,
@@ -688,10 +676,8 @@ fn completeness(s: &Statement, v: &mut Validation) {
                         name,
                         times: list.len(),
                     },
-                );
-                for fact in list {
-                    f = f.at(&fact.location);
-                }
+                )
+                .at_facts(list);
                 v.findings.push(f.build());
             }
             v.check(Rule::DuplicateBeneficiary, s, Some(ok));
@@ -703,7 +689,7 @@ fn completeness(s: &Statement, v: &mut Validation) {
 /// An exercise up to 2015 is checked against the map of its time: each of its regions (22
 /// metropolitan ones, and the overseas regions) named once, "Alsace", "Lorraine" and
 /// "Champagne-Ardenne" each, not "Grand Est" once.
-fn former_map_completeness(s: &Statement, facts: &[&Fact], v: &mut Validation) {
+fn former_map_completeness(s: &Statement, facts: &[FactRef<'_>], v: &mut Validation) {
     use crate::core::region::{former_map, former_region};
     let coverage = &s.spec.coverage;
     let map: Vec<_> = former_map(s.spec.exercise)
@@ -712,9 +698,9 @@ fn former_map_completeness(s: &Statement, facts: &[&Fact], v: &mut Validation) {
         .collect();
     let named: BTreeSet<&str> = facts
         .iter()
-        .filter_map(|f| match former_region(&f.raw_label) {
+        .filter_map(|f| match former_region(f.raw_label()) {
             Some(former) => Some(former.code),
-            None => f.region.map(RegionCode::code),
+            None => f.region().map(RegionCode::code),
         })
         .collect();
     let missing: Vec<String> = map
@@ -739,14 +725,18 @@ fn former_map_completeness(s: &Statement, facts: &[&Fact], v: &mut Validation) {
         },
     );
     if let Some(first) = facts.first() {
-        f = f.at(&first.location);
+        f = f.at(&first.location());
     }
     v.findings.push(f.build());
 }
 
 /// A region the breakdown names outside the envelope's declared `coverage` (Guadeloupe in
 /// an arrêté for the metropolitan regions): either the description or the source is wrong.
-fn outside_coverage(s: &Statement, seen: &BTreeMap<RegionCode, Vec<&Fact>>, v: &mut Validation) {
+fn outside_coverage(
+    s: &Statement,
+    seen: &BTreeMap<RegionCode, Vec<FactRef<'_>>>,
+    v: &mut Validation,
+) {
     let coverage = &s.spec.coverage;
     if *coverage == crate::model::Coverage::Regions {
         return;
@@ -765,9 +755,107 @@ fn outside_coverage(s: &Statement, seen: &BTreeMap<RegionCode, Vec<&Fact>>, v: &
             },
         );
         for fact in list {
-            f = f.at(&fact.location);
+            f = f.at(&fact.location());
         }
         v.findings.push(f.build());
     }
     v.check(Rule::CompletenessRegionOutsideCoverage, s, Some(ok));
+}
+
+/// The lines of a beneficiary list that name one beneficiary more than once, in groups, in
+/// the order of their keys (name key, identifier, region). Two lines with different
+/// FINESS/SIREN are two establishments of one organisation, not a duplicate, and one
+/// organisation's projects in two regions are two lines.
+///
+/// A million lines are keyed without a string each (names by their distinct spellings,
+/// identifiers packed), and found twice by sorting their keys' hashes: sixteen bytes a
+/// line, where a map of the keys took six times as much.
+fn duplicate_beneficiaries(s: &Statement) -> Vec<Vec<FactRef<'_>>> {
+    use std::collections::HashMap;
+    // By text number: a vector, not a map (a million lookups).
+    let mut name_keys: Vec<Option<u32>> = Vec::new();
+    let mut key_numbers: HashMap<String, u32> = HashMap::new();
+    // A line's key: its name's spelling key, its identifier, its region.
+    type Key = (u32, u64, Option<RegionCode>);
+    let mut key_of = |f: &FactRef<'_>| -> Option<Key> {
+        let id = f.beneficiary_id()?;
+        let slot = id.number() as usize;
+        if name_keys.len() <= slot {
+            name_keys.resize(slot + 1, None);
+        }
+        let name_key = match name_keys[slot] {
+            Some(key) => key,
+            None => {
+                let name = f.beneficiary()?;
+                let next = u32::try_from(key_numbers.len()).unwrap_or(u32::MAX);
+                let key = *key_numbers
+                    .entry(crate::core::names::name_key(name))
+                    .or_insert(next);
+                name_keys[slot] = Some(key);
+                key
+            }
+        };
+        Some((name_key, f.identifier_key(), f.region()))
+    };
+    // Sorting groups equal keys; the hash only has to spread them.
+    let hash = |(name, identifier, region): Key| {
+        let mut bytes = [0u8; 13];
+        bytes[..4].copy_from_slice(&name.to_le_bytes());
+        bytes[4..12].copy_from_slice(&identifier.to_le_bytes());
+        bytes[12] = region.map_or(0, |r| 1 + r as u8);
+        crate::core::intern::hash(&bytes)
+    };
+    // Each line as one number: the top bits of its key's hash, then its index (24 bits for
+    // up to sixteen million lines). Equal top bits are told apart by the keys themselves.
+    let index_bits = (usize::BITS - s.facts.len().leading_zeros()).max(24);
+    let mask = (1u64 << index_bits) - 1;
+    let mut keyed: Vec<u64> = Vec::new();
+    for f in s.current() {
+        if let Some(key) = key_of(&f) {
+            let index = u64::try_from(f.index()).unwrap_or(u64::MAX) & mask;
+            keyed.push((hash(key) & !mask) | index);
+        }
+    }
+    keyed.sort_unstable();
+    let top = |entry: u64| entry & !mask;
+    let mut groups: Vec<Vec<FactRef<'_>>> = Vec::new();
+    let mut run = 0;
+    while run < keyed.len() {
+        let end = run
+            + keyed[run..]
+                .iter()
+                .position(|&e| top(e) != top(keyed[run]))
+                .unwrap_or(keyed.len() - run);
+        if end - run > 1 {
+            // Equal hashes: the keys themselves tell the lines apart, in their order.
+            let mut by_key: Vec<(Key, Vec<FactRef<'_>>)> = Vec::new();
+            for &entry in &keyed[run..end] {
+                let index = entry & mask;
+                let f = s.facts.get(usize::try_from(index).unwrap_or(usize::MAX));
+                let Some(key) = key_of(&f) else {
+                    continue;
+                };
+                match by_key.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, list)) => list.push(f),
+                    None => by_key.push((key, vec![f])),
+                }
+            }
+            groups.extend(
+                by_key
+                    .into_iter()
+                    .map(|(_, list)| list)
+                    .filter(|list| list.len() > 1),
+            );
+        }
+        run = end;
+    }
+    let key = |f: &FactRef<'_>| {
+        (
+            crate::core::names::name_key(f.beneficiary().unwrap_or_default()),
+            f.identifier().unwrap_or_default().into_owned(),
+            f.region().map_or("", |r| r.code()),
+        )
+    };
+    groups.sort_by_cached_key(|list| key(&list[0]));
+    groups
 }

@@ -363,7 +363,7 @@ fn an_xls_annex_is_read_and_agrees_with_its_text_twin() {
     assert!(annex.primary);
     assert_eq!(annex.current().count(), 18);
     assert_eq!(
-        annex.current().map(|f| f.amount.value).sum::<Decimal>(),
+        annex.current().map(|f| f.value()).sum::<Decimal>(),
         Decimal::from(67_000_000)
     );
     assert_eq!(
@@ -461,6 +461,7 @@ fn a_long_list_is_bounded_in_the_report_and_whole_in_the_map() {
         &statements,
         &validation,
         &dataset,
+        &esms_ledger::publish::tables::Allocations::new(&statements, &validation),
     );
     let statement = &report.envelopes[0].statements[0];
     assert_eq!(statement.components.len(), MAX_REPORT_COMPONENTS);

@@ -485,7 +485,7 @@ fn report_json_and_html_of_a_rejected_run() {
     let dir = out.path().join("rejected");
     let json = fs::read_to_string(dir.join("report.json")).unwrap();
     let report: serde_json::Value = serde_json::from_str(&json).unwrap();
-    assert_eq!(report["report_version"], "1.0.0");
+    assert_eq!(report["report_version"], "1.1.0");
     assert_eq!(report["status"], "rejected");
     let fingerprint = report["input_fingerprint"].as_str().unwrap().to_string();
     let redact = |s: String| {

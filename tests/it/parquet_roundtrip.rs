@@ -980,3 +980,24 @@ fn published_parquet_files_read_back_from_disk() {
         assert_eq!(read_records(&on_disk), records, "{name}");
     }
 }
+
+/// allocations.parquet written row group by row group, straight from the statements, is
+/// the file the whole table gives at once: the same bytes for the shipped inputs, which fit
+/// one row group.
+#[test]
+fn allocations_written_by_row_groups_are_the_table_written_at_once() {
+    let (publications, statements, validation, _) =
+        esms_ledger::run::analyse(&crate::support::shipped()).expect("shipped inputs");
+    let dataset = esms_ledger::publish::tables::build(&publications, &statements, &validation);
+    let (_, mut whole) = publish::frames(&dataset)
+        .unwrap()
+        .into_iter()
+        .next()
+        .expect("allocations first");
+    let at_once = publish::parquet_bytes(&mut whole, &metadata()).unwrap();
+    let allocations = esms_ledger::publish::tables::Allocations::new(&statements, &validation);
+    assert_eq!(allocations.len(), dataset.allocations.len());
+    let mut by_groups = Vec::new();
+    publish::write_allocations(&allocations, &mut by_groups, &metadata()).unwrap();
+    assert_eq!(by_groups, at_once);
+}

@@ -67,11 +67,12 @@ fn figures_of_a_pdf_point_at_the_lines_that_hold_them() {
     let (_, statements, _, _) = analyse(&dir).expect("reads");
     let mut checked = 0;
     for fact in statements.iter().flat_map(|s| &s.facts) {
+        let location = fact.location();
         let Location::Page {
             page, line, span, ..
-        } = &fact.location
+        } = &location
         else {
-            panic!("{} is not on a page", fact.location);
+            panic!("{location} is not on a page");
         };
         let text = &document.pages[*page as usize - 1].lines[*line as usize - 1].text;
         let shown: String = text
@@ -79,7 +80,7 @@ fn figures_of_a_pdf_point_at_the_lines_that_hold_them() {
             .skip(span.0 as usize)
             .take((span.1 - span.0) as usize)
             .collect();
-        assert_eq!(shown, fact.raw_amount, "at {}", fact.location);
+        assert_eq!(shown, fact.raw_amount(), "at {location}");
         checked += 1;
     }
     assert_eq!(checked, 18);
@@ -199,6 +200,7 @@ fn tables_and_reports_carry_the_page_and_the_printed_page() {
         &statements,
         &validation,
         &dataset,
+        &esms_ledger::publish::tables::Allocations::new(&statements, &validation),
     ));
     assert!(
         markdown.contains("`source.pdf p.2:3 (car. 79-85, page imprimée 46)`"),
@@ -228,6 +230,7 @@ fn tables_and_reports_carry_the_page_and_the_printed_page() {
             &statements,
             &validation,
             &dataset,
+            &esms_ledger::publish::tables::Allocations::new(&statements, &validation),
         ))
         .expect("report.json"),
     )
@@ -281,8 +284,8 @@ fn the_shipped_pdf_agrees_with_its_text_twin() {
         let amounts = s
             .facts
             .iter()
-            .filter(|f| matches!(f.role, FactRole::Component | FactRole::Restatement))
-            .map(|f| (f.region.expect("a region"), f.amount.value))
+            .filter(|f| matches!(f.role(), FactRole::Component | FactRole::Restatement))
+            .map(|f| (f.region().expect("a region"), f.value()))
             .collect();
         (s.primary, amounts)
     };

@@ -25,7 +25,7 @@ fn extracted_spans(statements: &[Statement]) -> BTreeSet<(String, u32, u32, u32)
         }
     };
     for s in statements {
-        s.facts.iter().for_each(|f| add(&f.location));
+        s.facts.iter().for_each(|f| add(&f.location()));
         s.declared_total.iter().for_each(|d| add(&d.location));
         for c in &s.claims {
             if let ClaimKind::Money { amount } = &c.kind {
@@ -80,7 +80,7 @@ fn envelope<'a>(statements: &'a [Statement], id: &str, publication: &str) -> &'a
 }
 
 fn current_sum(s: &Statement) -> Decimal {
-    s.current().map(|f| f.amount.value).sum()
+    s.current().map(|f| f.value()).sum()
 }
 
 #[test]
@@ -126,12 +126,12 @@ fn temps1_revision_keeps_old_and_new_amounts() {
         "esms-2021-amorcage-temps1-ars",
         "nexem-2021-08-temps1-revision",
     );
-    let old: Decimal = s.superseded().map(|f| f.amount.value).sum();
+    let old: Decimal = s.superseded().map(|f| f.value()).sum();
     assert_eq!(s.superseded().count(), 17);
     assert_eq!(s.current().count(), 17);
     assert_eq!(old, Decimal::from(22_288_612));
     assert_eq!(current_sum(s), Decimal::from(22_100_000));
-    assert!(s.facts.iter().all(|f| f.region.is_some()));
+    assert!(s.facts.iter().all(|f| f.region().is_some()));
 }
 
 #[test]

@@ -109,9 +109,10 @@ pub(super) fn detect(doc: &Doc<'_>, bounds: ListBounds) -> Option<Flattened> {
     if !(2..=MAX_HEADER_LINES).contains(&first_number) {
         return None;
     }
-    if cells[..first_number].iter().any(|&(l, _)| {
-        !find_amounts(&doc.lines[l].iter().collect::<String>()).is_empty()
-    }) {
+    if cells[..first_number]
+        .iter()
+        .any(|&(l, _)| !find_amounts(&doc.lines[l].iter().collect::<String>()).is_empty())
+    {
         return None;
     }
     let header: Vec<(usize, usize, usize)> = cells[..first_number - 1]

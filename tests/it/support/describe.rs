@@ -41,7 +41,7 @@ pub fn describe(s: &Statement) -> Vec<String> {
         lines.push(format!("remainder \"{}\" @ {}", r.text, r.location));
     }
     for f in &s.facts {
-        let role = match f.role {
+        let role = match f.role() {
             FactRole::Component => "component",
             FactRole::Superseded => "superseded",
             FactRole::Remainder => "remainder",
@@ -50,12 +50,12 @@ pub fn describe(s: &Statement) -> Vec<String> {
         };
         lines.push(format!(
             "{role} {} | {} | {} = {} [{}] @ {}",
-            f.region.map_or("--", |r| r.code()),
-            f.beneficiary.as_deref().unwrap_or(&f.raw_label),
-            f.raw_amount,
-            f.amount.value,
-            f.amount.kind(),
-            f.location
+            f.region().map_or("--", |r| r.code()),
+            f.name(),
+            f.raw_amount(),
+            f.value(),
+            f.amount().kind(),
+            f.location()
         ));
     }
     for c in &s.claims {

@@ -1,0 +1,185 @@
+//! Text kept once however often it recurs: a million-row allocation table names a few
+//! tens of thousands of organisations, eighteen regions in a few hundred spellings, five
+//! phases. Each distinct text is stored once in one buffer and named by a `u32`; rows keep
+//! the number. Pure: no I/O.
+
+use std::collections::HashMap;
+use std::num::NonZeroU32;
+
+/// A number standing for one distinct text of an `Interner` (never zero, so that an
+/// `Option<TextId>` takes four bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TextId(NonZeroU32);
+
+impl TextId {
+    /// The text's rank among the interner's texts, from 0.
+    pub fn number(self) -> u32 {
+        self.0.get() - 1
+    }
+}
+
+/// Distinct texts in one buffer, each named by a `TextId`.
+#[derive(Debug, Clone, Default)]
+pub struct Interner {
+    buffer: String,
+    /// Where each text stands in `buffer`: start and end byte offsets.
+    spans: Vec<(u32, u32)>,
+    /// A text's hash (salted again on a collision) → its id.
+    index: HashMap<u64, u32, BuildIdentity>,
+}
+
+impl Interner {
+    pub fn new() -> Self {
+        Interner::default()
+    }
+
+    /// The id of `text`, added if new. Panics only if more than 4 GiB of distinct text is
+    /// interned, which no publication comes near.
+    pub fn intern(&mut self, text: &str) -> TextId {
+        let mut key = hash(text.as_bytes());
+        loop {
+            match self.index.get(&key) {
+                Some(&number) if self.text_at(number) == text => return Self::id_of(number),
+                // Another text with this hash: try the next salt.
+                Some(_) => key = rehash(key),
+                None => break,
+            }
+        }
+        let start = self.buffer.len();
+        self.buffer.push_str(text);
+        let span = (offset(start), offset(self.buffer.len()));
+        let number = u32::try_from(self.spans.len())
+            .ok()
+            .filter(|&n| n < u32::MAX)
+            .expect("fewer than 2^32 - 1 distinct texts");
+        self.spans.push(span);
+        self.index.insert(key, number);
+        Self::id_of(number)
+    }
+
+    fn id_of(number: u32) -> TextId {
+        TextId(NonZeroU32::MIN.saturating_add(number))
+    }
+
+    /// The id of the `number`-th text, if there is one.
+    pub fn id(&self, number: u32) -> Option<TextId> {
+        ((number as usize) < self.spans.len()).then(|| Self::id_of(number))
+    }
+
+    /// The text `id` stands for.
+    pub fn text(&self, id: TextId) -> &str {
+        self.text_at(id.number())
+    }
+
+    fn text_at(&self, number: u32) -> &str {
+        let (start, end) = self.spans[number as usize];
+        &self.buffer[start as usize..end as usize]
+    }
+
+    /// How many distinct texts are held.
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// The bytes it takes (capacities), roughly: texts, spans, index.
+    pub fn footprint(&self) -> usize {
+        self.buffer.capacity() + self.spans.capacity() * 8 + self.index.capacity() * 16
+    }
+}
+
+fn offset(n: usize) -> u32 {
+    u32::try_from(n).expect("interned text under 4 GiB")
+}
+
+/// FxHash-style multiply-rotate over 8-byte words: a few nanoseconds for a label, and a
+/// collision only costs a second probe (texts are compared, never trusted to the hash).
+/// Not for keys an attacker picks to collide; the inputs here are the tables we read.
+pub fn hash(bytes: &[u8]) -> u64 {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let mut h: u64 = bytes.len() as u64;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut word = [0u8; 8];
+        word[..rest.len()].copy_from_slice(rest);
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
+    }
+    // A final mix, so that the map's low bits depend on every byte.
+    h ^= h >> 29;
+    h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    h ^ (h >> 32)
+}
+
+fn rehash(key: u64) -> u64 {
+    (key ^ 0x9e37_79b9_7f4a_7c15).wrapping_mul(0x94d0_49bb_1331_11eb)
+}
+
+/// The keys are hashes already: the map uses them as they are.
+#[derive(Debug, Clone, Copy, Default)]
+struct BuildIdentity;
+
+impl std::hash::BuildHasher for BuildIdentity {
+    type Hasher = Identity;
+    fn build_hasher(&self) -> Identity {
+        Identity(0)
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Identity(u64);
+
+impl std::hash::Hasher for Identity {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `u64` keys are hashed; anything else is folded in, never dropped.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_text_is_stored_once_and_read_back() {
+        let mut interner = Interner::new();
+        let a = interner.intern("Fondation OVE");
+        let b = interner.intern("APF France handicap");
+        assert_eq!(interner.intern("Fondation OVE"), a);
+        assert_ne!(a, b);
+        assert_eq!(interner.text(a), "Fondation OVE");
+        assert_eq!(interner.text(b), "APF France handicap");
+        assert_eq!(interner.len(), 2);
+        let empty = interner.intern("");
+        assert_eq!(interner.text(empty), "");
+    }
+
+    #[test]
+    fn colliding_hashes_keep_texts_apart() {
+        let mut interner = Interner::new();
+        // Force a collision: the same key taken by another text.
+        let a = interner.intern("Bretagne");
+        let key = hash(b"Normandie");
+        interner.index.insert(key, 0);
+        let b = interner.intern("Normandie");
+        assert_ne!(a, b);
+        assert_eq!(interner.text(b), "Normandie");
+        assert_eq!(interner.intern("Normandie"), b);
+    }
+}
