@@ -188,11 +188,40 @@ fn diff_against_published(
     dataset: &crate::publish::dataset::Dataset,
     allocations: &Allocations<'_>,
 ) -> Diff {
-    let previous = Snapshot::read_published(out).unwrap_or_else(|error| {
+    let unreadable = |error: &Error| {
         tracing::warn!(%error, "the last publication cannot be read back: the diff has no baseline");
+    };
+    let mut previous = Snapshot::read_published(out).unwrap_or_else(|error| {
+        unreadable(&error);
         None
     });
-    diff::compare(previous.as_ref(), &Snapshot::of(dataset, allocations))
+    let current = Snapshot::of(dataset, allocations);
+    let published =
+        Snapshot::spell_published(out, &diff::removed_rows(previous.as_ref(), &current))
+            .unwrap_or_else(|error| {
+                unreadable(&error);
+                previous = None;
+                std::collections::BTreeMap::new()
+            });
+    compare(previous.as_ref(), &current, &published, allocations)
+}
+
+/// This run's snapshot against `previous`: the keys of its amounts spelt from this run's
+/// statements, or from `published` (the rows read back from the last publication) for
+/// those this run no longer has.
+fn compare(
+    previous: Option<&Snapshot>,
+    current: &Snapshot,
+    published: &std::collections::BTreeMap<u64, diff::AmountKey>,
+    allocations: &Allocations<'_>,
+) -> Diff {
+    diff::compare(previous, current, &|side, origin| {
+        let key = match side {
+            diff::Side::Run => allocations.key_at(origin),
+            diff::Side::Published => published.get(&origin).cloned(),
+        };
+        key.unwrap_or_default()
+    })
 }
 
 /// `esms-ledger diff`: what a run of `inputs` would change in `out`; writes nothing.
@@ -205,9 +234,14 @@ pub fn diff(inputs: &Path, out: &Path) -> Result<Diff, Error> {
     let dataset =
         crate::publish::tables::build_without_allocations(&publications, &statements, &validation);
     let previous = Snapshot::read_published(out)?;
-    Ok(diff::compare(
+    let current = Snapshot::of(&dataset, &allocations);
+    let published =
+        Snapshot::spell_published(out, &diff::removed_rows(previous.as_ref(), &current))?;
+    Ok(compare(
         previous.as_ref(),
-        &Snapshot::of(&dataset, &allocations),
+        &current,
+        &published,
+        &allocations,
     ))
 }
 
@@ -244,7 +278,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, Error> {
         &allocations,
     );
     let diff = diff_against_published(&opts.out, &dataset, &allocations);
-    report.diff = Some(diff.clone());
+    report.diff = Some(diff.listed());
     let json =
         report::to_json(&report).map_err(|e| Error::Internal(format!("report.json: {e}")))?;
     let markdown = report::to_markdown(&report);

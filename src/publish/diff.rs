@@ -18,6 +18,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::Path;
 
+/// Amount changes report.json lists; report.md and report.html list the first
+/// `MAX_SHOWN_AMOUNTS`; diff.parquet holds them all.
+pub const MAX_LISTED_AMOUNTS: usize = 1_000;
+pub const MAX_SHOWN_AMOUNTS: usize = 200;
+
 /// Name of the published diff table.
 pub const DIFF: &str = "diff.parquet";
 
@@ -28,14 +33,83 @@ pub struct Snapshot {
     /// (envelope, publication) pairs.
     pub envelopes: BTreeSet<(String, String)>,
     /// Counted euros per envelope and key (region code or beneficiary).
-    pub amounts: BTreeMap<AmountKey, Decimal>,
+    pub amounts: Tally,
     /// fingerprint → (rule, envelope, French sentence)
     pub findings: BTreeMap<String, (String, Option<String>, String)>,
 }
 
+/// Which publication an amount's first row belongs to: the last published one, or this run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Published,
+    Run,
+}
+
+/// Counted euros per amount key. A key is held as a 128-bit digest of its texts and the
+/// place of its first row (a row of allocations.parquet, or a statement's fact), where it is
+/// spelt again when it is reported: a million rows of a few hundred thousand keys take a few
+/// megabytes, not a string each.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tally {
+    sums: std::collections::HashMap<u128, (Decimal, u64)>,
+}
+
+impl Tally {
+    /// Adds `amount` to the key's sum; `origin` says where its first row stands.
+    pub fn add(&mut self, key: &KeyRef<'_>, amount: Decimal, origin: u64) {
+        self.sums
+            .entry(key.digest())
+            .and_modify(|(sum, _)| *sum += amount)
+            .or_insert((amount, origin));
+    }
+
+    pub fn len(&self) -> usize {
+        self.sums.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.sums.is_empty()
+    }
+}
+
+/// An amount key's texts, borrowed from where they stand.
+#[derive(Debug, Clone, Copy)]
+pub struct KeyRef<'a> {
+    pub envelope_id: &'a str,
+    pub region_code: Option<&'a str>,
+    pub beneficiary: Option<&'a str>,
+    pub label: &'a str,
+}
+
+impl KeyRef<'_> {
+    /// Two SipHash digests of the key as `AmountKey::new` builds it (the label only when
+    /// neither a region nor a beneficiary is known).
+    fn digest(&self) -> u128 {
+        use std::hash::{Hash, Hasher};
+        let label =
+            (self.region_code.is_none() && self.beneficiary.is_none()).then_some(self.label);
+        let half = |salt: u8| {
+            let mut h = std::hash::DefaultHasher::new();
+            salt.hash(&mut h);
+            (self.envelope_id, self.region_code, self.beneficiary, label).hash(&mut h);
+            h.finish()
+        };
+        (u128::from(half(0)) << 64) | u128::from(half(1))
+    }
+
+    pub fn to_key(&self) -> AmountKey {
+        AmountKey::new(
+            self.envelope_id,
+            self.region_code,
+            self.beneficiary,
+            self.label,
+        )
+    }
+}
+
 /// An amount is compared by envelope and by what it goes to: the beneficiary when the line
 /// names one, else the region, else its label as written.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct AmountKey {
     pub envelope_id: String,
     pub region_code: Option<String>,
@@ -130,7 +204,12 @@ pub struct Diff {
     pub publications_added: Vec<String>,
     pub publications_removed: Vec<String>,
     pub envelopes: Vec<EnvelopeDiff>,
+    /// The amounts that changed, by key. Without a baseline every amount is new, and none
+    /// is listed (allocations.parquet holds them); report.json lists the first
+    /// `MAX_LISTED_AMOUNTS`, diff.parquet all.
     pub amounts: Vec<AmountDiff>,
+    /// How many amounts changed (every amount, without a baseline), listed or not.
+    pub amounts_total: usize,
     pub findings: Vec<FindingDiff>,
 }
 
@@ -147,6 +226,23 @@ impl Diff {
                 .all(|f| f.change == FindingChange::Persisting)
     }
 
+    /// The diff as report.json gives it: its first `MAX_LISTED_AMOUNTS` amounts.
+    pub fn listed(&self) -> Diff {
+        Diff {
+            publications_added: self.publications_added.clone(),
+            publications_removed: self.publications_removed.clone(),
+            envelopes: self.envelopes.clone(),
+            amounts: self
+                .amounts
+                .iter()
+                .take(MAX_LISTED_AMOUNTS)
+                .cloned()
+                .collect(),
+            findings: self.findings.clone(),
+            ..*self
+        }
+    }
+
     pub fn count_findings(&self, change: FindingChange) -> usize {
         self.findings.iter().filter(|f| f.change == change).count()
     }
@@ -155,16 +251,8 @@ impl Diff {
 impl Snapshot {
     /// The state this run would publish.
     pub fn of(dataset: &Dataset, allocations: &Allocations<'_>) -> Snapshot {
-        let mut amounts: BTreeMap<AmountKey, Decimal> = BTreeMap::new();
-        allocations.for_each_counted(|envelope, region, beneficiary, label, amount| {
-            let key = AmountKey::new(envelope, region, beneficiary, label);
-            match amounts.get_mut(&key) {
-                Some(sum) => *sum += amount,
-                None => {
-                    amounts.insert(key, amount);
-                }
-            }
-        });
+        let mut amounts = Tally::default();
+        allocations.for_each_counted(|key, amount, origin| amounts.add(key, amount, origin));
         Snapshot {
             publications: dataset
                 .publications
@@ -197,30 +285,33 @@ impl Snapshot {
         if !allocations_path.is_file() {
             return Ok(None);
         }
-        let allocations = read(&allocations_path)?;
         let envelopes = read(&out.join(ENVELOPES))?;
         let findings = read(&out.join(FINDINGS))?;
         let publications = read(&out.join(PUBLICATIONS))?;
 
-        let mut amounts: BTreeMap<AmountKey, Decimal> = BTreeMap::new();
-        let envelope = texts(&allocations, ALLOCATIONS, "envelope_id")?;
-        let region = texts(&allocations, ALLOCATIONS, "region_code")?;
-        let beneficiary = texts(&allocations, ALLOCATIONS, "beneficiary")?;
-        let label = texts(&allocations, ALLOCATIONS, "raw_label")?;
-        let amount = money(&allocations, ALLOCATIONS, "amount_eur")?;
-        let counted = flags(&allocations, ALLOCATIONS, "counted")?;
-        for i in 0..allocations.height() {
-            if !counted[i] {
-                continue;
-            }
-            let key = AmountKey::new(
-                envelope[i].as_deref().unwrap_or_default(),
-                region[i].as_deref(),
-                beneficiary[i].as_deref(),
-                label[i].as_deref().unwrap_or_default(),
-            );
-            *amounts.entry(key).or_default() += amount[i].unwrap_or_default();
-        }
+        let mut amounts = Tally::default();
+        super::readback::scan(
+            &allocations_path,
+            &AMOUNT_COLUMNS,
+            |first, rows, columns| {
+                let [envelope, region, beneficiary, label, amount, counted] = columns else {
+                    return Ok(());
+                };
+                for i in 0..rows {
+                    if counted.flag(i) != Some(true) {
+                        continue;
+                    }
+                    let key = KeyRef {
+                        envelope_id: envelope.text(i).unwrap_or_default(),
+                        region_code: region.text(i),
+                        beneficiary: beneficiary.text(i),
+                        label: label.text(i).unwrap_or_default(),
+                    };
+                    amounts.add(&key, amount.money(i).unwrap_or_default(), first + i as u64);
+                }
+                Ok(())
+            },
+        )?;
 
         let envelope_ids = texts(&envelopes, ENVELOPES, "envelope_id")?;
         let envelope_publications = texts(&envelopes, ENVELOPES, "publication_id")?;
@@ -255,6 +346,64 @@ impl Snapshot {
     }
 }
 
+/// The columns of allocations.parquet an amount's key and sum are read from.
+const AMOUNT_COLUMNS: [&str; 6] = [
+    "envelope_id",
+    "region_code",
+    "beneficiary",
+    "raw_label",
+    "amount_eur",
+    "counted",
+];
+
+impl Snapshot {
+    /// The keys of the published rows `rows` (numbered from 0 in allocations.parquet), read
+    /// back from `out`.
+    pub fn spell_published(
+        out: &Path,
+        rows: &BTreeSet<u64>,
+    ) -> Result<BTreeMap<u64, AmountKey>, Error> {
+        let mut keys = BTreeMap::new();
+        if rows.is_empty() {
+            return Ok(keys);
+        }
+        super::readback::scan(
+            &out.join(ALLOCATIONS),
+            &AMOUNT_COLUMNS[..4],
+            |first, n, columns| {
+                let [envelope, region, beneficiary, label] = columns else {
+                    return Ok(());
+                };
+                for &row in rows.range(first..first + n as u64) {
+                    let i = usize::try_from(row - first).unwrap_or(usize::MAX);
+                    let key = KeyRef {
+                        envelope_id: envelope.text(i).unwrap_or_default(),
+                        region_code: region.text(i),
+                        beneficiary: beneficiary.text(i),
+                        label: label.text(i).unwrap_or_default(),
+                    };
+                    keys.insert(row, key.to_key());
+                }
+                Ok(())
+            },
+        )?;
+        Ok(keys)
+    }
+}
+
+/// The published rows whose keys a diff of `previous` and `current` reports and only the
+/// published table spells: the keys this run no longer has.
+pub fn removed_rows(previous: Option<&Snapshot>, current: &Snapshot) -> BTreeSet<u64> {
+    previous.map_or_else(BTreeSet::new, |old| {
+        old.amounts
+            .sums
+            .iter()
+            .filter(|(digest, _)| !current.amounts.sums.contains_key(*digest))
+            .map(|(_, &(_, row))| row)
+            .collect()
+    })
+}
+
 fn read(path: &Path) -> Result<DataFrame, Error> {
     let file = std::fs::File::open(path).map_err(|e| {
         Error::input(
@@ -285,31 +434,13 @@ fn texts(df: &DataFrame, file: &str, name: &str) -> Result<Vec<Option<String>>, 
     Ok(strings.iter().map(|s| s.map(str::to_string)).collect())
 }
 
-fn flags(df: &DataFrame, file: &str, name: &str) -> Result<Vec<bool>, Error> {
-    let values = column(df, file, name)?.bool().map_err(|e| Error::Input {
-        file: file.to_string(),
-        message: format!("column `{name}`: {e}"),
-    })?;
-    Ok(values.iter().map(|b| b.unwrap_or(false)).collect())
-}
-
-fn money(df: &DataFrame, file: &str, name: &str) -> Result<Vec<Option<Decimal>>, Error> {
-    let decimals = column(df, file, name)?
-        .decimal()
-        .map_err(|e| Error::Input {
-            file: file.to_string(),
-            message: format!("column `{name}`: {e}"),
-        })?;
-    let scale = u32::try_from(decimals.scale()).unwrap_or(2);
-    Ok(decimals
-        .physical()
-        .iter()
-        .map(|v| v.map(|mantissa| Decimal::from_i128_with_scale(mantissa, scale).normalize()))
-        .collect())
-}
-
-/// Compares the last published state (`None`: nothing published yet) with this run's.
-pub fn compare(previous: Option<&Snapshot>, current: &Snapshot) -> Diff {
+/// Compares the last published state (`None`: nothing published yet) with this run's;
+/// `spell` gives the key of an amount's first row on either side.
+pub fn compare(
+    previous: Option<&Snapshot>,
+    current: &Snapshot,
+    spell: &dyn Fn(Side, u64) -> AmountKey,
+) -> Diff {
     let empty = Snapshot::default();
     let old = previous.unwrap_or(&empty);
     let publications_added = current
@@ -341,28 +472,43 @@ pub fn compare(previous: Option<&Snapshot>, current: &Snapshot) -> Diff {
         (&a.envelope_id, &a.publication_id).cmp(&(&b.envelope_id, &b.publication_id))
     });
 
-    let keys: BTreeSet<&AmountKey> = old.amounts.keys().chain(current.amounts.keys()).collect();
-    let amounts = keys
-        .into_iter()
-        .filter_map(|key| {
-            let before = old.amounts.get(key).copied();
-            let after = current.amounts.get(key).copied();
-            let change = match (before, after) {
-                (None, Some(_)) => Change::Added,
-                (Some(_), None) => Change::Removed,
-                (Some(b), Some(a)) if a != b => Change::Changed,
-                _ => return None,
-            };
-            Some(AmountDiff {
-                key: key.clone(),
-                change,
-                old_eur: before,
-                new_eur: after,
-                difference_eur: (after.unwrap_or_default() - before.unwrap_or_default())
-                    .normalize(),
-            })
+    let changed = current
+        .amounts
+        .sums
+        .iter()
+        .filter_map(
+            |(digest, &(after, origin))| match old.amounts.sums.get(digest) {
+                Some(&(before, _)) if before == after => None,
+                Some(&(before, _)) => Some((
+                    Change::Changed,
+                    Some(before),
+                    Some(after),
+                    Side::Run,
+                    origin,
+                )),
+                None => Some((Change::Added, None, Some(after), Side::Run, origin)),
+            },
+        );
+    let removed = old
+        .amounts
+        .sums
+        .iter()
+        .filter(|(digest, _)| !current.amounts.sums.contains_key(*digest))
+        .map(|(_, &(before, row))| (Change::Removed, Some(before), None, Side::Published, row));
+    let amounts_total = changed.clone().count() + removed.clone().count();
+    let listed = if previous.is_some() { amounts_total } else { 0 };
+    let mut amounts: Vec<AmountDiff> = changed
+        .chain(removed)
+        .take(listed)
+        .map(|(change, before, after, side, origin)| AmountDiff {
+            key: spell(side, origin),
+            change,
+            old_eur: before,
+            new_eur: after,
+            difference_eur: (after.unwrap_or_default() - before.unwrap_or_default()).normalize(),
         })
         .collect();
+    amounts.sort_by(|a, b| a.key.cmp(&b.key));
 
     let mut findings: Vec<FindingDiff> = current
         .findings
@@ -399,6 +545,7 @@ pub fn compare(previous: Option<&Snapshot>, current: &Snapshot) -> Diff {
         publications_removed,
         envelopes,
         amounts,
+        amounts_total,
         findings,
     }
 }
@@ -555,7 +702,7 @@ pub fn write_markdown(out: &mut String, diff: &Diff) {
             .iter()
             .filter(|e| e.change == Change::Removed)
             .count(),
-        diff.amounts.len(),
+        diff.amounts_total,
         diff.count_findings(FindingChange::New),
         diff.count_findings(FindingChange::Persisting),
         diff.count_findings(FindingChange::Resolved),
@@ -591,7 +738,7 @@ pub fn write_markdown(out: &mut String, diff: &Diff) {
     if !diff.amounts.is_empty() {
         let _ = writeln!(out, "| Enveloppe | Destinataire | Avant | Après | Écart |");
         let _ = writeln!(out, "|---|---|---:|---:|---:|");
-        for a in &diff.amounts {
+        for a in diff.amounts.iter().take(MAX_SHOWN_AMOUNTS) {
             let _ = writeln!(
                 out,
                 "| `{}` | {} | {} | {} | {} |",
@@ -600,6 +747,13 @@ pub fn write_markdown(out: &mut String, diff: &Diff) {
                 opt_eur(a.old_eur),
                 opt_eur(a.new_eur),
                 signed_eur(a.difference_eur)
+            );
+        }
+        if diff.amounts_total > MAX_SHOWN_AMOUNTS {
+            let _ = writeln!(
+                out,
+                "\n… et {} autres changements de montants, dans diff.parquet.",
+                diff.amounts_total - MAX_SHOWN_AMOUNTS
             );
         }
         out.push('\n');

@@ -313,7 +313,7 @@ fn changes(out: &mut String, r: &Report) {
         d.publications_removed.len(),
         added,
         d.envelopes.len() - added,
-        d.amounts.len(),
+        d.amounts_total,
         d.count_findings(FindingChange::New),
         d.count_findings(FindingChange::Persisting),
         d.count_findings(FindingChange::Resolved)
@@ -369,7 +369,11 @@ fn changes(out: &mut String, r: &Report) {
             out,
             "<table>\n<tr><th>Enveloppe</th><th>Destinataire</th><th class=\"num\">Avant</th><th class=\"num\">Après</th><th class=\"num\">Écart</th></tr>"
         );
-        for a in &d.amounts {
+        for a in d
+            .amounts
+            .iter()
+            .take(crate::publish::diff::MAX_SHOWN_AMOUNTS)
+        {
             let _ = writeln!(
                 out,
                 "<tr><td><code>{}</code></td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
@@ -381,6 +385,13 @@ fn changes(out: &mut String, r: &Report) {
             );
         }
         let _ = writeln!(out, "</table>");
+        if d.amounts_total > crate::publish::diff::MAX_SHOWN_AMOUNTS {
+            let _ = writeln!(
+                out,
+                "<p>… et {} autres changements de montants, dans diff.parquet.</p>",
+                d.amounts_total - crate::publish::diff::MAX_SHOWN_AMOUNTS
+            );
+        }
     }
     let _ = writeln!(out, "</section>");
 }

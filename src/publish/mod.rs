@@ -20,6 +20,7 @@ pub mod dataset;
 pub mod diff;
 pub mod html;
 pub mod map;
+pub mod readback;
 pub mod release;
 pub mod report;
 pub mod tables;

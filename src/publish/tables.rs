@@ -8,6 +8,7 @@ use crate::model::{ClaimKind, FactRef, FactRole, Location};
 use crate::publish::dataset::{
     AllocationRow, Dataset, EnvelopeRow, FindingRow, PublicationRow, RegionRow,
 };
+use crate::publish::diff::{AmountKey, KeyRef};
 use crate::validate::Reconciliation;
 use crate::validate::Validation;
 use rust_decimal::Decimal;
@@ -303,29 +304,32 @@ impl<'a> Allocations<'a> {
         (count, sum)
     }
 
-    /// Every counted row: its envelope, region code, beneficiary, label and amount.
-    pub fn for_each_counted(
-        &self,
-        mut visit: impl FnMut(&str, Option<&str>, Option<&str>, &str, Decimal),
-    ) {
+    /// Every counted row: its key, its amount, and where it stands (`origin`, which
+    /// `key_at` spells again).
+    pub fn for_each_counted(&self, mut visit: impl FnMut(&KeyRef<'_>, Decimal, u64)) {
         for (i, s) in self.statements.iter().enumerate() {
             for f in &s.facts {
                 if let Some(amount) = self.counted(i, Entry::Fact(index(f.index()))) {
-                    visit(
-                        &s.spec.id,
-                        f.region().map(RegionCode::code),
-                        f.beneficiary(),
-                        f.raw_label(),
-                        amount,
-                    );
+                    visit(&fact_key(s, f), amount, origin(i, f.index()));
                 }
             }
             if let Some(amount) = self.counted(i, Entry::Remainder)
                 && let Some(rem) = self.remainder(i)
             {
-                visit(&s.spec.id, None, None, &rem.label, amount);
+                visit(&remainder_key(s, rem), amount, origin(i, REMAINDER));
             }
         }
+    }
+
+    /// The key of the row `for_each_counted` gave `origin`.
+    pub fn key_at(&self, origin: u64) -> Option<AmountKey> {
+        let i = usize::try_from(origin >> 32).ok()?;
+        let k = usize::try_from(origin & u64::from(u32::MAX)).ok()?;
+        let s = self.statements.get(i)?;
+        if k == REMAINDER {
+            return self.remainder(i).map(|rem| remainder_key(s, rem).to_key());
+        }
+        (k < s.facts.len()).then(|| fact_key(s, s.facts.get(k)).to_key())
     }
 
     /// The counted euros of each region, by exercise (a row's own, else its envelope's).
@@ -480,6 +484,31 @@ impl<'a> Allocations<'a> {
 
     pub fn is_detailed(&self, i: usize, f: FactRef<'_>) -> bool {
         self.detailed(i, f)
+    }
+}
+
+/// The `k` of a statement's remainder in an origin (no statement has that many facts).
+const REMAINDER: usize = u32::MAX as usize;
+
+fn origin(statement: usize, k: usize) -> u64 {
+    ((statement as u64) << 32) | (k as u64 & u64::from(u32::MAX))
+}
+
+fn fact_key<'a>(s: &'a Statement, f: FactRef<'a>) -> KeyRef<'a> {
+    KeyRef {
+        envelope_id: &s.spec.id,
+        region_code: f.region().map(RegionCode::code),
+        beneficiary: f.beneficiary(),
+        label: f.raw_label(),
+    }
+}
+
+fn remainder_key<'a>(s: &'a Statement, rem: &'a crate::validate::DerivedRemainder) -> KeyRef<'a> {
+    KeyRef {
+        envelope_id: &s.spec.id,
+        region_code: None,
+        beneficiary: None,
+        label: &rem.label,
     }
 }
 
