@@ -125,7 +125,7 @@ fn rehash(key: u64) -> u64 {
 
 /// The keys are hashes already: the map uses them as they are.
 #[derive(Debug, Clone, Copy, Default)]
-struct BuildIdentity;
+pub(crate) struct BuildIdentity;
 
 impl std::hash::BuildHasher for BuildIdentity {
     type Hasher = Identity;
@@ -135,7 +135,7 @@ impl std::hash::BuildHasher for BuildIdentity {
 }
 
 #[derive(Debug, Clone, Copy)]
-struct Identity(u64);
+pub(crate) struct Identity(u64);
 
 impl std::hash::Hasher for Identity {
     fn finish(&self) -> u64 {
@@ -149,6 +149,47 @@ impl std::hash::Hasher for Identity {
     }
     fn write_u64(&mut self, n: u64) {
         self.0 = n;
+    }
+    fn write_u128(&mut self, n: u128) {
+        // A 128-bit digest: its low half is as spread as the whole.
+        self.0 = n as u64;
+    }
+}
+
+/// A map's hasher for small keys of numbers (ids, codes): FxHash-style, a multiply per
+/// word. Keys are compared on a collision, never trusted to the hash.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct BuildFx;
+
+impl std::hash::BuildHasher for BuildFx {
+    type Hasher = Fx;
+    fn build_hasher(&self) -> Fx {
+        Fx(0)
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Fx(u64);
+
+impl std::hash::Hasher for Fx {
+    fn finish(&self) -> u64 {
+        let h = self.0 ^ (self.0 >> 29);
+        h.wrapping_mul(0xbf58_476d_1ce4_e5b9) ^ (h >> 32)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = (self.0.rotate_left(5) ^ hash(bytes)).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+    fn write_u8(&mut self, n: u8) {
+        self.write_u64(u64::from(n));
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
     }
 }
 

@@ -64,6 +64,15 @@ impl<'a> Source<'a> {
             SourceFormat::Pdf => Source::Pdf(pdf::read(p)?),
         })
     }
+
+    /// `read`, for a source `read` accepted earlier in the run: a workbook's container is
+    /// not checked again.
+    pub fn read_checked(p: &'a Publication) -> Result<Self, Error> {
+        match p.format {
+            SourceFormat::Spreadsheet => Ok(Source::Spreadsheet(&p.source_path)),
+            SourceFormat::Text | SourceFormat::Pdf => Self::read(p),
+        }
+    }
 }
 
 /// One envelope's figures out of its publication's source, whatever the source's format.

@@ -497,6 +497,11 @@ impl<'a> FactRef<'a> {
         self.facts.beneficiaries[self.index].map(|id| self.facts.texts.text(id))
     }
 
+    /// The label's number among the statement's texts: equal numbers, equal labels.
+    pub fn label_id(&self) -> TextId {
+        self.facts.labels[self.index]
+    }
+
     /// The beneficiary's number among the statement's texts: equal numbers, equal names.
     pub fn beneficiary_id(&self) -> Option<TextId> {
         self.facts.beneficiaries[self.index]

@@ -51,14 +51,15 @@ pub enum Side {
 /// megabytes, not a string each.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Tally {
-    sums: std::collections::HashMap<u128, (Decimal, u64)>,
+    sums: std::collections::HashMap<u128, (Decimal, u64), crate::core::intern::BuildIdentity>,
 }
 
 impl Tally {
-    /// Adds `amount` to the key's sum; `origin` says where its first row stands.
-    pub fn add(&mut self, key: &KeyRef<'_>, amount: Decimal, origin: u64) {
+    /// Adds `amount` to the sum of the key whose digest is `digest` (`KeyRef::digest`);
+    /// `origin` says where its first row stands.
+    pub fn add(&mut self, digest: u128, amount: Decimal, origin: u64) {
         self.sums
-            .entry(key.digest())
+            .entry(digest)
             .and_modify(|(sum, _)| *sum += amount)
             .or_insert((amount, origin));
     }
@@ -82,19 +83,18 @@ pub struct KeyRef<'a> {
 }
 
 impl KeyRef<'_> {
-    /// Two SipHash digests of the key as `AmountKey::new` builds it (the label only when
-    /// neither a region nor a beneficiary is known).
-    fn digest(&self) -> u128 {
-        use std::hash::{Hash, Hasher};
+    /// The key as `AmountKey::new` builds it (the label only when neither a region nor a
+    /// beneficiary is known), digested by xxh3 on 128 bits, so that two keys of one
+    /// publication never share a digest.
+    pub fn digest(&self) -> u128 {
         let label =
             (self.region_code.is_none() && self.beneficiary.is_none()).then_some(self.label);
-        let half = |salt: u8| {
-            let mut h = std::hash::DefaultHasher::new();
-            salt.hash(&mut h);
-            (self.envelope_id, self.region_code, self.beneficiary, label).hash(&mut h);
-            h.finish()
-        };
-        (u128::from(half(0)) << 64) | u128::from(half(1))
+        digest_of(
+            self.envelope_id.as_bytes(),
+            self.region_code.map(str::as_bytes),
+            self.beneficiary.map(str::as_bytes),
+            label.map(str::as_bytes),
+        )
     }
 
     pub fn to_key(&self) -> AmountKey {
@@ -105,6 +105,28 @@ impl KeyRef<'_> {
             self.label,
         )
     }
+}
+
+/// The digest of a key's fields as bytes (each present or not, and its length, so that no
+/// two keys encode alike).
+fn digest_of(
+    envelope: &[u8],
+    region: Option<&[u8]>,
+    beneficiary: Option<&[u8]>,
+    label: Option<&[u8]>,
+) -> u128 {
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    for field in [Some(envelope), region, beneficiary, label] {
+        match field {
+            None => hasher.update(&[0]),
+            Some(bytes) => {
+                hasher.update(&[1]);
+                hasher.update(&(bytes.len() as u64).to_le_bytes());
+                hasher.update(bytes);
+            }
+        }
+    }
+    hasher.digest128()
 }
 
 /// An amount is compared by envelope and by what it goes to: the beneficiary when the line
@@ -252,7 +274,7 @@ impl Snapshot {
     /// The state this run would publish.
     pub fn of(dataset: &Dataset, allocations: &Allocations<'_>) -> Snapshot {
         let mut amounts = Tally::default();
-        allocations.for_each_counted(|key, amount, origin| amounts.add(key, amount, origin));
+        allocations.for_each_counted(|digest, amount, origin| amounts.add(digest, amount, origin));
         Snapshot {
             publications: dataset
                 .publications
@@ -301,13 +323,20 @@ impl Snapshot {
                     if counted.flag(i) != Some(true) {
                         continue;
                     }
-                    let key = KeyRef {
-                        envelope_id: envelope.text(i).unwrap_or_default(),
-                        region_code: region.text(i),
-                        beneficiary: beneficiary.text(i),
-                        label: label.text(i).unwrap_or_default(),
-                    };
-                    amounts.add(&key, amount.money(i).unwrap_or_default(), first + i as u64);
+                    let (region, beneficiary) = (region.bytes(i), beneficiary.bytes(i));
+                    let label = (region.is_none() && beneficiary.is_none())
+                        .then(|| label.bytes(i).unwrap_or_default());
+                    let digest = digest_of(
+                        envelope.bytes(i).unwrap_or_default(),
+                        region,
+                        beneficiary,
+                        label,
+                    );
+                    amounts.add(
+                        digest,
+                        amount.money(i).unwrap_or_default(),
+                        first + i as u64,
+                    );
                 }
                 Ok(())
             },

@@ -30,6 +30,14 @@ impl Values {
         }
     }
 
+    /// The bytes of a text of row `i`, as stored (`None` when null or not text).
+    pub fn bytes(&self, i: usize) -> Option<&[u8]> {
+        match self {
+            Values::Text(values) => values.get(i)?.as_ref().map(ByteArray::data),
+            Values::Flag(_) | Values::Money(_) => None,
+        }
+    }
+
     pub fn flag(&self, i: usize) -> Option<bool> {
         match self {
             Values::Flag(values) => values.get(i).copied().flatten(),

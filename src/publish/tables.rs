@@ -304,19 +304,43 @@ impl<'a> Allocations<'a> {
         (count, sum)
     }
 
-    /// Every counted row: its key, its amount, and where it stands (`origin`, which
-    /// `key_at` spells again).
-    pub fn for_each_counted(&self, mut visit: impl FnMut(&KeyRef<'_>, Decimal, u64)) {
+    /// The counted euros of each key (its digest, `KeyRef::digest`), with where its first
+    /// row stands (`origin`, which `key_at` spells again); a key may come once per
+    /// statement.
+    pub fn for_each_counted(&self, mut visit: impl FnMut(u128, Decimal, u64)) {
+        type Ids = (
+            Option<RegionCode>,
+            Option<crate::core::intern::TextId>,
+            Option<crate::core::intern::TextId>,
+        );
         for (i, s) in self.statements.iter().enumerate() {
+            // Summed by the ids of their texts first, a key digested once: a million rows
+            // name a few hundred thousand keys.
+            let mut sums: std::collections::HashMap<
+                Ids,
+                (Decimal, usize),
+                crate::core::intern::BuildFx,
+            > = std::collections::HashMap::default();
             for f in &s.facts {
                 if let Some(amount) = self.counted(i, Entry::Fact(index(f.index()))) {
-                    visit(&fact_key(s, f), amount, origin(i, f.index()));
+                    let label = (f.region().is_none() && f.beneficiary_id().is_none())
+                        .then(|| f.label_id());
+                    sums.entry((f.region(), f.beneficiary_id(), label))
+                        .and_modify(|(sum, _)| *sum += amount)
+                        .or_insert((amount, f.index()));
                 }
+            }
+            for (sum, first) in sums.into_values() {
+                visit(
+                    fact_key(s, s.facts.get(first)).digest(),
+                    sum,
+                    origin(i, first),
+                );
             }
             if let Some(amount) = self.counted(i, Entry::Remainder)
                 && let Some(rem) = self.remainder(i)
             {
-                visit(&remainder_key(s, rem), amount, origin(i, REMAINDER));
+                visit(remainder_key(s, rem).digest(), amount, origin(i, REMAINDER));
             }
         }
     }

@@ -263,9 +263,15 @@ pub fn preview(
     let Ok(mut workbook) = Workbook::open(source_name, &open) else {
         return Vec::new();
     };
+    if let Book::Xlsx(book) = &mut workbook.book {
+        book.limit_strings(max_rows.saturating_mul(max_columns));
+    }
     let names: Vec<String> = workbook.sheets.iter().map(|s| s.name.clone()).collect();
     let mut out = Vec::new();
     for name in names {
+        // Cells only: their merged regions (listed after them, found by a scan of the whole
+        // sheet) are not shown.
+        workbook.known_merges = Some((name.clone(), Vec::new()));
         let Ok((mut stream, _, _)) = workbook.rows(&name) else {
             continue;
         };

@@ -75,6 +75,10 @@ impl SharedStrings {
         self.text.get(start..end)
     }
 
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
     fn push(&mut self, text: &str) -> Result<(), XlsxError> {
         self.text.push_str(text);
         let end = u32::try_from(self.text.len())
@@ -92,6 +96,8 @@ pub(super) struct Workbook<R: Read + Seek> {
     styles: Vec<NumberStyle>,
     strings: Option<SharedStrings>,
     strings_path: Option<String>,
+    /// Shared strings read at most (`None`: all of them).
+    strings_limit: Option<usize>,
     /// Merged regions already scanned for, by sheet.
     merges: std::collections::HashMap<String, Vec<Dimensions>>,
 }
@@ -118,6 +124,7 @@ impl<R: Read + Seek> Workbook<R> {
             styles: Vec::new(),
             strings: None,
             strings_path: None,
+            strings_limit: None,
             merges: std::collections::HashMap::new(),
         };
         let workbook_path = book.office_document()?;
@@ -146,6 +153,13 @@ impl<R: Read + Seek> Workbook<R> {
                 ),
         );
         Ok(book)
+    }
+
+    /// Reads only the first `limit` shared strings: enough for the first rows of a sheet
+    /// (Excel and LibreOffice number them in order of first use), a shorter read of a
+    /// million-row table's strings. A cell naming a string past them reads as empty text.
+    pub fn limit_strings(&mut self, limit: usize) {
+        self.strings_limit = Some(limit);
     }
 
     /// The sheets in workbook order, with their kind and visibility.
@@ -283,6 +297,7 @@ impl<R: Read + Seek> Workbook<R> {
         }
         let mut strings = SharedStrings::default();
         let path = self.strings_path.clone().unwrap_or_default();
+        let limit = self.strings_limit;
         if let Some(part) = self.part(&path)? {
             let mut xml = XmlReader::new(part);
             let mut text = String::new();
@@ -311,6 +326,9 @@ impl<R: Read + Seek> Workbook<R> {
                             }
                         }
                         strings.push(&text)?;
+                        if limit.is_some_and(|limit| strings.len() >= limit) {
+                            break;
+                        }
                     }
                     Event::Eof => break,
                     _ => {}
