@@ -102,7 +102,12 @@ for rows in "${sizes[@]}"; do
         cp "$repo/bench/repartition.toml" "$inputs/repartition.toml"
         xlsx="$inputs/repartition.xlsx"
         for ((rep = 1; rep <= reps; rep++)); do
-            timed esms-ledger "$rep" "$dir" -- "$ledger" run --inputs "$inputs" --out "$out/ledger" --force
+            # A first publication, as the peer's (it has nothing to compare with)...
+            rm -rf "$out/ledger"
+            timed esms-ledger "$rep" "$dir" -- "$ledger" run --inputs "$inputs" --out "$out/ledger"
+            # ...and the same run again over it: the last publication is read back and
+            # diffed (--force: the inputs are unchanged, it is published anew).
+            timed esms-ledger-rerun "$rep" "$dir" -- "$ledger" run --inputs "$inputs" --out "$out/ledger" --force
             timed peer_polars "$rep" "$dir" -- "$python" "$peers/peer_polars.py" "$xlsx" "$out/peer_polars.parquet"
             if ((all_peers)); then
                 timed peer_pandas_calamine "$rep" "$dir" -- "$python" "$peers/peer_pandas.py" "$xlsx" "$out/peer_pandas.parquet" --engine calamine

@@ -337,6 +337,12 @@ pub enum Detail {
     // --- acknowledgements ---
     /// [`Rule::AcknowledgementUnused`].
     AcknowledgementUnused { fingerprint: String, reason: String },
+
+    // --- floods ---
+    /// Any rule raised by a source more than `validate::MAX_NOTES_PER_RULE` times in one
+    /// envelope (a column of identifiers whose check digits all fail): one finding, its
+    /// first occurrence's facts and how many there are.
+    Repeated { first: Box<Detail>, times: usize },
 }
 
 /// Which list of a revision a [`Rule::RevisionTotal`] finding is about.

@@ -375,6 +375,11 @@ pub fn en(detail: &Detail) -> String {
         Detail::AcknowledgementUnused { fingerprint, .. } => {
             format!("acknowledgement {fingerprint} matches no finding")
         }
+        Detail::Repeated { first, times } => format!(
+            "{} (and {} more like it in this envelope: {times} in all)",
+            en(first),
+            times.saturating_sub(1)
+        ),
     }
 }
 

@@ -508,6 +508,11 @@ pub fn fr(detail: &Detail) -> String {
         } => format!(
             "L'acquittement `{fingerprint}` (« {reason} ») ne correspond plus à aucun constat : le retirer de {ACKNOWLEDGED_FILE}."
         ),
+        Detail::Repeated { first, times } => format!(
+            "{} Et {} autres constats semblables dans cette enveloppe : {times} en tout (les premiers emplacements sont listés).",
+            fr(first),
+            times.saturating_sub(1)
+        ),
     }
 }
 

@@ -586,8 +586,43 @@ fn region_findings(s: &Statement, out: &mut Vec<Finding>) {
     }
 }
 
+/// Notes of one rule in one envelope beyond which they are one finding (`Detail::Repeated`):
+/// a column of a hundred thousand failed check digits is one thing to fix, not a hundred
+/// thousand findings.
+pub const MAX_NOTES_PER_RULE: usize = 100;
+
 fn note_findings(s: &Statement, out: &mut Vec<Finding>) {
+    let mut per_rule: std::collections::BTreeMap<Rule, usize> = std::collections::BTreeMap::new();
     for note in &s.notes {
+        *per_rule.entry(note.rule).or_default() += 1;
+    }
+    let mut grouped: std::collections::BTreeSet<Rule> = std::collections::BTreeSet::new();
+    for note in &s.notes {
+        let times = per_rule.get(&note.rule).copied().unwrap_or(1);
+        if times > MAX_NOTES_PER_RULE {
+            // The group stands where its first note does, once.
+            if grouped.insert(note.rule) {
+                let mut f = FindingBuilder::new(
+                    note.rule,
+                    &s.spec.id,
+                    &s.publication_id,
+                    "repeated",
+                    Detail::Repeated {
+                        first: Box::new(note.detail.clone()),
+                        times,
+                    },
+                );
+                for other in s.notes.iter().filter(|n| n.rule == note.rule) {
+                    if f.locations.len() < MAX_LOCATIONS {
+                        f = f.at(&other.location);
+                    } else {
+                        f.more_locations += 1;
+                    }
+                }
+                out.push(f.build());
+            }
+            continue;
+        }
         let mut f = FindingBuilder::new(
             note.rule,
             &s.spec.id,

@@ -132,3 +132,53 @@ fn a_rounded_press_figure_agrees_with_the_exact_table_it_restates() {
     let v = validate(&[reference, press]);
     assert_eq!(rules_raised(&v), ["agreement.amount"]);
 }
+
+fn checksum_notes(s: &mut Statement, count: u32) {
+    for row in 0..count {
+        s.notes.push(crate::model::Note::new(
+            Rule::IdentifierChecksum,
+            Detail::IdentifierChecksum {
+                identifier: format!("0{:08}", 10_000_000 + row),
+            },
+            crate::model::Location::Cell {
+                file: "liste.xlsx".to_string(),
+                sheet: "Liste".to_string(),
+                cell: format!("E{}", row + 2),
+            },
+        ));
+    }
+}
+
+#[test]
+fn a_few_notes_of_one_rule_are_a_finding_each() {
+    let mut s = regional(eur(18_000), all_regions(1_000));
+    checksum_notes(&mut s, 3);
+    let v = validate(&[s]);
+    assert_eq!(rules_raised(&v), ["identifier.checksum"; 3]);
+}
+
+#[test]
+fn a_flood_of_one_rule_in_one_envelope_is_one_finding_with_its_count() {
+    let mut s = regional(eur(18_000), all_regions(1_000));
+    checksum_notes(&mut s, 1_000);
+    let v = validate(&[s]);
+    assert_eq!(rules_raised(&v), ["identifier.checksum"]);
+    let f = &v.findings[0];
+    assert!(
+        matches!(&f.detail, Detail::Repeated { times: 1_000, first } if matches!(**first, Detail::IdentifierChecksum { .. })),
+        "{:?}",
+        f.detail
+    );
+    assert_eq!(f.locations.len(), MAX_LOCATIONS);
+    assert_eq!(f.locations.len() + f.more_locations, 1_000);
+    assert_eq!(f.locations[0].to_string(), "liste.xlsx[Liste!E2]");
+    assert!(
+        f.message_fr().contains("Et 999 autres constats semblables"),
+        "{}",
+        f.message_fr()
+    );
+    // The count is not in the fingerprint: a flood that grows is the same finding.
+    let mut s = regional(eur(18_000), all_regions(1_000));
+    checksum_notes(&mut s, 2_000);
+    assert_eq!(validate(&[s]).findings[0].fingerprint, f.fingerprint);
+}
