@@ -118,6 +118,7 @@ fn extract_with_threads_above<R: Read + Seek + Send>(
                 batch: Vec::new(),
                 next: 0,
                 merges: None,
+                waited: std::time::Duration::ZERO,
             })
         };
         let mut workbook = Workbook::open(source_name, open)?;
@@ -387,6 +388,14 @@ struct Threaded {
     next: usize,
     /// The merged regions, once the thread has sent them.
     merges: Option<Vec<Dimensions>>,
+    /// How long this side waited for rows (the reading thread was behind).
+    waited: std::time::Duration,
+}
+
+impl Drop for Threaded {
+    fn drop(&mut self) {
+        tracing::debug!(waited = ?self.waited, "waited for the sheet's reading thread");
+    }
 }
 
 impl Threaded {
@@ -398,7 +407,10 @@ impl Threaded {
             if self.merges.is_some() {
                 return Ok(None);
             }
-            match self.rows.recv() {
+            let clock = std::time::Instant::now();
+            let received = self.rows.recv();
+            self.waited += clock.elapsed();
+            match received {
                 Ok(Message::Rows(batch)) => {
                     self.batch = batch;
                     self.next = 0;
