@@ -148,21 +148,8 @@ fn init_logging(cli: &Cli) {
     }
 }
 
-/// glibc gives each thread that allocates an arena of its own: the threads of a large run
-/// (the sheet's reader, the Parquet encoders) left some twenty megabytes of a million-row
-/// run's peak memory in arenas they no longer used. A batch with a handful of threads that
-/// allocate little in parallel loses no measurable time with one.
-fn tune_allocator() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: `mallopt` only sets an allocator parameter; it is called before any other
-    // thread exists.
-    unsafe {
-        libc::mallopt(libc::M_ARENA_MAX, 1);
-    }
-}
-
 fn main() -> ExitCode {
-    tune_allocator();
+    esms_ledger::core::memory::one_arena();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

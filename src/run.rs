@@ -195,7 +195,7 @@ fn diff_against_published(
         unreadable(&error);
         None
     });
-    let current = Snapshot::of(dataset, allocations);
+    let current = Snapshot::of(dataset, allocations, previous.is_some());
     let published =
         Snapshot::spell_published(out, &diff::removed_rows(previous.as_ref(), &current))
             .unwrap_or_else(|error| {
@@ -234,7 +234,7 @@ pub fn diff(inputs: &Path, out: &Path) -> Result<Diff, Error> {
     let dataset =
         crate::publish::tables::build_without_allocations(&publications, &statements, &validation);
     let previous = Snapshot::read_published(out)?;
-    let current = Snapshot::of(&dataset, &allocations);
+    let current = Snapshot::of(&dataset, &allocations, previous.is_some());
     let published =
         Snapshot::spell_published(out, &diff::removed_rows(previous.as_ref(), &current))?;
     Ok(compare(
@@ -260,6 +260,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome, Error> {
     publish::remove_stale_staging(&opts.out);
     let clock = std::time::Instant::now();
     let (publications, statements, validation, fingerprint) = analyse(&opts.inputs)?;
+    crate::core::memory::give_back_freed();
     tracing::debug!(elapsed = ?clock.elapsed(), "read, normalised and validated");
     let allocations = crate::publish::tables::Allocations::new(&statements, &validation);
     let dataset =

@@ -4,6 +4,7 @@
 
 pub mod amount;
 pub mod intern;
+pub mod memory;
 pub mod names;
 pub mod region;
 pub mod vocab;

@@ -34,6 +34,8 @@ pub struct Snapshot {
     pub envelopes: BTreeSet<(String, String)>,
     /// Counted euros per envelope and key (region code or beneficiary).
     pub amounts: Tally,
+    /// How many figures are counted.
+    pub counted_figures: usize,
     /// fingerprint → (rule, envelope, French sentence)
     pub findings: BTreeMap<String, (String, Option<String>, String)>,
 }
@@ -230,7 +232,7 @@ pub struct Diff {
     /// is listed (allocations.parquet holds them); report.json lists the first
     /// `MAX_LISTED_AMOUNTS`, diff.parquet all.
     pub amounts: Vec<AmountDiff>,
-    /// How many amounts changed (every amount, without a baseline), listed or not.
+    /// How many amounts changed, listed or not (without a baseline, every counted figure).
     pub amounts_total: usize,
     pub findings: Vec<FindingDiff>,
 }
@@ -271,11 +273,16 @@ impl Diff {
 }
 
 impl Snapshot {
-    /// The state this run would publish.
-    pub fn of(dataset: &Dataset, allocations: &Allocations<'_>) -> Snapshot {
+    /// The state this run would publish; its amounts only `against` a previous one (without
+    /// one, every amount is new and none is listed: they are not even keyed).
+    pub fn of(dataset: &Dataset, allocations: &Allocations<'_>, against: bool) -> Snapshot {
         let mut amounts = Tally::default();
-        allocations.for_each_counted(|digest, amount, origin| amounts.add(digest, amount, origin));
+        if against {
+            allocations
+                .for_each_counted(|digest, amount, origin| amounts.add(digest, amount, origin));
+        }
         Snapshot {
+            counted_figures: allocations.counted_total().0,
             publications: dataset
                 .publications
                 .iter()
@@ -312,6 +319,7 @@ impl Snapshot {
         let publications = read(&out.join(PUBLICATIONS))?;
 
         let mut amounts = Tally::default();
+        let mut counted_figures = 0;
         super::readback::scan(
             &allocations_path,
             &AMOUNT_COLUMNS,
@@ -323,6 +331,7 @@ impl Snapshot {
                     if counted.flag(i) != Some(true) {
                         continue;
                     }
+                    counted_figures += 1;
                     let (region, beneficiary) = (region.bytes(i), beneficiary.bytes(i));
                     let label = (region.is_none() && beneficiary.is_none())
                         .then(|| label.bytes(i).unwrap_or_default());
@@ -349,6 +358,7 @@ impl Snapshot {
         let finding_envelopes = texts(&findings, FINDINGS, "envelope_id")?;
         let messages = texts(&findings, FINDINGS, "message_fr")?;
         Ok(Some(Snapshot {
+            counted_figures,
             publications: texts(&publications, PUBLICATIONS, "publication_id")?
                 .into_iter()
                 .flatten()
@@ -524,8 +534,14 @@ pub fn compare(
         .iter()
         .filter(|(digest, _)| !current.amounts.sums.contains_key(*digest))
         .map(|(_, &(before, row))| (Change::Removed, Some(before), None, Side::Published, row));
-    let amounts_total = changed.clone().count() + removed.clone().count();
-    let listed = if previous.is_some() { amounts_total } else { 0 };
+    // Without a baseline every counted figure is new: counted, not listed.
+    let (amounts_total, listed) = match previous {
+        Some(_) => {
+            let total = changed.clone().count() + removed.clone().count();
+            (total, total)
+        }
+        None => (current.counted_figures, 0),
+    };
     let mut amounts: Vec<AmountDiff> = changed
         .chain(removed)
         .take(listed)

@@ -119,6 +119,7 @@ fn extract_with_threads_above<R: Read + Seek + Send>(
                 next: 0,
                 merges: None,
                 waited: std::time::Duration::ZERO,
+                strings: 0,
             })
         };
         let mut workbook = Workbook::open(source_name, open)?;
@@ -368,7 +369,9 @@ const THREADED_ABOVE: u64 = 4 << 20;
 
 /// Rows per batch handed over, and batches the reading thread may be ahead.
 const BATCH_ROWS: usize = 512;
-const BATCHES_AHEAD: usize = 16;
+/// Batches ahead: some 100 000 rows, the rows read while this side reads the shared
+/// strings (a quarter of a second for a million-row table's), a few megabytes.
+const BATCHES_AHEAD: usize = 192;
 
 /// What the reading thread sends: rows, then the sheet's merged regions.
 enum Message {
@@ -390,6 +393,8 @@ struct Threaded {
     merges: Option<Vec<Dimensions>>,
     /// How long this side waited for rows (the reading thread was behind).
     waited: std::time::Duration,
+    /// How many shared strings the workbook has: a row naming one past them is an error.
+    strings: usize,
 }
 
 impl Drop for Threaded {
@@ -412,6 +417,13 @@ impl Threaded {
             self.waited += clock.elapsed();
             match received {
                 Ok(Message::Rows(batch)) => {
+                    if let Some(index) = batch.iter().filter_map(RowBuf::max_shared).max()
+                        && index as usize >= self.strings
+                    {
+                        return Err(xlsx::XlsxError::Invalid(format!(
+                            "a shared string index out of the table: '{index}'"
+                        )));
+                    }
                     self.batch = batch;
                     self.next = 0;
                 }
@@ -451,8 +463,9 @@ fn read_in_thread<R: Read + Seek>(
 ) {
     let read = || -> Result<(), xlsx::XlsxError> {
         let mut book = xlsx::Workbook::open(reader)?;
-        let mut rows = book.rows(name)?;
-        let strings = rows.strings();
+        // The shared strings are read by the other side meanwhile: rows come with their
+        // indices.
+        let mut rows = book.rows_deferred(name)?;
         while !enough.load(std::sync::atomic::Ordering::Relaxed) {
             let mut batch = recycled.try_recv().unwrap_or_default();
             let mut filled = 0;
@@ -463,7 +476,7 @@ fn read_in_thread<R: Read + Seek>(
                 if batch.len() == filled {
                     batch.push(RowBuf::default());
                 }
-                batch[filled].copy_owned(row, strings);
+                batch[filled].copy_deferred(row);
                 filled += 1;
             }
             batch.truncate(filled);
@@ -591,9 +604,9 @@ impl<'a, R: Read + Seek> Workbook<'a, R> {
                 if let Some(spawn) = self.spawn
                     && book.part_size(name).map_err(|e| cannot(&e))? > self.threaded_above
                 {
-                    // Started first, so that the thread reads the shared strings while
-                    // this one goes on.
-                    let threaded = spawn(name)?;
+                    // Started first, so that the thread reads the rows while this one
+                    // reads the shared strings they name.
+                    let mut threaded = spawn(name)?;
                     let (merges, speculative) = match known {
                         Some(merges) => (merges, false),
                         None if self.speculate => {
@@ -602,8 +615,10 @@ impl<'a, R: Read + Seek> Workbook<'a, R> {
                         }
                         None => (book.merges(name).map_err(|e| cannot(&e))?, false),
                     };
+                    let strings = book.load_strings().map_err(|e| cannot(&e))?;
+                    threaded.strings = strings.len();
                     return Ok((
-                        Stream::Threaded(threaded),
+                        Stream::Threaded(threaded, strings),
                         Some(Merges::new(&merges)),
                         speculative,
                     ));
@@ -738,7 +753,8 @@ fn guarded<T>(location: &str, read: impl FnOnce() -> Result<T, Error>) -> Result
 /// A sheet's rows, from either reader.
 enum Stream<'w, R: Read + Seek> {
     Xlsx(Box<xlsx::Rows<'w, R>>),
-    Threaded(Threaded),
+    /// Rows read by another thread, the shared strings they name read here.
+    Threaded(Threaded, &'w SharedStrings),
     Grid(GridRows),
 }
 
@@ -751,7 +767,7 @@ impl<'w, R: Read + Seek> Stream<'w, R> {
                     format!("cannot read sheet '{sheet}': {e}"),
                 )
             }),
-            Stream::Threaded(rows) => rows.next_row().map_err(|e| {
+            Stream::Threaded(rows, _) => rows.next_row().map_err(|e| {
                 Error::extraction(
                     sheet_location(source, sheet),
                     format!("cannot read sheet '{sheet}': {e}"),
@@ -767,7 +783,8 @@ impl<'w, R: Read + Seek> Stream<'w, R> {
             std::sync::LazyLock::new(SharedStrings::default);
         match self {
             Stream::Xlsx(rows) => rows.strings(),
-            Stream::Threaded(_) | Stream::Grid(_) => &NONE,
+            Stream::Threaded(_, strings) => strings,
+            Stream::Grid(_) => &NONE,
         }
     }
 }
@@ -2818,7 +2835,7 @@ impl<'w, R: Read + Seek> Table<'w, R> {
         if !self.speculative {
             return Ok(None);
         }
-        let Stream::Threaded(rows) = &mut self.stream else {
+        let Stream::Threaded(rows, _) = &mut self.stream else {
             return Ok(None);
         };
         rows.merges().map(Some).map_err(|e| {
@@ -3170,6 +3187,71 @@ mod tests {
     /// Every workbook of the spreadsheet gallery read as a large sheet is (on a thread of its
     /// own, before its merged regions are known) gives what it gives read whole: the same
     /// items, totals and notes, or the same error.
+    /// A cell naming a shared string past the table is an error whichever side reads the
+    /// strings (the thread of a large sheet leaves them to the reader of the table).
+    #[test]
+    fn a_shared_string_past_the_table_is_an_error_read_on_a_thread_or_not() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/sheets/reads/float-noise");
+        let original = std::fs::read(dir.join("float-noise.xlsx")).expect("the workbook");
+        let spec: EnvelopeSpec = toml::from_str(
+            &std::fs::read_to_string(dir.join("envelope.toml")).expect("envelope.toml"),
+        )
+        .expect("an envelope");
+        // Every shared string index of the sheet made one past any table.
+        let mut archive = zip::ZipArchive::new(Cursor::new(&original[..])).expect("a zip");
+        let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for i in 0..archive.len() {
+            let mut entry = archive.by_index(i).expect("an entry");
+            let name = entry.name().expect("a name").to_string();
+            let mut content = Vec::new();
+            entry.read_to_end(&mut content).expect("inflates");
+            if name == "xl/worksheets/sheet1.xml" {
+                let xml = String::from_utf8(content).expect("UTF-8");
+                let mut edited = String::new();
+                let mut rest = xml.as_str();
+                while let Some(at) = rest.find("t=\"s\"") {
+                    let (head, tail) = rest.split_at(at);
+                    edited.push_str(head);
+                    let v = tail.find("<v>").expect("a value") + 3;
+                    let end = tail.find("</v>").expect("its end");
+                    edited.push_str(&tail[..v]);
+                    edited.push_str("999999");
+                    rest = &tail[end..];
+                }
+                edited.push_str(rest);
+                content = edited.into_bytes();
+            }
+            out.start_file(name, zip::write::SimpleFileOptions::default())
+                .expect("an entry");
+            std::io::Write::write_all(&mut out, &content).expect("written");
+        }
+        let bytes = out.finish().expect("a zip").into_inner();
+        let keys = crate::model::KeyLines::of("[[envelopes]]\nid = \"e\"\n");
+        let path = std::path::PathBuf::from("e.toml");
+        let described = DescriptionRef {
+            path: &path,
+            keys: &keys,
+            envelope: 0,
+        };
+        for threaded_above in [0, u64::MAX] {
+            let mut items: Vec<RawItem> = Vec::new();
+            let read = extract_with_threads_above(
+                threaded_above,
+                "w.xlsx",
+                &|| Ok(Cursor::new(&bytes[..])),
+                &spec,
+                &described,
+                &mut items,
+            );
+            let error = read.expect_err("an index past the table").to_string();
+            assert!(
+                error.contains("a shared string index out of the table"),
+                "{threaded_above}: {error}"
+            );
+        }
+    }
+
     #[test]
     fn a_sheet_read_on_a_thread_before_its_merged_regions_reads_the_same() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sheets");

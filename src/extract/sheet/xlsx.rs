@@ -414,7 +414,27 @@ impl<R: Read + Seek> Workbook<R> {
             shared_formulas: std::collections::HashMap::new(),
             row: RowBuf::default(),
             text: String::new(),
+            check_strings: true,
         })
+    }
+
+    /// The rows of a sheet, its shared strings left unread: a cell naming one keeps the
+    /// string's index, unchecked, for the reader of the table to resolve (and check) with
+    /// the strings it reads meanwhile (`load_strings`).
+    pub fn rows_deferred(&mut self, name: &str) -> Result<Rows<'_, R>, XlsxError> {
+        // This workbook's strings are not read (another one reads them).
+        if self.strings.is_none() {
+            self.strings = Some(SharedStrings::default());
+        }
+        let mut rows = self.rows(name)?;
+        rows.check_strings = false;
+        Ok(rows)
+    }
+
+    /// The shared strings, read now if they were not yet.
+    pub fn load_strings(&mut self) -> Result<&SharedStrings, XlsxError> {
+        self.read_shared_strings()?;
+        Ok(self.strings.as_ref().unwrap_or(&NO_STRINGS))
     }
 }
 
@@ -794,16 +814,25 @@ impl RowBuf {
 
     /// Becomes a copy of `row` whose texts are all its own (the shared strings copied in),
     /// keeping this row's buffers: what a row read on one thread is handed over as.
-    pub fn copy_owned(&mut self, row: &RowBuf, shared: &SharedStrings) {
+    /// The largest shared string index a cell names.
+    pub fn max_shared(&self) -> Option<u32> {
+        self.cells
+            .iter()
+            .filter_map(|c| match c.value {
+                Slot::Shared(i) => Some(i),
+                _ => None,
+            })
+            .max()
+    }
+
+    /// A copy of `row`, its own texts copied in, its shared strings kept as their indices
+    /// (resolved by the side that reads the strings).
+    pub fn copy_deferred(&mut self, row: &RowBuf) {
         self.clear(row.index);
         for cell in &row.cells {
             let value = match cell.value {
                 Slot::Own(a, b) => {
                     let (a, b) = self.span(row.text_at((a, b)));
-                    Slot::Own(a, b)
-                }
-                Slot::Shared(i) => {
-                    let (a, b) = self.span(shared.get(i as usize).unwrap_or(""));
                     Slot::Own(a, b)
                 }
                 Slot::Iso(a, b) => {
@@ -844,6 +873,9 @@ pub(super) struct Rows<'a, R: Read + Seek> {
     shared_formulas: std::collections::HashMap<u32, String>,
     row: RowBuf,
     text: String,
+    /// Whether a shared string's index is checked against `strings` as it is read (not when
+    /// the table is read by another thread: see `rows_deferred`).
+    check_strings: bool,
 }
 
 static NO_STRINGS: std::sync::LazyLock<SharedStrings> =
@@ -864,6 +896,7 @@ impl<'a, R: Read + Seek> Rows<'a, R> {
             shared_formulas: std::collections::HashMap::new(),
             row: RowBuf::default(),
             text: String::new(),
+            check_strings: true,
         }
     }
 
@@ -904,6 +937,7 @@ impl<'a, R: Read + Seek> Rows<'a, R> {
                         text: &mut self.text,
                         shared_formulas: &mut self.shared_formulas,
                         strings: self.strings,
+                        check_strings: self.check_strings,
                         styles: self.styles,
                     };
                     if !cells.read_row_plainly(content)? {
@@ -933,6 +967,7 @@ struct CellReader<'r, 'a> {
     text: &'r mut String,
     shared_formulas: &'r mut std::collections::HashMap<u32, String>,
     strings: &'a SharedStrings,
+    check_strings: bool,
     styles: &'a [NumberStyle],
 }
 
@@ -1042,7 +1077,7 @@ impl CellReader<'_, '_> {
             // The commonest cell of all, read off its bytes: a shared string's index.
             if *kind == CellType::Shared
                 && let Some(index) = parse_index(raw)
-                && self.strings.get(index as usize).is_some()
+                && (!self.check_strings || self.strings.get(index as usize).is_some())
             {
                 return Ok((Slot::Shared(index), None));
             }
@@ -1130,7 +1165,7 @@ impl CellReader<'_, '_> {
                     return Ok(Slot::Empty);
                 }
                 let index: u32 = v.trim().parse().unwrap_or(0);
-                if self.strings.get(index as usize).is_none() {
+                if self.check_strings && self.strings.get(index as usize).is_none() {
                     return Err(invalid("a shared string index out of the table:"));
                 }
                 Slot::Shared(index)
