@@ -265,7 +265,7 @@ fn beneficiary_alone(text: &str) -> (Resolved, String) {
 /// writes a few hundred region spellings, and its beneficiaries' names far fewer times
 /// than it has rows.
 struct Cache<V> {
-    map: std::collections::HashMap<Box<str>, V>,
+    map: std::collections::HashMap<Box<str>, V, crate::core::intern::BuildFx>,
 }
 
 impl<V: Clone> Cache<V> {
@@ -274,7 +274,7 @@ impl<V: Clone> Cache<V> {
 
     fn new() -> Self {
         Cache {
-            map: std::collections::HashMap::new(),
+            map: std::collections::HashMap::default(),
         }
     }
 

@@ -666,6 +666,17 @@ impl<'a, R> Columns<'a, R> {
 /// beyond 18 digits is a bug upstream (amounts are rounded to the cent when parsed): it is
 /// reported, never rounded or truncated here.
 fn cents(column: &str, amount: &Decimal) -> Result<i128, Error> {
+    // The common case, a figure of at most two decimals: its mantissa scaled up.
+    let scale = amount.scale();
+    if scale <= MONEY_SCALE {
+        let mantissa = amount.mantissa() * 10i128.pow(MONEY_SCALE - scale);
+        if mantissa.unsigned_abs() >= 10u128.pow(MONEY_PRECISION as u32) {
+            return Err(Error::Internal(format!(
+                "column {column}: {amount} exceeds DECIMAL({MONEY_PRECISION},{MONEY_SCALE})"
+            )));
+        }
+        return Ok(mantissa);
+    }
     let mut at_cents = *amount;
     at_cents.rescale(MONEY_SCALE);
     // `rescale` rounds, and clamps the scale when the mantissa would overflow: either way

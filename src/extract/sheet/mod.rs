@@ -2356,7 +2356,7 @@ struct RowReader<'l> {
 
 /// Results kept by the text they were computed from, up to a bound.
 struct TextCache<V> {
-    map: HashMap<Box<str>, V>,
+    map: HashMap<Box<str>, V, crate::core::intern::BuildFx>,
 }
 
 impl<V: Copy> TextCache<V> {
@@ -2365,7 +2365,7 @@ impl<V: Copy> TextCache<V> {
 
     fn new() -> Self {
         TextCache {
-            map: HashMap::new(),
+            map: HashMap::default(),
         }
     }
 
