@@ -470,13 +470,12 @@ fn read_in_thread<R: Read + Seek>(
             let mut batch = recycled.try_recv().unwrap_or_default();
             let mut filled = 0;
             while filled < BATCH_ROWS {
-                let Some(row) = rows.next_row()? else {
-                    break;
-                };
                 if batch.len() == filled {
                     batch.push(RowBuf::default());
                 }
-                batch[filled].copy_deferred(row);
+                if !rows.next_row_into(&mut batch[filled])? {
+                    break;
+                }
                 filled += 1;
             }
             batch.truncate(filled);

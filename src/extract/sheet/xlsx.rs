@@ -825,35 +825,6 @@ impl RowBuf {
             .max()
     }
 
-    /// A copy of `row`, its own texts copied in, its shared strings kept as their indices
-    /// (resolved by the side that reads the strings).
-    pub fn copy_deferred(&mut self, row: &RowBuf) {
-        self.clear(row.index);
-        for cell in &row.cells {
-            let value = match cell.value {
-                Slot::Own(a, b) => {
-                    let (a, b) = self.span(row.text_at((a, b)));
-                    Slot::Own(a, b)
-                }
-                Slot::Iso(a, b) => {
-                    let (a, b) = self.span(row.text_at((a, b)));
-                    Slot::Iso(a, b)
-                }
-                Slot::Error(a, b) => {
-                    let (a, b) = self.span(row.text_at((a, b)));
-                    Slot::Error(a, b)
-                }
-                other => other,
-            };
-            let formula = cell.formula.map(|f| self.span(row.text_at(f)));
-            self.cells.push(CellSlot {
-                col: cell.col,
-                value,
-                formula,
-            });
-        }
-    }
-
     /// Keeps the cells of the columns `keep` accepts (an anchor's range).
     pub fn retain_columns(&mut self, keep: impl Fn(u32) -> bool) {
         self.cells.retain(|c| keep(c.col));
@@ -908,6 +879,16 @@ impl<'a, R: Read + Seek> Rows<'a, R> {
     /// for them (the rows not read yet are skipped).
     pub fn merges_after(mut self) -> Result<Vec<Dimensions>, XlsxError> {
         merges_in(&mut self.xml)
+    }
+
+    /// The next row that has cells swapped into `into` (whose buffers are reused for the
+    /// row after): a row handed to another thread is never copied. False after the last.
+    pub fn next_row_into(&mut self, into: &mut RowBuf) -> Result<bool, XlsxError> {
+        let found = self.next_row()?.is_some();
+        if found {
+            std::mem::swap(&mut self.row, into);
+        }
+        Ok(found)
     }
 
     /// The next row that has cells, or `None` after the last. Rows come in the order of the
