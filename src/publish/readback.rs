@@ -116,56 +116,42 @@ fn read_column(
     scale: i32,
 ) -> Result<Values, String> {
     let scale = u32::try_from(scale.max(0)).unwrap_or(0);
+    let decimal = |unscaled: i128| Decimal::from_i128_with_scale(unscaled, scale).normalize();
+    let money = |values: Vec<Option<i128>>| {
+        Values::Money(values.into_iter().map(|v| v.map(decimal)).collect())
+    };
     match reader {
-        ColumnReader::ByteArrayColumnReader(mut r) => {
-            let (def, values) = records(rows, max_def, |n, d, v| {
-                r.read_records(n, d, None, v).map_err(|e| e.to_string())
-            })?;
-            Ok(Values::Text(spread(&def, max_def, rows, values)))
-        }
-        ColumnReader::BoolColumnReader(mut r) => {
-            let (def, values) = records(rows, max_def, |n, d, v| {
-                r.read_records(n, d, None, v).map_err(|e| e.to_string())
-            })?;
-            Ok(Values::Flag(spread(&def, max_def, rows, values)))
-        }
-        ColumnReader::Int64ColumnReader(mut r) => {
-            let (def, values) = records(rows, max_def, |n, d, v| {
-                r.read_records(n, d, None, v).map_err(|e| e.to_string())
-            })?;
-            let values = values
+        ColumnReader::ByteArrayColumnReader(r) => Ok(Values::Text(read_all(r, rows, max_def)?)),
+        ColumnReader::BoolColumnReader(r) => Ok(Values::Flag(read_all(r, rows, max_def)?)),
+        ColumnReader::Int64ColumnReader(r) => Ok(money(
+            read_all(r, rows, max_def)?
                 .into_iter()
-                .map(|m| Decimal::from_i128_with_scale(i128::from(m), scale).normalize());
-            Ok(Values::Money(spread(&def, max_def, rows, values.collect())))
-        }
-        ColumnReader::Int32ColumnReader(mut r) => {
-            let (def, values) = records(rows, max_def, |n, d, v| {
-                r.read_records(n, d, None, v).map_err(|e| e.to_string())
-            })?;
-            let values = values
+                .map(|v| v.map(i128::from))
+                .collect(),
+        )),
+        ColumnReader::Int32ColumnReader(r) => Ok(money(
+            read_all(r, rows, max_def)?
                 .into_iter()
-                .map(|m| Decimal::from_i128_with_scale(i128::from(m), scale).normalize());
-            Ok(Values::Money(spread(&def, max_def, rows, values.collect())))
-        }
-        ColumnReader::FixedLenByteArrayColumnReader(mut r) => {
-            let (def, values) = records(rows, max_def, |n, d, v| {
-                r.read_records(n, d, None, v).map_err(|e| e.to_string())
-            })?;
+                .map(|v| v.map(i128::from))
+                .collect(),
+        )),
+        ColumnReader::FixedLenByteArrayColumnReader(r) => {
             // Big-endian two's complement, as Parquet stores a decimal's unscaled value.
-            let values = values
-                .into_iter()
-                .map(|bytes| {
-                    let data = bytes.data();
-                    if data.is_empty() || data.len() > 16 {
-                        return Err(format!("a decimal of {} bytes", data.len()));
-                    }
-                    let fill = if data[0] & 0x80 != 0 { 0xFF } else { 0 };
-                    let mut wide = [fill; 16];
-                    wide[16 - data.len()..].copy_from_slice(data);
-                    Ok(Decimal::from_i128_with_scale(i128::from_be_bytes(wide), scale).normalize())
-                })
+            let unscaled = |bytes: &parquet::data_type::FixedLenByteArray| {
+                let data = bytes.data();
+                if data.is_empty() || data.len() > 16 {
+                    return Err(format!("a decimal of {} bytes", data.len()));
+                }
+                let fill = if data[0] & 0x80 != 0 { 0xFF } else { 0 };
+                let mut wide = [fill; 16];
+                wide[16 - data.len()..].copy_from_slice(data);
+                Ok(i128::from_be_bytes(wide))
+            };
+            let values = read_all(r, rows, max_def)?
+                .iter()
+                .map(|v| v.as_ref().map(unscaled).transpose())
                 .collect::<Result<Vec<_>, _>>()?;
-            Ok(Values::Money(spread(&def, max_def, rows, values)))
+            Ok(money(values))
         }
         other => Err(format!(
             "unexpected physical type {}",
@@ -176,6 +162,20 @@ fn read_column(
             }
         )),
     }
+}
+
+/// Every value of a column chunk of `rows` rows, one per row.
+fn read_all<T: parquet::data_type::DataType>(
+    mut reader: parquet::column::reader::ColumnReaderImpl<T>,
+    rows: usize,
+    max_def: i16,
+) -> Result<Vec<Option<T::T>>, String> {
+    let (def, values) = records(rows, max_def, |n, d, v| {
+        reader
+            .read_records(n, d, None, v)
+            .map_err(|e| e.to_string())
+    })?;
+    Ok(spread(&def, max_def, rows, values))
 }
 
 /// Reads up to `rows` records with `read` (records, definition levels, values), until the
