@@ -76,6 +76,11 @@ impl Interner {
         &self.buffer[start as usize..end as usize]
     }
 
+    /// The texts in the order of their ids (the `number`-th first).
+    pub fn texts(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        (0..self.spans.len()).map(|n| self.text_at(offset(n)))
+    }
+
     /// How many distinct texts are held.
     pub fn len(&self) -> usize {
         self.spans.len()

@@ -129,6 +129,12 @@ impl Facts {
         self.roles.is_empty()
     }
 
+    /// The distinct texts of the facts (labels, beneficiaries, amounts and identifiers as
+    /// written), which `FactRef::label_id` and `FactRef::beneficiary_id` number.
+    pub fn texts(&self) -> &Interner {
+        &self.texts
+    }
+
     /// The number under which cells of `sheet` in `file` are kept. More than 32 767 sheets
     /// in one statement are kept as plain locations.
     fn sheet(&mut self, file: &str, sheet: &str) -> Option<SheetId> {

@@ -25,6 +25,7 @@ pub mod release;
 pub mod report;
 pub mod tables;
 
+use crate::core::region::RegionCode;
 use crate::error::Error;
 use crate::publish::dataset::{
     AllocationRow, Dataset, EnvelopeRow, FindingRow, PublicationRow, RegionRow, SCHEMA_VERSION,
@@ -213,20 +214,21 @@ pub fn write_allocations(
             })
             .map_err(|e| Error::Internal(format!("cannot start a thread: {e}")))?;
         let built = (|| -> Result<(), Error> {
+            let mut texts = StatementTexts::default();
             let mut columns = AllocationColumns::new(ROW_GROUP_ROWS);
             for (i, entry) in allocations.entries() {
                 columns.push(allocations, i, entry)?;
                 if columns.len() == ROW_GROUP_ROWS {
                     let group =
                         std::mem::replace(&mut columns, AllocationColumns::new(ROW_GROUP_ROWS));
-                    if groups.send(group.finish(allocations)?).is_err() {
+                    if groups.send(group.finish(allocations, &mut texts)?).is_err() {
                         // The writer stopped on an error, which it returns.
                         return Ok(());
                     }
                 }
             }
             if columns.len() > 0 {
-                let _ = groups.send(columns.finish(allocations)?);
+                let _ = groups.send(columns.finish(allocations, &mut texts)?);
             }
             Ok(())
         })();
@@ -247,12 +249,13 @@ struct AllocationColumns {
     /// built per run, a run's value stored once.
     runs: Vec<(usize, usize)>,
     region_code: StringChunkedBuilder,
-    region_name: StringChunkedBuilder,
-    beneficiary: StringChunkedBuilder,
+    /// The number of the row's region in `RegionCode::ALL`.
+    region_name: Vec<Option<IdxSize>>,
+    beneficiary: GatheredText,
     amount_eur: Vec<Option<i128>>,
     amount_kind: StringChunkedBuilder,
     superseded: Vec<bool>,
-    raw_label: StringChunkedBuilder,
+    raw_label: GatheredText,
     raw_amount: StringChunkedBuilder,
     source_file: StringChunkedBuilder,
     source_line: Vec<Option<i32>>,
@@ -280,12 +283,12 @@ impl AllocationColumns {
             rows: 0,
             runs: Vec::new(),
             region_code: text("region_code"),
-            region_name: text("region_name"),
-            beneficiary: text("beneficiary"),
+            region_name: Vec::with_capacity(capacity),
+            beneficiary: GatheredText::new(capacity),
             amount_eur: Vec::with_capacity(capacity),
             amount_kind: text("amount_kind"),
             superseded: Vec::with_capacity(capacity),
-            raw_label: text("raw_label"),
+            raw_label: GatheredText::new(capacity),
             raw_amount: text("raw_amount"),
             source_file: text("source_file"),
             source_line: Vec::with_capacity(capacity),
@@ -335,8 +338,10 @@ impl AllocationColumns {
         self.territory_code
             .append_option(f.territory().map(|t| t.code()));
         self.region_code.append_option(f.region().map(|r| r.code()));
-        self.region_name.append_option(f.region().map(|r| r.name()));
-        self.beneficiary.append_option(f.beneficiary());
+        self.region_name
+            .push(f.region().map(region_number).transpose()?);
+        self.beneficiary
+            .push_held(f.beneficiary_id().map(|id| id.number()));
         self.amount_eur.push(Some(cents("amount_eur", &f.value())?));
         self.amount_kind.append_value(f.amount().kind());
         let role = f.role();
@@ -344,7 +349,7 @@ impl AllocationColumns {
             role,
             crate::model::FactRole::Superseded | crate::model::FactRole::Amended
         ));
-        self.raw_label.append_value(f.raw_label());
+        self.raw_label.push_held(Some(f.label_id().number()));
         self.buffer.clear();
         f.write_raw_amount(&mut self.buffer);
         self.raw_amount.append_value(&self.buffer);
@@ -387,13 +392,24 @@ impl AllocationColumns {
         self.territory_code
             .append_option(r.territory_code.as_deref());
         self.region_code.append_option(r.region_code.as_deref());
-        self.region_name.append_option(r.region_name.as_deref());
-        self.beneficiary.append_option(r.beneficiary.as_deref());
+        let region = r.region_code.as_deref().and_then(RegionCode::from_code);
+        self.region_name
+            .push(match (region, r.region_name.as_deref()) {
+                (Some(region), Some(name)) if region.name() == name => Some(region_number(region)?),
+                (None, None) => None,
+                (_, name) => {
+                    return Err(Error::Internal(format!(
+                        "region name {name:?} without its code {:?}",
+                        r.region_code
+                    )));
+                }
+            });
+        self.beneficiary.push_own(r.beneficiary.as_deref());
         self.amount_eur
             .push(Some(cents("amount_eur", &r.amount_eur)?));
         self.amount_kind.append_value(&r.amount_kind);
         self.superseded.push(r.superseded);
-        self.raw_label.append_value(&r.raw_label);
+        self.raw_label.push_own(Some(&r.raw_label));
         self.raw_amount.append_value(&r.raw_amount);
         self.source_file.append_value(&r.source_file);
         self.source_line.push(count("source_line", r.source_line)?);
@@ -408,7 +424,11 @@ impl AllocationColumns {
         Ok(())
     }
 
-    fn finish(self, allocations: &tables::Allocations<'_>) -> Result<DataFrame, Error> {
+    fn finish(
+        self,
+        allocations: &tables::Allocations<'_>,
+        texts: &mut StatementTexts,
+    ) -> Result<DataFrame, Error> {
         let described = |name: &'static str, value: &dyn Fn(&crate::model::Statement) -> &str| {
             let name = PlSmallStr::from_static(name);
             match self.runs.as_slice() {
@@ -443,6 +463,13 @@ impl AllocationColumns {
                 .into_column()
         };
         let text = |b: StringChunkedBuilder| b.finish().into_column();
+        let region_names = texts.region_names().clone();
+        let runs = self.runs.as_slice();
+        let mut held = |name: &'static str, column: GatheredText| {
+            column.finish(name, runs, allocations, texts)
+        };
+        let beneficiary = held("beneficiary", self.beneficiary)?;
+        let raw_label = held("raw_label", self.raw_label)?;
         let columns = vec![
             described("publication_id", &|s| &s.publication_id),
             described("envelope_id", &|s| &s.spec.id),
@@ -452,12 +479,12 @@ impl AllocationColumns {
             described("phase", &|s| &s.spec.phase),
             described("channel", &|s| &s.spec.channel),
             text(self.region_code),
-            text(self.region_name),
-            text(self.beneficiary),
+            gather("region_name", &region_names, self.region_name)?,
+            beneficiary,
             money("amount_eur", self.amount_eur)?,
             text(self.amount_kind),
             flag("superseded", self.superseded),
-            text(self.raw_label),
+            raw_label,
             text(self.raw_amount),
             text(self.source_file),
             int("source_line", self.source_line),
@@ -660,6 +687,170 @@ impl<'a, R> Columns<'a, R> {
         DataFrame::new(self.rows.len(), self.columns)
             .map_err(|e| Error::Internal(format!("building a frame: {e}")))
     }
+}
+
+/// A region's number in `RegionCode::ALL`, where the region names are gathered from.
+fn region_number(region: RegionCode) -> Result<IdxSize, Error> {
+    RegionCode::ALL
+        .iter()
+        .position(|r| *r == region)
+        .and_then(|number| IdxSize::try_from(number).ok())
+        .ok_or_else(|| Error::Internal(format!("region {} missing from the list", region.code())))
+}
+
+/// The column `name` made of `values`' rows at `numbers` (`None`: null). A row is a view
+/// copied, its text is not: long texts that recur (labels, region names) are copied once.
+fn gather(
+    name: &'static str,
+    values: &StringChunked,
+    numbers: Vec<Option<IdxSize>>,
+) -> Result<Column, Error> {
+    let numbers = IdxCa::from_iter_options(PlSmallStr::from_static(name), numbers.into_iter());
+    values
+        .take(&numbers)
+        .map(|column| {
+            column
+                .with_name(PlSmallStr::from_static(name))
+                .into_column()
+        })
+        .map_err(|e| Error::Internal(format!("column {name}: {e}")))
+}
+
+/// Each statement's texts as one column, made once per run and gathered from by every
+/// row group (see `GatheredText`); and the region names.
+#[derive(Default)]
+struct StatementTexts {
+    by_statement: std::collections::HashMap<usize, StringChunked>,
+    region_names: Option<StringChunked>,
+}
+
+impl StatementTexts {
+    fn of(&mut self, allocations: &tables::Allocations<'_>, statement: usize) -> &StringChunked {
+        self.by_statement.entry(statement).or_insert_with(|| {
+            StringChunked::from_iter_values(
+                PlSmallStr::from_static("texts"),
+                allocations.statement(statement).facts.texts().texts(),
+            )
+        })
+    }
+
+    fn region_names(&mut self) -> &StringChunked {
+        self.region_names.get_or_insert_with(|| {
+            StringChunked::from_iter_values(
+                PlSmallStr::from_static("region_names"),
+                RegionCode::ALL.iter().map(|r| r.name()),
+            )
+        })
+    }
+}
+
+/// A text column whose rows mostly name a text their statement already holds (a label, a
+/// beneficiary): a row keeps the text's number, and the column is gathered from the
+/// statement's texts. Rows built whole (facts of a text) bring their own.
+struct GatheredText {
+    /// Per row: the number of its text among its statement's, `OWN` for a text of `own`,
+    /// `None` for null.
+    rows: Vec<Option<u32>>,
+    own: Vec<String>,
+}
+
+/// Marks a row whose text is in `GatheredText::own`, in order.
+const OWN: u32 = u32::MAX;
+
+impl GatheredText {
+    fn new(capacity: usize) -> Self {
+        GatheredText {
+            rows: Vec::with_capacity(capacity),
+            own: Vec::new(),
+        }
+    }
+
+    /// A row naming the `number`-th text of its statement (`Interner` order).
+    fn push_held(&mut self, number: Option<u32>) {
+        self.rows.push(number);
+    }
+
+    /// A row with a text of its own.
+    fn push_own(&mut self, text: Option<&str>) {
+        self.rows.push(text.map(|t| {
+            self.own.push(t.to_string());
+            OWN
+        }));
+    }
+
+    /// The column: its rows' texts gathered from their statements' texts (the runs of
+    /// statements the rows come from, in order) and from their own.
+    fn finish(
+        self,
+        name: &'static str,
+        runs: &[(usize, usize)],
+        allocations: &tables::Allocations<'_>,
+        texts: &mut StatementTexts,
+    ) -> Result<Column, Error> {
+        let internal = |e: PolarsError| Error::Internal(format!("column {name}: {e}"));
+        // The values: each statement's texts once, then the rows' own texts.
+        let mut values: Option<StringChunked> = None;
+        let mut bases: Vec<(usize, IdxSize)> = Vec::new();
+        let mut length: usize = 0;
+        for &(statement, _) in runs {
+            if bases.iter().any(|(s, _)| *s == statement) {
+                continue;
+            }
+            let held = texts.of(allocations, statement);
+            bases.push((statement, index_size(name, length)?));
+            length += held.len();
+            match &mut values {
+                None => values = Some(held.clone()),
+                Some(values) => {
+                    values.append(held).map_err(internal)?;
+                }
+            }
+        }
+        let own_base = index_size(name, length)?;
+        let own = StringChunked::from_iter_values(
+            PlSmallStr::from_static(name),
+            self.own.iter().map(String::as_str),
+        );
+        let mut values = match values {
+            None => own,
+            Some(mut values) => {
+                values.append(&own).map_err(internal)?;
+                values
+            }
+        };
+        if values.chunks().len() > 1 {
+            values = values.rechunk().into_owned();
+        }
+        // Each row's number among the values, run by run.
+        let mut numbers = Vec::with_capacity(self.rows.len());
+        let mut rows = self.rows.iter();
+        let mut owned: IdxSize = 0;
+        for &(statement, count) in runs {
+            let base = bases
+                .iter()
+                .find(|(s, _)| *s == statement)
+                .map_or(0, |(_, base)| *base);
+            for row in rows.by_ref().take(count) {
+                numbers.push(match *row {
+                    None => None,
+                    Some(OWN) => {
+                        owned += 1;
+                        Some(own_base + owned - 1)
+                    }
+                    Some(number) => Some(base + number),
+                });
+            }
+        }
+        gather(name, &values, numbers)
+    }
+}
+
+fn index_size(name: &str, n: usize) -> Result<IdxSize, Error> {
+    IdxSize::try_from(n).map_err(|_| {
+        Error::Internal(format!(
+            "column {name}: more than 2^32 texts in a row group"
+        ))
+    })
 }
 
 /// The mantissa of `amount` at scale 2 (cents). An amount with a non-zero third decimal or

@@ -1375,7 +1375,19 @@ fn parse_index(raw: &[u8]) -> Option<u32> {
 }
 
 fn parse_u32(raw: &[u8]) -> Option<u32> {
-    std::str::from_utf8(raw).ok()?.trim().parse().ok()
+    // Digits alone, as writers write them, read without the text's checks.
+    digits_u32(raw).or_else(|| std::str::from_utf8(raw).ok()?.trim().parse().ok())
+}
+
+/// The number `raw` writes with decimal digits only (no sign, no blank), if it fits.
+fn digits_u32(raw: &[u8]) -> Option<u32> {
+    if raw.is_empty() {
+        return None;
+    }
+    raw.iter().try_fold(0u32, |n, &b| {
+        let digit = b.checked_sub(b'0').filter(|d| *d < 10)?;
+        n.checked_mul(10)?.checked_add(u32::from(digit))
+    })
 }
 
 /// "B7" → (6, 1), without allocating.
@@ -1389,13 +1401,52 @@ fn parse_cell_ref(raw: &[u8]) -> Option<(u32, u32)> {
     for &c in letters {
         col = col * 26 + u32::from(c.to_ascii_uppercase() - b'A' + 1);
     }
-    let row: u32 = std::str::from_utf8(digits).ok()?.parse().ok()?;
+    let row = digits_u32(digits)?;
     Some((row.checked_sub(1)?, col - 1))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Row numbers and indices read off their digits as the standard parser reads them.
+    #[test]
+    fn digits_read_as_the_standard_parser_reads_them() {
+        for raw in [
+            "0",
+            "7",
+            "1048576",
+            "4294967295",
+            "4294967296",
+            "99999999999",
+            "",
+            "+5",
+            "-1",
+            " 12",
+            "12 ",
+            "1a",
+            "a1",
+            "١٢",
+        ] {
+            let standard = raw.parse::<u32>().ok();
+            let exact = raw.bytes().all(|b| b.is_ascii_digit());
+            assert_eq!(
+                digits_u32(raw.as_bytes()),
+                standard.filter(|_| exact),
+                "{raw:?}"
+            );
+            assert_eq!(
+                parse_u32(raw.as_bytes()),
+                raw.trim().parse::<u32>().ok(),
+                "{raw:?}"
+            );
+        }
+        assert_eq!(parse_cell_ref(b"B7"), Some((6, 1)));
+        assert_eq!(parse_cell_ref(b"XFD1048576"), Some((1_048_575, 16_383)));
+        assert_eq!(parse_cell_ref(b"A0"), None);
+        assert_eq!(parse_cell_ref(b"A+1"), None);
+        assert_eq!(parse_cell_ref(b"A4294967296"), None);
+    }
 
     #[test]
     fn excel_escapes_are_decoded() {

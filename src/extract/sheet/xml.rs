@@ -279,7 +279,10 @@ pub(crate) fn element_content<'b>(bytes: &'b [u8], qname: &[u8]) -> Option<(&'b 
             continue;
         }
         let after = at + 2 + qname.len();
-        if bytes.get(at + 2..after) == Some(qname) {
+        if bytes
+            .get(at + 2..after)
+            .is_some_and(|name| same_bytes(name, qname))
+        {
             match bytes.get(after)? {
                 b'>' => return Some((&bytes[..at], after + 1)),
                 b if b.is_ascii_whitespace() => {
@@ -291,6 +294,14 @@ pub(crate) fn element_content<'b>(bytes: &'b [u8], qname: &[u8]) -> Option<(&'b 
         }
         from = at + 2;
     }
+}
+
+/// Whether two short byte strings (element names) are equal, compared in place: the
+/// library call a slice comparison makes costs more than the few bytes of a name, and
+/// it is made for every end tag of a sheet.
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
 impl Pull for SliceReader<'_> {
