@@ -438,6 +438,9 @@ impl<'p> Normaliser<'p> {
             identifier,
             amount: item.amount.amount,
             raw_label: label.text,
+            // The reader's number for the label stands for the label as written, not for a
+            // part of it.
+            raw_label_key: item.label_key.filter(|_| split.is_none()),
             raw_amount: item.amount.raw,
             location: item.amount.at,
             label_location: Some(label.at),

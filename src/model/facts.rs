@@ -62,12 +62,18 @@ pub struct NewFact<'a> {
     pub identifier: Option<&'a str>,
     pub amount: Amount,
     pub raw_label: &'a str,
+    /// The number its source gives `raw_label` (see `ItemAt::label_key`), if any.
+    pub raw_label_key: Option<u32>,
     /// The amount as written; `None` when it is written as `amount.value` displays (a
     /// number cell read to the cent), which is then not stored twice.
     pub raw_amount: Option<&'a str>,
     pub location: Place<'a>,
     pub label_location: Option<Place<'a>>,
 }
+
+/// Numbers a source gives its labels that are remembered (16 million: 64 MB at most);
+/// a label numbered beyond is interned as any other.
+const MAX_KEYED_LABELS: usize = 1 << 24;
 
 /// The facts of one statement, in the order they were added.
 #[derive(Debug, Clone, Default)]
@@ -93,6 +99,9 @@ pub struct Facts {
     locations: Vec<PackedLocation>,
     label_locations: Vec<PackedLocation>,
     texts: Interner,
+    /// The label last interned under each number its source gave it (`NewFact::
+    /// raw_label_key`): a label seen again is found without hashing it.
+    keyed_labels: Vec<Option<TextId>>,
     /// (file, sheet) of the cells.
     sheets: Vec<(String, String)>,
     /// Locations that are not cells of a registered sheet.
@@ -123,6 +132,7 @@ impl Facts {
             + self.raw_amounts.capacity() * 4
             + (self.locations.capacity() + self.label_locations.capacity()) * 8
             + self.texts.footprint()
+            + self.keyed_labels.capacity() * 4
     }
 
     pub fn is_empty(&self) -> bool {
@@ -190,7 +200,10 @@ impl Facts {
         // A statement has a handful of precisions; 65 536 would take as many figures
         // each rounded differently.
         self.precision.push(u16::try_from(kind).unwrap_or(u16::MAX));
-        let label = self.texts.intern(fact.raw_label);
+        let label = match fact.raw_label_key {
+            Some(key) => self.intern_keyed(key, fact.raw_label),
+            None => self.texts.intern(fact.raw_label),
+        };
         self.labels.push(label);
         // Most often the beneficiary is the label itself.
         let beneficiary = fact.beneficiary.map(|b| {
@@ -231,10 +244,31 @@ impl Facts {
             identifier: fact.identifier.as_deref(),
             amount: fact.amount,
             raw_label: &fact.raw_label,
+            raw_label_key: None,
             raw_amount,
             location: Place::At(&fact.location),
             label_location: fact.label_location.as_ref().map(Place::At),
         })
+    }
+
+    /// The id of `text`, a label its source numbers `key`: the id last given under that
+    /// number when it stands for the same text (checked: a source may number its texts
+    /// otherwise than the last one), else the interned one, then kept under the number.
+    fn intern_keyed(&mut self, key: u32, text: &str) -> TextId {
+        let slot = key as usize;
+        if let Some(Some(id)) = self.keyed_labels.get(slot)
+            && self.texts.text(*id) == text
+        {
+            return *id;
+        }
+        let id = self.texts.intern(text);
+        if slot < MAX_KEYED_LABELS {
+            if self.keyed_labels.len() <= slot {
+                self.keyed_labels.resize(slot + 1, None);
+            }
+            self.keyed_labels[slot] = Some(id);
+        }
+        id
     }
 
     fn pack_value(&mut self, value: Decimal) -> (i64, u8) {
@@ -819,6 +853,49 @@ mod tests {
             location,
             label_location: None,
         }
+    }
+
+    /// A label numbered by its source reads back as written whatever the numbers say: the
+    /// same number for another text (another workbook's shared strings), a number past
+    /// those remembered, no number.
+    #[test]
+    fn labels_numbered_by_their_source_read_back_as_written() {
+        let added = [
+            ("Bretagne", Some(3)),
+            ("Bretagne", Some(3)),
+            ("Normandie", Some(3)),
+            ("Bretagne", Some(3)),
+            ("Corse", Some(u32::MAX)),
+            ("Corse", None),
+            ("Normandie", Some(0)),
+        ];
+        let mut facts = Facts::new();
+        for (k, (label, key)) in added.iter().enumerate() {
+            let location = cell("a.xlsx", "S", &format!("A{}", k + 1));
+            facts.push(NewFact {
+                role: FactRole::Component,
+                region: None,
+                territory: None,
+                exercise: None,
+                beneficiary: Some(label),
+                identifier: None,
+                amount: Amount::exact(Decimal::ONE),
+                raw_label: label,
+                raw_label_key: *key,
+                raw_amount: None,
+                location: Place::At(&location),
+                label_location: None,
+            });
+        }
+        let labels: Vec<&str> = (0..facts.len()).map(|k| facts.get(k).raw_label()).collect();
+        let written: Vec<&str> = added.iter().map(|(label, _)| *label).collect();
+        assert_eq!(labels, written);
+        // One id per distinct label, however it was numbered.
+        let id = |k: usize| facts.get(k).label_id();
+        assert_eq!((id(0), id(1), id(3)), (id(0), id(0), id(0)));
+        assert_eq!((id(4), id(6)), (id(5), id(2)));
+        assert_ne!(id(0), id(2));
+        assert_eq!(facts.texts().len(), 3);
     }
 
     #[test]

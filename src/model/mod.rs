@@ -233,6 +233,10 @@ pub struct ItemAt<'a> {
     pub previous: Option<AmountAt<'a>>,
     /// The row's own exercise, when its table gives one per row.
     pub exercise: Option<i32>,
+    /// A number the reader gives the label's text, where its source numbers its texts (a
+    /// shared string of a workbook): within one source, one number, one text. A hint that
+    /// spares looking the text up again; whoever uses it checks the text.
+    pub label_key: Option<u32>,
 }
 
 impl ItemAt<'_> {
@@ -290,6 +294,7 @@ impl RawItem {
             amount: amount(&self.amount),
             previous: self.previous.as_ref().map(amount),
             exercise: self.exercise,
+            label_key: None,
         }
     }
 }

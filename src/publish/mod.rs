@@ -181,6 +181,10 @@ fn allocations_frame(rows: &[AllocationRow]) -> Result<DataFrame, Error> {
 /// each built and encoded while the others are not in memory.
 pub const ROW_GROUP_ROWS: usize = 16_384;
 
+/// Row groups built ahead of the one being encoded: the encoding threads never wait for
+/// this side to build the next, for a few megabytes.
+const GROUPS_AHEAD: usize = 2;
+
 /// Writes allocations.parquet into `out`, row group by row group, with the key-value
 /// metadata of `parquet_bytes`. A table of at most `ROW_GROUP_ROWS` rows gives the bytes
 /// `parquet_bytes` gives for the whole frame.
@@ -202,7 +206,7 @@ pub fn write_allocations(
         .map_err(encoding)?;
     // A group is encoded and written on another thread while the next one is built here.
     std::thread::scope(|scope| {
-        let (groups, received) = std::sync::mpsc::sync_channel::<DataFrame>(0);
+        let (groups, received) = std::sync::mpsc::sync_channel::<DataFrame>(GROUPS_AHEAD);
         let encoder = std::thread::Builder::new()
             .name("parquet-writer".to_string())
             .spawn_scoped(scope, move || -> Result<(), Error> {
@@ -253,17 +257,17 @@ struct AllocationColumns {
     region_name: Vec<Option<IdxSize>>,
     beneficiary: GatheredText,
     amount_eur: Vec<Option<i128>>,
-    amount_kind: StringChunkedBuilder,
+    amount_kind: Recurring,
     superseded: Vec<bool>,
     raw_label: GatheredText,
     raw_amount: StringChunkedBuilder,
-    source_file: StringChunkedBuilder,
+    source_file: Recurring,
     source_line: Vec<Option<i32>>,
     source_span: StringChunkedBuilder,
-    role: StringChunkedBuilder,
+    role: Recurring,
     counted: Vec<bool>,
     identifier: StringChunkedBuilder,
-    source_sheet: StringChunkedBuilder,
+    source_sheet: Recurring,
     source_cell: StringChunkedBuilder,
     label_line: Vec<Option<i32>>,
     label_span: StringChunkedBuilder,
@@ -286,17 +290,17 @@ impl AllocationColumns {
             region_name: Vec::with_capacity(capacity),
             beneficiary: GatheredText::new(capacity),
             amount_eur: Vec::with_capacity(capacity),
-            amount_kind: text("amount_kind"),
+            amount_kind: Recurring::new(capacity),
             superseded: Vec::with_capacity(capacity),
             raw_label: GatheredText::new(capacity),
             raw_amount: text("raw_amount"),
-            source_file: text("source_file"),
+            source_file: Recurring::new(capacity),
             source_line: Vec::with_capacity(capacity),
             source_span: text("source_span"),
-            role: text("role"),
+            role: Recurring::new(capacity),
             counted: Vec::with_capacity(capacity),
             identifier: text("identifier"),
-            source_sheet: text("source_sheet"),
+            source_sheet: Recurring::new(capacity),
             source_cell: text("source_cell"),
             label_line: Vec::with_capacity(capacity),
             label_span: text("label_span"),
@@ -343,7 +347,7 @@ impl AllocationColumns {
         self.beneficiary
             .push_held(f.beneficiary_id().map(|id| id.number()));
         self.amount_eur.push(Some(cents("amount_eur", &f.value())?));
-        self.amount_kind.append_value(f.amount().kind());
+        self.amount_kind.push(Some(f.amount().kind()));
         let role = f.role();
         self.superseded.push(matches!(
             role,
@@ -353,11 +357,11 @@ impl AllocationColumns {
         self.buffer.clear();
         f.write_raw_amount(&mut self.buffer);
         self.raw_amount.append_value(&self.buffer);
-        self.source_file.append_value(file);
+        self.source_file.push(Some(file));
         self.source_line.push(None);
         self.source_span.append_null();
         let detailed = allocations.is_detailed(i, f);
-        self.role.append_value(tables::role_of(role, detailed));
+        self.role.push(Some(tables::role_of(role, detailed)));
         self.counted.push(allocations.counted(i, entry).is_some());
         self.buffer.clear();
         if f.write_identifier(&mut self.buffer) {
@@ -365,7 +369,7 @@ impl AllocationColumns {
         } else {
             self.identifier.append_null();
         }
-        self.source_sheet.append_value(sheet);
+        self.source_sheet.push(Some(sheet));
         self.buffer.clear();
         crate::model::cell::push_a1(&mut self.buffer, row, col);
         self.source_cell.append_value(&self.buffer);
@@ -407,17 +411,17 @@ impl AllocationColumns {
         self.beneficiary.push_own(r.beneficiary.as_deref());
         self.amount_eur
             .push(Some(cents("amount_eur", &r.amount_eur)?));
-        self.amount_kind.append_value(&r.amount_kind);
+        self.amount_kind.push(Some(&r.amount_kind));
         self.superseded.push(r.superseded);
         self.raw_label.push_own(Some(&r.raw_label));
         self.raw_amount.append_value(&r.raw_amount);
-        self.source_file.append_value(&r.source_file);
+        self.source_file.push(Some(&r.source_file));
         self.source_line.push(count("source_line", r.source_line)?);
         self.source_span.append_option(r.source_span.as_deref());
-        self.role.append_value(&r.role);
+        self.role.push(Some(&r.role));
         self.counted.push(r.counted);
         self.identifier.append_option(r.identifier.as_deref());
-        self.source_sheet.append_option(r.source_sheet.as_deref());
+        self.source_sheet.push(r.source_sheet.as_deref());
         self.source_cell.append_option(r.source_cell.as_deref());
         self.label_line.push(count("label_line", r.label_line)?);
         self.label_span.append_option(r.label_span.as_deref());
@@ -482,17 +486,17 @@ impl AllocationColumns {
             gather("region_name", &region_names, self.region_name)?,
             beneficiary,
             money("amount_eur", self.amount_eur)?,
-            text(self.amount_kind),
+            self.amount_kind.finish("amount_kind")?,
             flag("superseded", self.superseded),
             raw_label,
             text(self.raw_amount),
-            text(self.source_file),
+            self.source_file.finish("source_file")?,
             int("source_line", self.source_line),
             text(self.source_span),
-            text(self.role),
+            self.role.finish("role")?,
             flag("counted", self.counted),
             text(self.identifier),
-            text(self.source_sheet),
+            self.source_sheet.finish("source_sheet")?,
             text(self.source_cell),
             int("label_line", self.label_line),
             text(self.label_span),
@@ -842,6 +846,48 @@ impl GatheredText {
             }
         }
         gather(name, &values, numbers)
+    }
+}
+
+/// A text column of a few values repeated row after row (the file, the sheet, the role): a
+/// row keeps the number of its value among the group's, and the column is gathered from
+/// them (see `gather`).
+struct Recurring {
+    values: Vec<String>,
+    rows: Vec<Option<IdxSize>>,
+}
+
+impl Recurring {
+    fn new(capacity: usize) -> Self {
+        Recurring {
+            values: Vec::new(),
+            rows: Vec::with_capacity(capacity),
+        }
+    }
+
+    fn push(&mut self, text: Option<&str>) {
+        let number = text.map(|text| {
+            // Most often the value of the row before, else one of a handful.
+            let found = match self.rows.last() {
+                Some(Some(last)) if self.values[*last as usize] == text => Some(*last as usize),
+                _ => self.values.iter().position(|v| v == text),
+            };
+            let number = found.unwrap_or_else(|| {
+                self.values.push(text.to_string());
+                self.values.len() - 1
+            });
+            // A group has fewer rows than `IdxSize` counts.
+            IdxSize::try_from(number).unwrap_or(IdxSize::MAX)
+        });
+        self.rows.push(number);
+    }
+
+    fn finish(self, name: &'static str) -> Result<Column, Error> {
+        let values = StringChunked::from_iter_values(
+            PlSmallStr::from_static(name),
+            self.values.iter().map(String::as_str),
+        );
+        gather(name, &values, self.rows)
     }
 }
 

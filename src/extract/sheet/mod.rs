@@ -369,9 +369,12 @@ const THREADED_ABOVE: u64 = 4 << 20;
 
 /// Rows per batch handed over, and batches the reading thread may be ahead.
 const BATCH_ROWS: usize = 512;
-/// Batches ahead: some 100 000 rows, the rows read while this side reads the shared
-/// strings (a quarter of a second for a million-row table's), a few megabytes.
+/// Batches ahead before the first one is taken: some 100 000 rows, the rows read while
+/// this side reads the shared strings (a quarter of a second for a million-row table's).
 const BATCHES_AHEAD: usize = 192;
+/// Batches ahead once rows are taken: enough to even out the two sides' pace, few enough
+/// that the rows waiting (some 400 bytes each) do not add to the facts already kept.
+const BATCHES_AHEAD_TAKING: usize = 16;
 
 /// What the reading thread sends: rows, then the sheet's merged regions.
 enum Message {
@@ -466,8 +469,24 @@ fn read_in_thread<R: Read + Seek>(
         // The shared strings are read by the other side meanwhile: rows come with their
         // indices.
         let mut rows = book.rows_deferred(name)?;
+        // Batches sent and not handed back. The other side hands a batch back each time it
+        // takes the next one (the first time, an empty one).
+        let mut ahead = 0usize;
+        let mut taking = false;
         while !enough.load(std::sync::atomic::Ordering::Relaxed) {
-            let mut batch = recycled.try_recv().unwrap_or_default();
+            let mut handed_back = recycled.try_recv().ok();
+            if handed_back.is_none() && taking && ahead >= BATCHES_AHEAD_TAKING {
+                match recycled.recv() {
+                    Ok(batch) => handed_back = Some(batch),
+                    // The other side is gone.
+                    Err(_) => return Ok(()),
+                }
+            }
+            if handed_back.is_some() {
+                taking = true;
+                ahead = ahead.saturating_sub(1);
+            }
+            let mut batch = handed_back.unwrap_or_default();
             let mut filled = 0;
             while filled < BATCH_ROWS {
                 if batch.len() == filled {
@@ -480,8 +499,11 @@ fn read_in_thread<R: Read + Seek>(
             }
             batch.truncate(filled);
             let last = filled < BATCH_ROWS;
-            if filled > 0 && out.send(Message::Rows(batch)).is_err() {
-                return Ok(());
+            if filled > 0 {
+                if out.send(Message::Rows(batch)).is_err() {
+                    return Ok(());
+                }
+                ahead += 1;
             }
             if last {
                 break;
@@ -1061,6 +1083,12 @@ impl<'g> Grid<'g> {
 
     fn value(&self, row: u32, col: u32) -> Value<'g> {
         self.cell(row, col).map_or(Value::Empty, |c| c.value)
+    }
+
+    /// The number of the shared string a cell holds (xlsx): within the workbook, one
+    /// number, one text.
+    fn shared_index(&self, row: u32, col: u32) -> Option<u32> {
+        self.row(row)?.shared_index(col)
     }
 
     fn formula(&self, row: u32, col: u32) -> Option<&'g str> {
@@ -2615,6 +2643,8 @@ impl<'l> RowReader<'l> {
                 .as_ref()
                 .map(|p| p.at(grid, &mut self.previous_raw)),
             exercise,
+            // The label as the workbook's shared string of its cell reads it (trimmed).
+            label_key: grid.shared_index(label.1.0, label.1.1),
         };
         crate::extract::check_magnitude(&item)?;
         sink.item(&item)?;
@@ -3226,24 +3256,9 @@ mod tests {
             std::io::Write::write_all(&mut out, &content).expect("written");
         }
         let bytes = out.finish().expect("a zip").into_inner();
-        let keys = crate::model::KeyLines::of("[[envelopes]]\nid = \"e\"\n");
-        let path = std::path::PathBuf::from("e.toml");
-        let described = DescriptionRef {
-            path: &path,
-            keys: &keys,
-            envelope: 0,
-        };
         for threaded_above in [0, u64::MAX] {
-            let mut items: Vec<RawItem> = Vec::new();
-            let read = extract_with_threads_above(
-                threaded_above,
-                "w.xlsx",
-                &|| Ok(Cursor::new(&bytes[..])),
-                &spec,
-                &described,
-                &mut items,
-            );
-            let error = read.expect_err("an index past the table").to_string();
+            let error =
+                read_threaded(threaded_above, &bytes, &spec).expect_err("an index past the table");
             assert!(
                 error.contains("a shared string index out of the table"),
                 "{threaded_above}: {error}"
@@ -3251,10 +3266,85 @@ mod tests {
         }
     }
 
+    /// A workbook's envelope read, its sheets of more than `threaded_above` bytes of XML on
+    /// a thread of their own: the extraction with its items, or the error's text.
+    fn read_threaded(
+        threaded_above: u64,
+        bytes: &[u8],
+        spec: &EnvelopeSpec,
+    ) -> Result<Extraction, String> {
+        let keys = crate::model::KeyLines::of("[[envelopes]]\nid = \"e\"\n");
+        let path = std::path::PathBuf::from("e.toml");
+        let described = DescriptionRef {
+            path: &path,
+            keys: &keys,
+            envelope: 0,
+        };
+        let mut items: Vec<RawItem> = Vec::new();
+        extract_with_threads_above(
+            threaded_above,
+            "w.xlsx",
+            &|| Ok(Cursor::new(bytes)),
+            spec,
+            &described,
+            &mut items,
+        )
+        .map(|mut extraction| {
+            extraction.items = items;
+            extraction
+        })
+        .map_err(|e| e.to_string())
+    }
+
+    /// A table longer than the batches the reading thread may send ahead reads on a thread
+    /// as it reads whole: the thread waits for its rows to be taken, and goes on.
+    #[test]
+    fn a_table_longer_than_the_rows_sent_ahead_reads_on_a_thread_as_whole() {
+        let rows = (BATCHES_AHEAD_TAKING * 3) * BATCH_ROWS + 7;
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.set_name("Répartition").expect("a name");
+        sheet
+            .write_string(0, 0, "Organisme gestionnaire")
+            .expect("written");
+        sheet.write_string(0, 1, "Montant (€)").expect("written");
+        let mut total = 0u64;
+        for i in 1..=rows {
+            let row = u32::try_from(i).expect("a row");
+            let cents = (i as u64) * 125;
+            total += cents;
+            sheet
+                .write_string(row, 0, format!("Établissement {i}"))
+                .expect("written");
+            sheet
+                .write_number(row, 1, cents as f64 / 100.0)
+                .expect("written");
+        }
+        let last = u32::try_from(rows + 1).expect("a row");
+        sheet.write_string(last, 0, "Total").expect("written");
+        sheet
+            .write_number(last, 1, total as f64 / 100.0)
+            .expect("written");
+        let bytes = book.save_to_buffer().expect("a workbook");
+        let spec: EnvelopeSpec = toml::from_str(
+            "id = \"long\"\nprogramme = \"ESMS numérique\"\nexercise = 2025\n\
+             phase = \"p\"\nchannel = \"c\"\nbreakdown = \"beneficiary\"\n\
+             anchor = \"Répartition\"\n[columns]\nlabel = \"Organisme gestionnaire\"\n\
+             amount = \"Montant (€)\"\n",
+        )
+        .expect("an envelope");
+        let whole = read_threaded(u64::MAX, &bytes, &spec).expect("the table reads");
+        assert_eq!(
+            whole.items.len(),
+            rows,
+            "every establishment, the total apart"
+        );
+        assert_eq!(read_threaded(0, &bytes, &spec), Ok(whole));
+    }
+
     #[test]
     fn a_sheet_read_on_a_thread_before_its_merged_regions_reads_the_same() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sheets");
-        let keys = crate::model::KeyLines::of("[[envelopes]]\nid = \"e\"\n");
         let mut compared = 0;
         for group in ["reads", "refused", "asserted"] {
             for entry in std::fs::read_dir(root.join(group)).expect("the gallery") {
@@ -3269,27 +3359,8 @@ mod tests {
                     .find(|p| p.file_name().is_some_and(|n| n != "envelope.toml"))
                     .expect("a workbook");
                 let bytes = std::fs::read(&workbook).expect("a workbook");
-                let path = std::path::PathBuf::from("e.toml");
-                let described = DescriptionRef {
-                    path: &path,
-                    keys: &keys,
-                    envelope: 0,
-                };
                 let read = |threaded_above: u64, spec: &EnvelopeSpec| {
-                    let mut items: Vec<RawItem> = Vec::new();
-                    extract_with_threads_above(
-                        threaded_above,
-                        "w.xlsx",
-                        &|| Ok(Cursor::new(&bytes[..])),
-                        spec,
-                        &described,
-                        &mut items,
-                    )
-                    .map(|mut extraction| {
-                        extraction.items = items;
-                        extraction
-                    })
-                    .map_err(|e| e.to_string())
+                    read_threaded(threaded_above, &bytes, spec)
                 };
                 let whole = read(u64::MAX, &spec);
                 assert_eq!(read(0, &spec), whole, "{}", dir.display());

@@ -815,6 +815,15 @@ impl RowBuf {
     /// Becomes a copy of `row` whose texts are all its own (the shared strings copied in),
     /// keeping this row's buffers: what a row read on one thread is handed over as.
     /// The largest shared string index a cell names.
+    /// The number of the shared string the cell of column `col` holds, if it holds one.
+    pub fn shared_index(&self, col: u32) -> Option<u32> {
+        let i = self.cells.binary_search_by_key(&col, |c| c.col).ok()?;
+        match self.cells[i].value {
+            Slot::Shared(index) => Some(index),
+            _ => None,
+        }
+    }
+
     pub fn max_shared(&self) -> Option<u32> {
         self.cells
             .iter()
