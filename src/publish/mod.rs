@@ -181,9 +181,9 @@ fn allocations_frame(rows: &[AllocationRow]) -> Result<DataFrame, Error> {
 /// each built and encoded while the others are not in memory.
 pub const ROW_GROUP_ROWS: usize = 16_384;
 
-/// Row groups built ahead of the one being encoded: the encoding threads never wait for
-/// this side to build the next, for a few megabytes.
-const GROUPS_AHEAD: usize = 2;
+/// Row groups built ahead of the one being encoded. None: each costs some 7 MB at the
+/// peak, and the two cores are busy either way.
+const GROUPS_AHEAD: usize = 0;
 
 /// Writes allocations.parquet into `out`, row group by row group, with the key-value
 /// metadata of `parquet_bytes`. A table of at most `ROW_GROUP_ROWS` rows gives the bytes

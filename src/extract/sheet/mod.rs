@@ -2239,6 +2239,15 @@ fn read_identifier(
     use std::fmt::Write as _;
     let data = grid.checked(row, col)?;
     let fail = |message: String| Error::extraction(grid.location(row, col), message);
+    // The common case, nine digits as written: nothing to clean, pad or refuse.
+    if let Value::Text(digits) = data
+        && digits.len() == 9
+        && digits.bytes().all(|b| b.is_ascii_digit())
+    {
+        buffer.clear();
+        buffer.push_str(digits);
+        return Ok(Some(check_digit_note(buffer, grid, row, col)));
+    }
     let mut text = String::new();
     match data {
         Value::Empty => return Ok(None),
@@ -2289,13 +2298,17 @@ fn read_identifier(
             "'{text}' is not a FINESS or SIREN identifier (9 digits, or 2A/2B and 7 digits)"
         )));
     }
-    // The FINESS check digit is not published; Luhn held on every real number sampled, so
-    // a failure is a warning, never a rejection. Corsican numbers follow an unknown rule.
-    let note = match super::identifier_passes(identifier) {
+    Ok(Some(check_digit_note(identifier, grid, row, col)))
+}
+
+/// The note on a well-formed identifier whose check digit fails. The FINESS check digit is
+/// not published; Luhn held on every real number sampled, so a failure is a warning, never
+/// a rejection. Corsican numbers follow an unknown rule.
+fn check_digit_note(identifier: &str, grid: &Grid<'_>, row: u32, col: u32) -> Option<Note> {
+    match super::identifier_passes(identifier) {
         true => None,
         false => super::identifier_note(identifier, &grid.location(row, col)),
-    };
-    Ok(Some(note))
+    }
 }
 
 /// Whether the label and the amount candidates are one merged cell.
