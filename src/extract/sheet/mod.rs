@@ -469,24 +469,19 @@ fn read_in_thread<R: Read + Seek>(
         // The shared strings are read by the other side meanwhile: rows come with their
         // indices.
         let mut rows = book.rows_deferred(name)?;
-        // Batches sent and not handed back. The other side hands a batch back each time it
-        // takes the next one (the first time, an empty one).
-        let mut ahead = 0usize;
-        let mut taking = false;
+        let mut batches = Circulation::default();
         while !enough.load(std::sync::atomic::Ordering::Relaxed) {
-            let mut handed_back = recycled.try_recv().ok();
-            if handed_back.is_none() && taking && ahead >= BATCHES_AHEAD_TAKING {
+            while let Ok(batch) = recycled.try_recv() {
+                batches.handed_back(batch);
+            }
+            if batches.must_wait() {
                 match recycled.recv() {
-                    Ok(batch) => handed_back = Some(batch),
+                    Ok(batch) => batches.handed_back(batch),
                     // The other side is gone.
                     Err(_) => return Ok(()),
                 }
             }
-            if handed_back.is_some() {
-                taking = true;
-                ahead = ahead.saturating_sub(1);
-            }
-            let mut batch = handed_back.unwrap_or_default();
+            let mut batch = batches.spares.pop().unwrap_or_default();
             let mut filled = 0;
             while filled < BATCH_ROWS {
                 if batch.len() == filled {
@@ -503,7 +498,7 @@ fn read_in_thread<R: Read + Seek>(
                 if out.send(Message::Rows(batch)).is_err() {
                     return Ok(());
                 }
-                ahead += 1;
+                batches.ahead += 1;
             }
             if last {
                 break;
@@ -515,6 +510,34 @@ fn read_in_thread<R: Read + Seek>(
     };
     if let Err(e) = read() {
         let _ = out.send(Message::Failed(e));
+    }
+}
+
+/// The batches of a sheet's reading thread: how many were sent and not handed back (the
+/// other side hands one back each time it takes the next, the first time an empty one),
+/// and those handed back, reused for the next ones.
+#[derive(Default)]
+struct Circulation {
+    ahead: usize,
+    /// Whether the other side takes rows yet (it reads the shared strings first).
+    taking: bool,
+    spares: Vec<Vec<RowBuf>>,
+}
+
+impl Circulation {
+    /// A batch handed back: kept for reuse, up to a few. Those of the rows read ahead
+    /// while the other side read the shared strings are freed.
+    fn handed_back(&mut self, batch: Vec<RowBuf>) {
+        self.taking = true;
+        self.ahead = self.ahead.saturating_sub(1);
+        if self.spares.len() < BATCHES_AHEAD_TAKING {
+            self.spares.push(batch);
+        }
+    }
+
+    /// Whether the thread must wait for a batch to be taken before reading the next.
+    fn must_wait(&self) -> bool {
+        self.taking && self.ahead >= BATCHES_AHEAD_TAKING
     }
 }
 
@@ -3307,6 +3330,30 @@ mod tests {
             extraction
         })
         .map_err(|e| e.to_string())
+    }
+
+    /// The reading thread runs ahead until the other side takes its first batch, then no
+    /// more than `BATCHES_AHEAD_TAKING` batches; it keeps that many for reuse, not more.
+    #[test]
+    fn the_reading_thread_keeps_a_few_batches_once_rows_are_taken() {
+        let mut batches = Circulation {
+            ahead: BATCHES_AHEAD,
+            ..Circulation::default()
+        };
+        assert!(
+            !batches.must_wait(),
+            "nothing taken yet: the thread reads on"
+        );
+        for _ in 0..BATCHES_AHEAD - 2 {
+            batches.handed_back(vec![RowBuf::default()]);
+        }
+        assert_eq!(batches.ahead, 2);
+        assert_eq!(batches.spares.len(), BATCHES_AHEAD_TAKING);
+        assert!(!batches.must_wait());
+        batches.ahead = BATCHES_AHEAD_TAKING;
+        assert!(batches.must_wait());
+        batches.handed_back(Vec::new());
+        assert!(!batches.must_wait());
     }
 
     /// A table longer than the batches the reading thread may send ahead reads on a thread

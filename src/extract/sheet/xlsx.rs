@@ -812,9 +812,6 @@ impl RowBuf {
         self.cells.is_empty()
     }
 
-    /// Becomes a copy of `row` whose texts are all its own (the shared strings copied in),
-    /// keeping this row's buffers: what a row read on one thread is handed over as.
-    /// The largest shared string index a cell names.
     /// The number of the shared string the cell of column `col` holds, if it holds one.
     pub fn shared_index(&self, col: u32) -> Option<u32> {
         let i = self.cells.binary_search_by_key(&col, |c| c.col).ok()?;
@@ -824,6 +821,7 @@ impl RowBuf {
         }
     }
 
+    /// The largest shared string index a cell names.
     pub fn max_shared(&self) -> Option<u32> {
         self.cells
             .iter()
