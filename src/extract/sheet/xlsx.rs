@@ -1064,7 +1064,7 @@ impl CellReader<'_, '_> {
         if let Some(raw) = plain_value(content) {
             // The commonest cell of all, read off its bytes: a shared string's index.
             if *kind == CellType::Shared
-                && let Some(index) = parse_index(raw)
+                && let Some(index) = digits_u32(raw)
                 && (!self.check_strings || self.strings.get(index as usize).is_some())
             {
                 return Ok((Slot::Shared(index), None));
@@ -1369,16 +1369,6 @@ fn read_text(xml: &mut impl Pull, closing: &[u8], out: &mut String) -> Result<()
             _ => {}
         }
     }
-}
-
-/// Up to nine ASCII digits, as a number.
-fn parse_index(raw: &[u8]) -> Option<u32> {
-    if raw.is_empty() || raw.len() > 9 {
-        return None;
-    }
-    raw.iter().try_fold(0u32, |n, &b| {
-        b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0'))
-    })
 }
 
 fn parse_u32(raw: &[u8]) -> Option<u32> {
