@@ -75,6 +75,17 @@ impl Tally {
     }
 }
 
+/// The label an amount key keeps: only when neither a region nor a beneficiary is known
+/// (`AmountKey::label`). One rule for every side that builds or digests keys (this run's
+/// facts, its digests, the last publication read back), which must agree.
+pub(crate) fn key_label<R, B, L>(
+    region: &Option<R>,
+    beneficiary: &Option<B>,
+    label: impl FnOnce() -> L,
+) -> Option<L> {
+    (region.is_none() && beneficiary.is_none()).then(label)
+}
+
 /// An amount key's texts, borrowed from where they stand.
 #[derive(Debug, Clone, Copy)]
 pub struct KeyRef<'a> {
@@ -89,8 +100,7 @@ impl KeyRef<'_> {
     /// beneficiary is known), digested by xxh3 on 128 bits, so that two keys of one
     /// publication never share a digest.
     pub fn digest(&self) -> u128 {
-        let label =
-            (self.region_code.is_none() && self.beneficiary.is_none()).then_some(self.label);
+        let label = key_label(&self.region_code, &self.beneficiary, || self.label);
         digest_of(
             self.envelope_id.as_bytes(),
             self.region_code.map(str::as_bytes),
@@ -153,7 +163,7 @@ impl AmountKey {
             envelope_id: envelope_id.to_string(),
             region_code: region_code.map(str::to_string),
             beneficiary: beneficiary.map(str::to_string),
-            label: (region_code.is_none() && beneficiary.is_none()).then(|| label.to_string()),
+            label: key_label(&region_code, &beneficiary, || label.to_string()),
         }
     }
 
@@ -333,8 +343,8 @@ impl Snapshot {
                     }
                     counted_figures += 1;
                     let (region, beneficiary) = (region.bytes(i), beneficiary.bytes(i));
-                    let label = (region.is_none() && beneficiary.is_none())
-                        .then(|| label.bytes(i).unwrap_or_default());
+                    let label =
+                        key_label(&region, &beneficiary, || label.bytes(i).unwrap_or_default());
                     let digest = digest_of(
                         envelope.bytes(i).unwrap_or_default(),
                         region,

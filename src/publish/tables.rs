@@ -8,7 +8,7 @@ use crate::model::{ClaimKind, FactRef, FactRole, Location};
 use crate::publish::dataset::{
     AllocationRow, Dataset, EnvelopeRow, FindingRow, PublicationRow, RegionRow,
 };
-use crate::publish::diff::{AmountKey, KeyRef};
+use crate::publish::diff::{AmountKey, KeyRef, key_label};
 use crate::validate::Reconciliation;
 use crate::validate::Validation;
 use rust_decimal::Decimal;
@@ -323,9 +323,9 @@ impl<'a> Allocations<'a> {
             > = std::collections::HashMap::default();
             for f in &s.facts {
                 if let Some(amount) = self.counted(i, Entry::Fact(index(f.index()))) {
-                    let label = (f.region().is_none() && f.beneficiary_id().is_none())
-                        .then(|| f.label_id());
-                    sums.entry((f.region(), f.beneficiary_id(), label))
+                    let (region, beneficiary) = (f.region(), f.beneficiary_id());
+                    let label = key_label(&region, &beneficiary, || f.label_id());
+                    sums.entry((region, beneficiary, label))
                         .and_modify(|(sum, _)| *sum += amount)
                         .or_insert((amount, f.index()));
                 }
