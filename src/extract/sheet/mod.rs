@@ -378,7 +378,9 @@ const BATCHES_AHEAD_TAKING: usize = 16;
 
 /// What the reading thread sends: rows, then the sheet's merged regions.
 enum Message {
-    Rows(Vec<RowBuf>),
+    /// Rows, and the largest shared string index they name (found by the thread, whose
+    /// rows are still in its cache, and checked here, where the strings are known).
+    Rows(Vec<RowBuf>, Option<u32>),
     End(Vec<Dimensions>),
     Failed(xlsx::XlsxError),
 }
@@ -419,8 +421,8 @@ impl Threaded {
             let received = self.rows.recv();
             self.waited += clock.elapsed();
             match received {
-                Ok(Message::Rows(batch)) => {
-                    if let Some(index) = batch.iter().filter_map(RowBuf::max_shared).max()
+                Ok(Message::Rows(batch, max_shared)) => {
+                    if let Some(index) = max_shared
                         && index as usize >= self.strings
                     {
                         return Err(xlsx::XlsxError::Invalid(format!(
@@ -495,7 +497,8 @@ fn read_in_thread<R: Read + Seek>(
             batch.truncate(filled);
             let last = filled < BATCH_ROWS;
             if filled > 0 {
-                if out.send(Message::Rows(batch)).is_err() {
+                let max_shared = batch.iter().filter_map(RowBuf::max_shared).max();
+                if out.send(Message::Rows(batch, max_shared)).is_err() {
                     return Ok(());
                 }
                 batches.ahead += 1;
@@ -3249,9 +3252,6 @@ mod tests {
         assert!(compared > 20);
     }
 
-    /// Every workbook of the spreadsheet gallery read as a large sheet is (on a thread of its
-    /// own, before its merged regions are known) gives what it gives read whole: the same
-    /// items, totals and notes, or the same error.
     /// A cell naming a shared string past the table is an error whichever side reads the
     /// strings (the thread of a large sheet leaves them to the reader of the table).
     #[test]
@@ -3402,6 +3402,9 @@ mod tests {
         assert_eq!(read_threaded(0, &bytes, &spec), Ok(whole));
     }
 
+    /// Every workbook of the spreadsheet gallery read as a large sheet is (on a thread of its
+    /// own, before its merged regions are known) gives what it gives read whole: the same
+    /// items, totals and notes, or the same error.
     #[test]
     fn a_sheet_read_on_a_thread_before_its_merged_regions_reads_the_same() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sheets");
@@ -3419,11 +3422,8 @@ mod tests {
                     .find(|p| p.file_name().is_some_and(|n| n != "envelope.toml"))
                     .expect("a workbook");
                 let bytes = std::fs::read(&workbook).expect("a workbook");
-                let read = |threaded_above: u64, spec: &EnvelopeSpec| {
-                    read_threaded(threaded_above, &bytes, spec)
-                };
-                let whole = read(u64::MAX, &spec);
-                assert_eq!(read(0, &spec), whole, "{}", dir.display());
+                let whole = read_threaded(u64::MAX, &bytes, &spec);
+                assert_eq!(read_threaded(0, &bytes, &spec), whole, "{}", dir.display());
                 compared += 1;
                 // The sheet found, named by an anchor: read before its merged regions.
                 let found = whole
@@ -3436,8 +3436,13 @@ mod tests {
                         anchor: Some(sheet),
                         ..spec.clone()
                     };
-                    let whole = read(u64::MAX, &anchored);
-                    assert_eq!(read(0, &anchored), whole, "{} (anchored)", dir.display());
+                    let whole = read_threaded(u64::MAX, &bytes, &anchored);
+                    assert_eq!(
+                        read_threaded(0, &bytes, &anchored),
+                        whole,
+                        "{} (anchored)",
+                        dir.display()
+                    );
                     compared += 1;
                 }
             }
