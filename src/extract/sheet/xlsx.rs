@@ -983,6 +983,11 @@ impl CellReader<'_, '_> {
             let (value, formula) = if tag.empty {
                 at = body;
                 (Slot::Empty, None)
+            } else if let Some((value, length)) =
+                self.read_plain_cell(&content[body..], style, &kind)?
+            {
+                at = body + length;
+                (value, None)
             } else {
                 let Some((inner, length)) = xml::element_content(&content[body..], b"c") else {
                     return Ok(false);
@@ -1052,6 +1057,80 @@ impl CellReader<'_, '_> {
         }
     }
 
+    /// A cell whose content and end tag are written as writers write them,
+    /// `<v>…</v></c>` or `<is><t>…</t></is></c>` (`<t xml:space="preserve">` too), read
+    /// with one search, for its end: its value and the bytes it takes, end tag included.
+    /// `None` for any other cell, read by `read`, which gives these the same value.
+    fn read_plain_cell(
+        &mut self,
+        bytes: &[u8],
+        style: Option<u32>,
+        kind: &CellType,
+    ) -> Result<Option<(Slot, usize)>, XlsxError> {
+        // The content, its raw text, what closes it, and whether blanks are kept.
+        let (open, close, preserve): (&[u8], &[u8], bool) = if bytes.starts_with(b"<v>") {
+            (b"<v>", b"</v></c>", false)
+        } else if *kind != CellType::InlineString {
+            return Ok(None);
+        } else if bytes.starts_with(b"<is><t>") {
+            (b"<is><t>", b"</t></is></c>", false)
+        } else if bytes.starts_with(b"<is><t xml:space=\"preserve\">") {
+            (b"<is><t xml:space=\"preserve\">", b"</t></is></c>", true)
+        } else {
+            return Ok(None);
+        };
+        let rest = &bytes[open.len()..];
+        let Some(end) = memchr::memchr(b'<', rest) else {
+            return Ok(None);
+        };
+        if !rest[end..].starts_with(close) {
+            return Ok(None);
+        }
+        let raw = &rest[..end];
+        let length = open.len() + end + close.len();
+        let value = if open == b"<v>" {
+            self.plain_v(raw, style, kind)?
+        } else {
+            self.plain_inline(raw, preserve)
+        };
+        Ok(Some((value, length)))
+    }
+
+    /// The value of a cell whose content is `<v>raw</v>`.
+    fn plain_v(
+        &mut self,
+        raw: &[u8],
+        style: Option<u32>,
+        kind: &CellType,
+    ) -> Result<Slot, XlsxError> {
+        // The commonest cell of all, read off its bytes: a shared string's index.
+        if *kind == CellType::Shared
+            && let Some(index) = digits_u32(raw)
+            && (!self.check_strings || self.strings.get(index as usize).is_some())
+        {
+            return Ok(Slot::Shared(index));
+        }
+        self.text.clear();
+        match xml::plain(raw) {
+            Some(text) => self.text.push_str(text),
+            None => xml::decode(raw, self.text),
+        }
+        if *kind == CellType::InlineString {
+            return Ok(Slot::Empty);
+        }
+        self.value(style, kind)
+    }
+
+    /// The value of an inline string of one run, its raw text `raw`.
+    fn plain_inline(&mut self, raw: &[u8], preserve: bool) -> Slot {
+        let start = self.row.text.len();
+        plain_text(raw, preserve, self.text, &mut self.row.text);
+        Slot::Own(
+            u32::try_from(start).unwrap_or(u32::MAX),
+            u32::try_from(self.row.text.len()).unwrap_or(u32::MAX),
+        )
+    }
+
     /// A cell's value and formula, from its content (what stands between `<c …>` and
     /// `</c>`). The common `<v>…</v>` is read without going through events.
     #[allow(clippy::type_complexity)]
@@ -1062,34 +1141,13 @@ impl CellReader<'_, '_> {
         kind: &CellType,
     ) -> Result<(Slot, Option<(u32, u32)>), XlsxError> {
         if let Some(raw) = plain_value(content) {
-            // The commonest cell of all, read off its bytes: a shared string's index.
-            if *kind == CellType::Shared
-                && let Some(index) = digits_u32(raw)
-                && (!self.check_strings || self.strings.get(index as usize).is_some())
-            {
-                return Ok((Slot::Shared(index), None));
-            }
-            self.text.clear();
-            match xml::plain(raw) {
-                Some(text) => self.text.push_str(text),
-                None => xml::decode(raw, self.text),
-            }
-            if *kind == CellType::InlineString {
-                return Ok((Slot::Empty, None));
-            }
-            return Ok((self.value(style, kind)?, None));
+            return Ok((self.plain_v(raw, style, kind)?, None));
         }
         if *kind == CellType::InlineString
             && let Some((raw, preserve)) = plain_inline_string(content)
         {
             // The other common cell: an inline string of one run.
-            let start = self.row.text.len();
-            plain_text(raw, preserve, self.text, &mut self.row.text);
-            let span = (
-                u32::try_from(start).unwrap_or(u32::MAX),
-                u32::try_from(self.row.text.len()).unwrap_or(u32::MAX),
-            );
-            return Ok((Slot::Own(span.0, span.1), None));
+            return Ok((self.plain_inline(raw, preserve), None));
         }
         let mut value = Slot::Empty;
         let mut formula = None;
@@ -1300,15 +1358,18 @@ fn plain_run(content: &[u8]) -> Option<(&[u8], bool)> {
 /// A plain run's text (see `plain_run`) as `read_rich_text` gives it, appended to `out`:
 /// entities decoded, trimmed unless kept, Excel's escapes undone.
 fn plain_text(raw: &[u8], preserve: bool, run: &mut String, out: &mut String) {
-    run.clear();
-    match xml::plain(raw) {
-        Some(text) => run.push_str(text),
-        None => xml::decode(raw, run),
-    }
+    let text = match xml::plain(raw) {
+        Some(text) => text,
+        None => {
+            run.clear();
+            xml::decode(raw, run);
+            run.as_str()
+        }
+    };
     let text = if preserve {
-        run.as_str()
+        text
     } else {
-        run.trim_matches([' ', '\t', '\r', '\n'])
+        text.trim_matches([' ', '\t', '\r', '\n'])
     };
     unescape_excel(text, out);
 }
@@ -1475,6 +1536,55 @@ mod tests {
             let (mut run, mut plain) = (String::new(), String::new());
             plain_text(raw, preserve, &mut run, &mut plain);
             assert_eq!(plain, rich, "{}", String::from_utf8_lossy(content));
+        }
+    }
+
+    /// A row read off its bytes, cells written as writers write them taken in one search
+    /// each, reads as the row read element by element.
+    #[test]
+    fn rows_read_plainly_read_as_rows_read_element_by_element() {
+        let mut strings = SharedStrings::default();
+        strings.push("Occitanie").unwrap();
+        let rows: [&str; 6] = [
+            r#"<c r="A1" t="inlineStr"><is><t>Bretagne</t></is></c><c r="B1"><v>12.5</v></c><c r="C1" t="s"><v>0</v></c>"#,
+            r#"<c r="A1" t="inlineStr"><is><t xml:space="preserve"> GRAND EST </t></is></c><c r="B1" t="inlineStr"><is><t>  Foyer d&apos;accueil &amp; Cie </t></is></c>"#,
+            r#"<c r="A1" t="inlineStr"><is><t>a_x000D_b</t></is></c><c r="B1" t="inlineStr"><is><t>été</t></is></c >"#,
+            r#"<c r="A1" t="inlineStr"><is><t>x</t><t>y</t></is></c><c r="B1" t="str"><v>1 000 €</v></c><c r="C1" t="b"><v>1</v></c>"#,
+            r#"<c r="A1" t="inlineStr"><is><t></t></is></c><c r="B1"><v></v></c><c r="C1" t="inlineStr"><v>ignored</v></c><c r="D1" t="e"><v>#N/A</v></c>"#,
+            r#"<c r="A1" s="0"><v>45000</v></c><c r="B1" t="inlineStr"><is> <t>é</t> </is></c><c r="C1"><f>A1*2</f><v>90000</v></c>"#,
+        ];
+        let read = |content: &str, plainly: bool| {
+            let (mut row, mut text, mut formulas) = (
+                RowBuf::default(),
+                String::new(),
+                std::collections::HashMap::new(),
+            );
+            row.clear(0);
+            let mut cells = CellReader {
+                row: &mut row,
+                text: &mut text,
+                shared_formulas: &mut formulas,
+                strings: &strings,
+                check_strings: true,
+                styles: &[NumberStyle::Number],
+            };
+            if plainly {
+                assert!(
+                    cells.read_row_plainly(content.as_bytes()).unwrap(),
+                    "{content}"
+                );
+            } else {
+                cells.read_row(content.as_bytes()).unwrap();
+            }
+            row.finish();
+            row.cells(&strings)
+                .map(|c| format!("{c:?}"))
+                .collect::<Vec<_>>()
+        };
+        for content in rows {
+            let plainly = read(content, true);
+            assert!(!plainly.is_empty(), "{content}");
+            assert_eq!(plainly, read(content, false), "{content}");
         }
     }
 
