@@ -465,7 +465,7 @@ fn text_column(
         }
     };
     let rows = keys.len();
-    if rows > 128 && values.len() as f64 / rows as f64 > 0.75 {
+    if written_plain(values.len(), rows) {
         let mut column = MutableBinaryViewArray::<str>::with_capacity(rows);
         for key in keys {
             match key {
@@ -494,6 +494,12 @@ fn text_column(
         array: array.boxed(),
         encoding: Encoding::RleDictionary,
     })
+}
+
+/// Polars' encoder's rule: a column of more than 128 rows whose distinct values are more
+/// than three quarters of its rows is written plain, any other as a dictionary.
+fn written_plain(distinct: usize, rows: usize) -> bool {
+    rows > 128 && distinct as f64 / rows as f64 > 0.75
 }
 
 /// Where a column's values come from: one source numbers each text once.
@@ -551,26 +557,50 @@ fn keyed_text<'t>(
     text_column(name, keys, &values, Sources::One)
 }
 
+/// Keys below this (a text's number in its statement, a region's) are ranked in a table
+/// indexed by the key; larger ones (a statement and a number together) are hashed.
+const DENSE_KEYS: u64 = 1 << 24;
+
 /// The distinct keys of a column in order of first appearance, each with its rank.
 #[derive(Default)]
 struct FirstSeen {
+    /// For a key below `DENSE_KEYS`: its rank plus one, 0 when not seen since `clear`.
+    dense: Vec<u32>,
     rank: HashMap<u64, u32, BuildFx>,
     order: Vec<u64>,
 }
 
 impl FirstSeen {
     fn clear(&mut self) {
+        for &key in &self.order {
+            if let Some(slot) = self.dense.get_mut(key as usize) {
+                *slot = 0;
+            }
+        }
         self.rank.clear();
         self.order.clear();
     }
 
     /// The rank of `key` among the keys seen since `clear`, a new key taking the next.
     fn local(&mut self, key: u64) -> u32 {
+        // A group has fewer rows than `u32` counts.
+        let next = u32::try_from(self.order.len()).unwrap_or(u32::MAX - 1);
+        if key < DENSE_KEYS {
+            let slot = key as usize;
+            if self.dense.len() <= slot {
+                self.dense.resize(slot + 1, 0);
+            }
+            if let Some(rank) = self.dense[slot].checked_sub(1) {
+                return rank;
+            }
+            self.dense[slot] = next + 1;
+            self.order.push(key);
+            return next;
+        }
         let order = &mut self.order;
         *self.rank.entry(key).or_insert_with(|| {
             order.push(key);
-            // A group has fewer rows than `u32` counts.
-            u32::try_from(order.len() - 1).unwrap_or(u32::MAX)
+            next
         })
     }
 }
@@ -617,17 +647,60 @@ impl HeldText {
         allocations: &tables::Allocations<'_>,
         seen: &mut FirstSeen,
     ) -> Result<Encodable, Error> {
-        seen.clear();
-        let keys = self
+        // A statement's interner holds each text once; two statements, or a statement and
+        // rows of their own, may hold the same.
+        let first = self
             .rows
             .iter()
-            .map(|row| row.map(|(statement, number)| seen.local(pack(statement, number))))
-            .collect();
+            .flatten()
+            .next()
+            .map(|(statement, _)| *statement);
+        let one = match first {
+            Some(first) if first != OWN && self.rows.iter().flatten().all(|(s, _)| *s == first) => {
+                Some(first)
+            }
+            _ => None,
+        };
+        seen.clear();
+        let keys: Vec<Option<u32>> = match one {
+            // One statement: a text is known by its number.
+            Some(_) => self
+                .rows
+                .iter()
+                .map(|row| row.map(|(_, number)| seen.local(u64::from(number))))
+                .collect(),
+            None => self
+                .rows
+                .iter()
+                .map(|row| row.map(|(statement, number)| seen.local(pack(statement, number))))
+                .collect(),
+        };
+        if let Some(statement) = one
+            && written_plain(seen.order.len(), keys.len())
+        {
+            // Mostly distinct texts: each row's text, with no dictionary made.
+            let texts = allocations.statement(statement as usize).facts.texts();
+            let mut column = MutableBinaryViewArray::<str>::with_capacity(keys.len());
+            for row in &self.rows {
+                match row {
+                    None => column.push_null(),
+                    Some((_, number)) => {
+                        column.push_value(texts.id(*number).map(|id| texts.text(id)).ok_or_else(
+                            || Error::Internal(format!("column {name}: no text {number}")),
+                        )?)
+                    }
+                }
+            }
+            return Ok(Encodable::plain(column.freeze()));
+        }
         let values = seen
             .order
             .iter()
             .map(|&key| {
-                let (statement, number) = unpack(key);
+                let (statement, number) = match one {
+                    Some(statement) => (statement, key as u32),
+                    None => unpack(key),
+                };
                 let text = if statement == OWN {
                     self.own.get(number as usize).map(String::as_str)
                 } else {
@@ -639,19 +712,9 @@ impl HeldText {
                 })
             })
             .collect::<Result<Vec<&str>, Error>>()?;
-        // A statement's interner holds each text once; two statements, or a statement and
-        // rows of their own, may hold the same.
-        let first = self
-            .rows
-            .iter()
-            .flatten()
-            .next()
-            .map(|(statement, _)| *statement);
-        let sources = match first {
-            Some(first) if first != OWN && self.rows.iter().flatten().all(|(s, _)| *s == first) => {
-                Sources::One
-            }
-            _ => Sources::Several,
+        let sources = match one {
+            Some(_) => Sources::One,
+            None => Sources::Several,
         };
         text_column(name, keys, &values, sources)
     }
@@ -766,6 +829,18 @@ mod tests {
         })
         .unwrap();
         assert_eq!(column.encoding, Encoding::RleDictionary);
+    }
+
+    #[test]
+    fn keys_are_ranked_by_first_appearance_small_or_large_and_afresh_after_clear() {
+        let mut seen = FirstSeen::default();
+        let large = pack(3, 7);
+        let ranks: Vec<u32> = [5, large, 5, 0, large, 9].map(|k| seen.local(k)).to_vec();
+        assert_eq!(ranks, vec![0, 1, 0, 2, 1, 3]);
+        assert_eq!(seen.order, vec![5, large, 0, 9]);
+        seen.clear();
+        let ranks: Vec<u32> = [9, large, 5].map(|k| seen.local(k)).to_vec();
+        assert_eq!(ranks, vec![0, 1, 2]);
     }
 
     #[test]
