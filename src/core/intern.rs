@@ -45,6 +45,15 @@ impl Interner {
                 None => break,
             }
         }
+        let id = self.store(text);
+        self.index.insert(key, id.number());
+        id
+    }
+
+    /// A new id for `text`, kept without being indexed: for texts that seldom recur (an
+    /// amount as written), which `intern` would only make its index larger and slower for
+    /// the texts that do. `intern` never returns such an id.
+    pub fn store(&mut self, text: &str) -> TextId {
         let start = self.buffer.len();
         self.buffer.push_str(text);
         let span = (offset(start), offset(self.buffer.len()));
@@ -53,7 +62,6 @@ impl Interner {
             .filter(|&n| n < u32::MAX)
             .expect("fewer than 2^32 - 1 distinct texts");
         self.spans.push(span);
-        self.index.insert(key, number);
         Self::id_of(number)
     }
 
@@ -214,6 +222,20 @@ mod tests {
         assert_eq!(interner.len(), 2);
         let empty = interner.intern("");
         assert_eq!(interner.text(empty), "");
+    }
+
+    #[test]
+    fn a_stored_text_is_read_back_and_never_found_by_intern() {
+        let mut interner = Interner::new();
+        let a = interner.store("1 234,50 €");
+        let b = interner.store("1 234,50 €");
+        assert_ne!(a, b);
+        assert_eq!(interner.text(a), "1 234,50 €");
+        assert_eq!(interner.text(b), "1 234,50 €");
+        let interned = interner.intern("1 234,50 €");
+        assert_ne!(interned, a);
+        assert_eq!(interner.intern("1 234,50 €"), interned);
+        assert_eq!(interner.len(), 3);
     }
 
     #[test]

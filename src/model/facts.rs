@@ -99,6 +99,9 @@ pub struct Facts {
     locations: Vec<PackedLocation>,
     label_locations: Vec<PackedLocation>,
     texts: Interner,
+    /// The amounts as written, when not the figure itself ("1 234,50 €"): seldom twice the
+    /// same, kept apart so that the labels' index stays small.
+    amount_texts: Interner,
     /// The label last interned under each number its source gave it (`NewFact::
     /// raw_label_key`): a label seen again is found without hashing it.
     keyed_labels: Vec<Option<TextId>>,
@@ -132,6 +135,7 @@ impl Facts {
             + self.raw_amounts.capacity() * 4
             + (self.locations.capacity() + self.label_locations.capacity()) * 8
             + self.texts.footprint()
+            + self.amount_texts.footprint()
             + self.keyed_labels.capacity() * 4
     }
 
@@ -139,8 +143,8 @@ impl Facts {
         self.roles.is_empty()
     }
 
-    /// The distinct texts of the facts (labels, beneficiaries, amounts and identifiers as
-    /// written), which `FactRef::label_id` and `FactRef::beneficiary_id` number.
+    /// The distinct texts of the facts (labels, beneficiaries and identifiers as written),
+    /// which `FactRef::label_id` and `FactRef::beneficiary_id` number.
     pub fn texts(&self) -> &Interner {
         &self.texts
     }
@@ -220,7 +224,7 @@ impl Facts {
                 .unwrap_or_else(|| PackedText::interned(self.texts.intern(text))),
         };
         self.identifiers.push(identifier);
-        let raw = fact.raw_amount.map(|raw| self.texts.intern(raw));
+        let raw = fact.raw_amount.map(|raw| self.amount_texts.store(raw));
         self.raw_amounts.push(raw);
         let location = self.pack(fact.location);
         self.locations.push(location);
@@ -564,7 +568,7 @@ impl<'a> FactRef<'a> {
     /// Appends the amount as written to `out`, without a string of its own.
     pub fn write_raw_amount(&self, out: &mut String) {
         match self.facts.raw_amounts[self.index] {
-            Some(id) => out.push_str(self.facts.texts.text(id)),
+            Some(id) => out.push_str(self.facts.amount_texts.text(id)),
             None => push_decimal(out, self.value()),
         }
     }
@@ -589,7 +593,7 @@ impl<'a> FactRef<'a> {
     /// The amount as written in the source.
     pub fn raw_amount(&self) -> Cow<'a, str> {
         match self.facts.raw_amounts[self.index] {
-            Some(id) => Cow::Borrowed(self.facts.texts.text(id)),
+            Some(id) => Cow::Borrowed(self.facts.amount_texts.text(id)),
             None => Cow::Owned(self.value().to_string()),
         }
     }
