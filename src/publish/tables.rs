@@ -1,6 +1,7 @@
 //! Stage 5a: the published tables, assembled from the normalised statements and the
 //! validation. Rows are sorted by stable keys so that identical inputs give identical bytes.
 
+use crate::core::amount::ExactSum;
 use crate::core::region::RegionCode;
 use crate::model::Publication;
 use crate::model::Statement;
@@ -289,7 +290,7 @@ impl<'a> Allocations<'a> {
     /// The number of counted rows and their sum.
     pub fn counted_total(&self) -> (usize, Decimal) {
         let mut count = 0;
-        let mut sum = Decimal::ZERO;
+        let mut sum = ExactSum::default();
         for (i, s) in self.statements.iter().enumerate() {
             let entries = (0..s.facts.len())
                 .map(|k| Entry::Fact(index(k)))
@@ -297,11 +298,11 @@ impl<'a> Allocations<'a> {
             for entry in entries {
                 if let Some(amount) = self.counted(i, entry) {
                     count += 1;
-                    sum += amount;
+                    sum.add(amount);
                 }
             }
         }
-        (count, sum)
+        (count, sum.value())
     }
 
     /// The counted euros of each key (its digest, `KeyRef::digest`), with where its first
@@ -362,18 +363,19 @@ impl<'a> Allocations<'a> {
     ) -> std::collections::BTreeMap<i32, std::collections::BTreeMap<String, Decimal>> {
         let mut by_year: std::collections::BTreeMap<
             i32,
-            std::collections::BTreeMap<RegionCode, Decimal>,
+            std::collections::BTreeMap<RegionCode, ExactSum>,
         > = std::collections::BTreeMap::new();
         for (i, s) in self.statements.iter().enumerate() {
             for f in &s.facts {
                 if let Some(region) = f.region()
                     && let Some(amount) = self.counted(i, Entry::Fact(index(f.index())))
                 {
-                    *by_year
+                    by_year
                         .entry(f.exercise().unwrap_or(s.spec.exercise))
                         .or_default()
                         .entry(region)
-                        .or_default() += amount;
+                        .or_default()
+                        .add(amount);
                 }
             }
         }
@@ -382,7 +384,7 @@ impl<'a> Allocations<'a> {
             .map(|(year, regions)| {
                 let regions = regions
                     .into_iter()
-                    .map(|(r, amount)| (r.code().to_string(), amount))
+                    .map(|(r, amount)| (r.code().to_string(), amount.value()))
                     .collect();
                 (year, regions)
             })

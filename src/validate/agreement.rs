@@ -3,6 +3,7 @@
 //! agrees with an exact 12 199 648 €). A conflict names both sources with their lines.
 
 use super::{Finding, FindingBuilder, Rule, Validation};
+use crate::core::amount::SumExact;
 use crate::core::names::{MATCH_THRESHOLD, NameIndex, name_tokens};
 use crate::model::Breakdown;
 use crate::model::Statement;
@@ -98,8 +99,8 @@ fn declared_totals(s: &Statement, p: &Statement, v: &mut Validation) {
             Some(d.raw.clone()),
         ),
         None if !p.facts.is_empty() => {
-            let sum = p.current().map(|f| f.value()).sum();
-            let half = p.current().map(|f| f.amount().half_unit()).sum();
+            let sum = p.current().map(|f| f.value()).sum_exact();
+            let half = p.current().map(|f| f.amount().half_unit()).sum_exact();
             (sum, half, p.current().next().map(|f| f.location()), None)
         }
         None => return,
@@ -267,8 +268,8 @@ fn regions(all: &[Statement], s: &Statement, p: &Statement, v: &mut Validation) 
     );
     let sum = |facts: &[FactRef<'_>]| -> (rust_decimal::Decimal, rust_decimal::Decimal) {
         (
-            facts.iter().map(|f| f.value()).sum(),
-            facts.iter().map(|f| f.amount().half_unit()).sum(),
+            facts.iter().map(|f| f.value()).sum_exact(),
+            facts.iter().map(|f| f.amount().half_unit()).sum_exact(),
         )
     };
     let mut ok = true;

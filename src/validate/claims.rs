@@ -6,6 +6,7 @@
 
 use super::agreement::{region_conflict, subject};
 use super::{FindingBuilder, Rule, Validation, by_region};
+use crate::core::amount::SumExact;
 use crate::core::names::{MATCH_THRESHOLD, NameIndex, name_tokens};
 use crate::core::region::RegionCode;
 use crate::model::Breakdown;
@@ -38,7 +39,7 @@ fn related_totals(all: &[Statement], p: &Statement) -> Vec<Decimal> {
         s.declared().map(|d| d.amount.value).or_else(|| {
             s.current()
                 .next()
-                .map(|_| s.current().map(|f| f.value()).sum())
+                .map(|_| s.current().map(|f| f.value()).sum_exact())
         })
     };
     let parent = p
@@ -56,7 +57,7 @@ fn related_totals(all: &[Statement], p: &Statement) -> Vec<Decimal> {
         .chain(
             p.current()
                 .next()
-                .map(|_| p.current().map(|f| f.value()).sum()),
+                .map(|_| p.current().map(|f| f.value()).sum_exact()),
         )
         .collect()
 }
@@ -153,8 +154,11 @@ fn money_claims(s: &Statement, t: &Target<'_>, v: &mut Validation) {
                     .amount
                     .admits(t.facts[i].value(), t.facts[i].amount().half_unit())
             });
-            let sum: Decimal = lines.iter().map(|&i| t.facts[i].value()).sum();
-            let half: Decimal = lines.iter().map(|&i| t.facts[i].amount().half_unit()).sum();
+            let sum: Decimal = lines.iter().map(|&i| t.facts[i].value()).sum_exact();
+            let half: Decimal = lines
+                .iter()
+                .map(|&i| t.facts[i].amount().half_unit())
+                .sum_exact();
             by_name && lines.len() >= 2 && !fits_one && amount.amount.admits(sum, half)
         })
         .collect();
@@ -286,7 +290,7 @@ fn aggregate_claim(
                     lines: facts.len(),
                 },
                 sums.get(&r).copied(),
-                facts.iter().map(|f| f.amount().half_unit()).sum(),
+                facts.iter().map(|f| f.amount().half_unit()).sum_exact(),
                 facts.iter().map(|f| f.location()).collect(),
             )
         }
@@ -299,8 +303,8 @@ fn aggregate_claim(
             ),
             None if !t.facts.is_empty() => (
                 ClaimTarget::SumOfLines,
-                Some(t.facts.iter().map(|f| f.value()).sum()),
-                t.facts.iter().map(|f| f.amount().half_unit()).sum(),
+                Some(t.facts.iter().map(|f| f.value()).sum_exact()),
+                t.facts.iter().map(|f| f.amount().half_unit()).sum_exact(),
                 Vec::new(),
             ),
             None => return true,

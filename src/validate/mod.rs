@@ -14,6 +14,7 @@ mod totals;
 
 pub use crate::model::{Detail, RULES, Rule, RuleInfo, UnknownRule};
 
+use crate::core::amount::SumExact;
 use crate::core::region::RegionCode;
 use crate::core::sha256_hex;
 use crate::model::{FactRef, Location, Severity};
@@ -416,7 +417,13 @@ fn duplicate_envelopes(statements: &[Statement], v: &mut Validation) {
     let references: Vec<(&Statement, usize, Decimal)> = statements
         .iter()
         .filter(|s| s.primary && s.current().next().is_some())
-        .map(|s| (s, s.current().count(), s.current().map(|f| f.value()).sum()))
+        .map(|s| {
+            (
+                s,
+                s.current().count(),
+                s.current().map(|f| f.value()).sum_exact(),
+            )
+        })
         .collect();
     for (k, &(a, count_a, sum_a)) in references.iter().enumerate() {
         for &(b, count_b, sum_b) in &references[k + 1..] {
@@ -471,7 +478,7 @@ fn unlinked_children(statements: &[Statement], v: &mut Validation) {
             child
                 .current()
                 .next()
-                .map(|_| child.current().map(|f| f.value()).sum())
+                .map(|_| child.current().map(|f| f.value()).sum_exact())
         }) else {
             continue;
         };
@@ -645,11 +652,12 @@ fn note_findings(s: &Statement, out: &mut Vec<Finding>) {
 
 /// Sum of the current facts of a statement by region.
 pub(crate) fn by_region(s: &Statement) -> std::collections::BTreeMap<RegionCode, Decimal> {
-    let mut m = std::collections::BTreeMap::new();
+    let mut m: std::collections::BTreeMap<RegionCode, crate::core::amount::ExactSum> =
+        std::collections::BTreeMap::new();
     for f in s.current() {
         if let Some(r) = f.region() {
-            *m.entry(r).or_insert(Decimal::ZERO) += f.value();
+            m.entry(r).or_default().add(f.value());
         }
     }
-    m
+    m.into_iter().map(|(r, sum)| (r, sum.value())).collect()
 }

@@ -8,6 +8,7 @@
 //! checked as what they say (see `Amount::admits`).
 
 use super::{ChildPart, DerivedRemainder, FindingBuilder, Reconciliation, Rule, Validation};
+use crate::core::amount::SumExact;
 use crate::core::region::RegionCode;
 use crate::model::Breakdown;
 use crate::model::Statement;
@@ -17,7 +18,7 @@ use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
 
 fn half_units<'a>(facts: impl Iterator<Item = FactRef<'a>>) -> Decimal {
-    facts.map(|f| f.amount().half_unit()).sum()
+    facts.map(|f| f.amount().half_unit()).sum_exact()
 }
 
 /// The amount a sub-envelope brings to its parent: its declared total, else its sum.
@@ -26,7 +27,7 @@ fn child_amount(child: &Statement) -> Option<(Decimal, Decimal, crate::model::Lo
         return Some((d.amount.value, d.amount.half_unit(), d.location.clone()));
     }
     let first = child.current().next()?;
-    let sum = child.current().map(|f| f.value()).sum();
+    let sum = child.current().map(|f| f.value()).sum_exact();
     Some((sum, half_units(child.current()), first.location()))
 }
 
@@ -64,7 +65,7 @@ pub fn check_all(statements: &[Statement], v: &mut Validation) {
 fn reconcile(s: &Statement, all: &[Statement], v: &mut Validation) {
     let env = &s.spec.id;
     let facts = s.current();
-    let mut computed: Decimal = facts.clone().map(|f| f.value()).sum();
+    let mut computed: Decimal = facts.clone().map(|f| f.value()).sum_exact();
     let mut extra = half_units(facts.clone());
     let mut children = Vec::new();
     let mut detailed_by = Vec::new();
@@ -335,8 +336,8 @@ fn revision(s: &Statement, all: &[Statement], v: &mut Validation) {
     let env = &s.spec.id;
     let old: Vec<FactRef<'_>> = s.superseded().collect();
     let new: Vec<FactRef<'_>> = s.current().collect();
-    let old_sum: Decimal = old.iter().map(|f| f.value()).sum();
-    let new_sum: Decimal = new.iter().map(|f| f.value()).sum();
+    let old_sum: Decimal = old.iter().map(|f| f.value()).sum_exact();
+    let new_sum: Decimal = new.iter().map(|f| f.value()).sum_exact();
     let named: BTreeSet<RegionCode> = new.iter().filter_map(|f| f.region()).collect();
     let unnamed: Vec<RegionCode> = RegionCode::ALL
         .iter()
@@ -504,7 +505,7 @@ fn amending_revision(s: &Statement, base: &Statement, all: &[Statement], v: &mut
         .filter(|b| key(b).is_none_or(|k| !new_keys.contains(&k)))
         .collect();
     amended.extend(new.iter().copied());
-    let sum: Decimal = amended.iter().map(|f| f.value()).sum();
+    let sum: Decimal = amended.iter().map(|f| f.value()).sum_exact();
     let declared = s.declared_total.as_ref().or(base.declared());
     if let Some(d) = declared {
         let extra = half_units(amended.iter().copied());

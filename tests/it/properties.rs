@@ -1,9 +1,10 @@
 //! Properties of the readers that see untrusted bytes: whatever a source holds, the amount
 //! parser, the region resolver, the text table reader and the spreadsheet cell reader give
-//! a result or an error, never a panic; and every amount written the French way
-//! (`amount::format_eur`, as the reports write it) reads back as itself.
+//! a result or an error, never a panic; every amount written the French way
+//! (`amount::format_eur`, as the reports write it) reads back as itself; and the sums
+//! validation makes (`amount::exact_sum`) are `Decimal`'s, value and scale.
 
-use esms_ledger::core::amount::{find_amounts, format_eur, parse_amount, parse_number};
+use esms_ledger::core::amount::{exact_sum, find_amounts, format_eur, parse_amount, parse_number};
 use esms_ledger::core::region::{RegionCode, find_regions, normalise_region};
 use esms_ledger::extract::sheet::extract_sheet;
 use esms_ledger::extract::text::extract_text;
@@ -96,6 +97,18 @@ proptest! {
         let read = parse_amount(&written)
             .unwrap_or_else(|e| panic!("{written:?} does not read back: {e}"));
         prop_assert_eq!(read.value, value, "{}", written);
+    }
+
+    #[test]
+    fn an_exact_sum_is_the_decimal_sum(
+        figures in proptest::collection::vec(
+            (any::<i64>(), 0u32..6).prop_map(|(mantissa, scale)| Decimal::new(mantissa, scale)),
+            0..64,
+        )
+    ) {
+        let expected: Decimal = figures.iter().copied().sum();
+        let sum = exact_sum(figures.iter().copied());
+        prop_assert_eq!(sum.to_string(), expected.to_string());
     }
 
     #[test]
