@@ -22,6 +22,16 @@ pub enum Precision {
     Rounded { unit: Decimal },
 }
 
+impl Precision {
+    /// Half the rounding unit (see `Amount::half_unit`).
+    pub fn half_unit(&self) -> Decimal {
+        match self {
+            Precision::Exact => Decimal::ZERO,
+            Precision::Rounded { unit } => unit.checked_div(Decimal::TWO).unwrap_or(*unit),
+        }
+    }
+}
+
 /// What the words around a figure say of it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -99,10 +109,7 @@ impl Amount {
     /// Half the rounding unit: how far the true value may lie from a rounded figure
     /// ("16,7 M€" → 50 000). Zero for an exact figure.
     pub fn half_unit(&self) -> Decimal {
-        match self.precision {
-            Precision::Exact => Decimal::ZERO,
-            Precision::Rounded { unit } => unit.checked_div(Decimal::TWO).unwrap_or(unit),
-        }
+        self.precision.half_unit()
     }
 
     /// The margin `admits` grants before any extra tolerance: half a unit, or for
@@ -910,21 +917,23 @@ pub struct ExactSum {
 const DECIMAL_MANTISSA_LIMIT: i128 = 1 << 96;
 
 impl ExactSum {
+    #[inline]
     pub fn add(&mut self, value: Decimal) {
         if let Some(sum) = &mut self.decimal {
             *sum += value;
             return;
         }
         let (mantissa, scale) = (value.mantissa(), value.scale());
-        let added = if scale > self.scale {
-            10i128
-                .checked_pow(scale - self.scale)
+        let added = if scale == self.scale {
+            // The common case: figures written alike.
+            self.units.checked_add(mantissa).map(|units| (units, scale))
+        } else if scale > self.scale {
+            power_of_ten(scale - self.scale)
                 .and_then(|factor| self.units.checked_mul(factor))
                 .and_then(|units| units.checked_add(mantissa))
                 .map(|units| (units, scale))
         } else {
-            10i128
-                .checked_pow(self.scale - scale)
+            power_of_ten(self.scale - scale)
                 .and_then(|factor| mantissa.checked_mul(factor))
                 .and_then(|term| self.units.checked_add(term))
                 .map(|units| (units, self.scale))
@@ -947,6 +956,20 @@ impl ExactSum {
             }
         }
     }
+}
+
+/// 10^`exponent`, for the scales a `Decimal` has (0 to 28).
+fn power_of_ten(exponent: u32) -> Option<i128> {
+    const POWERS: [i128; 29] = {
+        let mut powers = [1i128; 29];
+        let mut i = 1;
+        while i < 29 {
+            powers[i] = powers[i - 1] * 10;
+            i += 1;
+        }
+        powers
+    };
+    POWERS.get(exponent as usize).copied()
 }
 
 /// The sum of `values`, as `Iterator::sum` over `Decimal`s gives it (see `ExactSum`).

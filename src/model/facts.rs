@@ -518,6 +518,14 @@ impl<'a> FactRef<'a> {
         }
     }
 
+    /// `amount().half_unit()`, without making the amount.
+    pub fn half_unit(&self) -> Decimal {
+        self.facts
+            .precisions
+            .get(usize::from(self.facts.precision[self.index]))
+            .map_or(Decimal::ZERO, |(precision, _)| precision.half_unit())
+    }
+
     /// The amount's value, without its precision.
     pub fn value(&self) -> Decimal {
         let (mantissa, scale) = (

@@ -134,13 +134,12 @@ pub fn build(
                 statements: of_id
                     .iter()
                     .map(|&(i, s)| {
-                        let mut rows = allocations.entries_of(i);
-                        let components: Vec<AllocationRow> = rows
-                            .by_ref()
+                        let components: Vec<AllocationRow> = allocations
+                            .entries_of(i)
                             .take(MAX_REPORT_COMPONENTS)
                             .map(|e| allocations.row(i, e))
                             .collect();
-                        let components_total = components.len() + rows.count();
+                        let components_total = allocations.len_of(i);
                         StatementEntry {
                             publication_id: s.publication_id.clone(),
                             primary: s.primary,

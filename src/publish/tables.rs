@@ -253,6 +253,15 @@ impl<'a> Allocations<'a> {
         })
     }
 
+    /// How many rows one statement has (`entries_of`'s length).
+    pub fn len_of(&self, statement: usize) -> usize {
+        match self.order.iter().find(|(i, _)| *i == statement) {
+            Some((_, Some(entries))) => entries.len(),
+            Some((_, None)) => self.statements[statement].facts.len(),
+            None => 0,
+        }
+    }
+
     /// The rows of one statement, in published order.
     pub fn entries_of(&self, statement: usize) -> Box<dyn Iterator<Item = Entry> + '_> {
         match self.order.iter().find(|(i, _)| *i == statement) {

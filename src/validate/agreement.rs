@@ -100,7 +100,7 @@ fn declared_totals(s: &Statement, p: &Statement, v: &mut Validation) {
         ),
         None if !p.facts.is_empty() => {
             let sum = p.current().map(|f| f.value()).sum_exact();
-            let half = p.current().map(|f| f.amount().half_unit()).sum_exact();
+            let half = p.current().map(|f| f.half_unit()).sum_exact();
             (sum, half, p.current().next().map(|f| f.location()), None)
         }
         None => return,
@@ -269,7 +269,7 @@ fn regions(all: &[Statement], s: &Statement, p: &Statement, v: &mut Validation) 
     let sum = |facts: &[FactRef<'_>]| -> (rust_decimal::Decimal, rust_decimal::Decimal) {
         (
             facts.iter().map(|f| f.value()).sum_exact(),
-            facts.iter().map(|f| f.amount().half_unit()).sum_exact(),
+            facts.iter().map(|f| f.half_unit()).sum_exact(),
         )
     };
     let mut ok = true;

@@ -155,10 +155,7 @@ fn money_claims(s: &Statement, t: &Target<'_>, v: &mut Validation) {
                     .admits(t.facts[i].value(), t.facts[i].amount().half_unit())
             });
             let sum: Decimal = lines.iter().map(|&i| t.facts[i].value()).sum_exact();
-            let half: Decimal = lines
-                .iter()
-                .map(|&i| t.facts[i].amount().half_unit())
-                .sum_exact();
+            let half: Decimal = lines.iter().map(|&i| t.facts[i].half_unit()).sum_exact();
             by_name && lines.len() >= 2 && !fits_one && amount.amount.admits(sum, half)
         })
         .collect();
@@ -290,7 +287,7 @@ fn aggregate_claim(
                     lines: facts.len(),
                 },
                 sums.get(&r).copied(),
-                facts.iter().map(|f| f.amount().half_unit()).sum_exact(),
+                facts.iter().map(|f| f.half_unit()).sum_exact(),
                 facts.iter().map(|f| f.location()).collect(),
             )
         }
@@ -304,7 +301,7 @@ fn aggregate_claim(
             None if !t.facts.is_empty() => (
                 ClaimTarget::SumOfLines,
                 Some(t.facts.iter().map(|f| f.value()).sum_exact()),
-                t.facts.iter().map(|f| f.amount().half_unit()).sum_exact(),
+                t.facts.iter().map(|f| f.half_unit()).sum_exact(),
                 Vec::new(),
             ),
             None => return true,

@@ -18,7 +18,7 @@ use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
 
 fn half_units<'a>(facts: impl Iterator<Item = FactRef<'a>>) -> Decimal {
-    facts.map(|f| f.amount().half_unit()).sum_exact()
+    facts.map(|f| f.half_unit()).sum_exact()
 }
 
 /// The amount a sub-envelope brings to its parent: its declared total, else its sum.
@@ -775,7 +775,7 @@ fn duplicate_beneficiaries(s: &Statement) -> Vec<Vec<FactRef<'_>>> {
     use std::collections::HashMap;
     // By text number: a vector, not a map (a million lookups).
     let mut name_keys: Vec<Option<u32>> = Vec::new();
-    let mut key_numbers: HashMap<String, u32> = HashMap::new();
+    let mut key_numbers: HashMap<String, u32, crate::core::intern::BuildFx> = HashMap::default();
     // A line's key: its name's spelling key, its identifier, its region.
     type Key = (u32, u64, Option<RegionCode>);
     let mut key_of = |f: &FactRef<'_>| -> Option<Key> {
