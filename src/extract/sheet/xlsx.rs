@@ -1067,28 +1067,37 @@ impl CellReader<'_, '_> {
         style: Option<u32>,
         kind: &CellType,
     ) -> Result<Option<(Slot, usize)>, XlsxError> {
-        // The content, its raw text, what closes it, and whether blanks are kept.
-        let (open, close, preserve): (&[u8], &[u8], bool) = if bytes.starts_with(b"<v>") {
-            (b"<v>", b"</v></c>", false)
+        // Where the text starts, whether it is a value (else an inline string), and
+        // whether its blanks are kept. The patterns are constants, compared in place.
+        const VALUE: &[u8; 3] = b"<v>";
+        const INLINE: &[u8; 7] = b"<is><t>";
+        const INLINE_KEPT: &[u8; 28] = b"<is><t xml:space=\"preserve\">";
+        let (start, is_value, preserve) = if bytes.starts_with(VALUE) {
+            (VALUE.len(), true, false)
         } else if *kind != CellType::InlineString {
             return Ok(None);
-        } else if bytes.starts_with(b"<is><t>") {
-            (b"<is><t>", b"</t></is></c>", false)
-        } else if bytes.starts_with(b"<is><t xml:space=\"preserve\">") {
-            (b"<is><t xml:space=\"preserve\">", b"</t></is></c>", true)
+        } else if bytes.starts_with(INLINE) {
+            (INLINE.len(), false, false)
+        } else if bytes.starts_with(INLINE_KEPT) {
+            (INLINE_KEPT.len(), false, true)
         } else {
             return Ok(None);
         };
-        let rest = &bytes[open.len()..];
+        let rest = &bytes[start..];
         let Some(end) = memchr::memchr(b'<', rest) else {
             return Ok(None);
         };
-        if !rest[end..].starts_with(close) {
+        let close = if is_value {
+            rest[end..].starts_with(b"</v></c>").then_some(8)
+        } else {
+            rest[end..].starts_with(b"</t></is></c>").then_some(13)
+        };
+        let Some(close) = close else {
             return Ok(None);
-        }
+        };
         let raw = &rest[..end];
-        let length = open.len() + end + close.len();
-        let value = if open == b"<v>" {
+        let length = start + end + close;
+        let value = if is_value {
             self.plain_v(raw, style, kind)?
         } else {
             self.plain_inline(raw, preserve)
