@@ -7,10 +7,13 @@
 //! region, a file, a role, the description's values) arrives with its dictionary already
 //! made: the group's distinct texts in order of first appearance, which is what polars'
 //! encoder would find by hashing every value twice (once to estimate their number, once to
-//! build the dictionary), and at the same threshold (see `text_column`). The other columns
-//! are left to the encoder's own choice. The file is the one `parquet_bytes` writes for the
-//! whole frame (schema, `ARROW:schema`, statistics, snappy, encodings); for a table of at
-//! most `ROW_GROUP_ROWS` rows, byte for byte (a test holds it).
+//! build the dictionary), and at its threshold (see `text_column`), taken on the exact
+//! count where polars estimates it: a column right at the threshold may be written plain
+//! where polars would write a dictionary, or the reverse, which changes its encoding and
+//! never its values. The other columns are left to the encoder's own choice. The file is
+//! otherwise the one `parquet_bytes` writes for the whole frame (schema, `ARROW:schema`,
+//! statistics, snappy); for the shipped inputs and both million-row benchmark workbooks,
+//! byte for byte (a test holds the first).
 
 use super::{
     MONEY_PRECISION, MONEY_SCALE, allocations_frame, cents, check_contract_dtypes, count,
