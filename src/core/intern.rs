@@ -1,77 +1,59 @@
-//! Text kept once however often it recurs: a million-row allocation table names a few
-//! tens of thousands of organisations, eighteen regions in a few hundred spellings, five
-//! phases. Each distinct text is stored once in one buffer and named by a `u32`; rows keep
-//! the number. Pure: no I/O.
+//! Texts kept in one buffer and named by a `u32`; rows keep the number. A `TextStore` keeps
+//! each text it is given (an amount as written, seldom twice the same); an `Interner` keeps
+//! a text once however often it recurs: a million-row allocation table names a few tens of
+//! thousands of organisations, eighteen regions in a few hundred spellings, five phases.
+//! Pure: no I/O.
 
 use std::collections::HashMap;
 use std::num::NonZeroU32;
 
-/// A number standing for one distinct text of an `Interner` (never zero, so that an
-/// `Option<TextId>` takes four bytes).
+/// A number standing for one text of a `TextStore` or an `Interner` (never zero, so that
+/// an `Option<TextId>` takes four bytes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct TextId(NonZeroU32);
 
 impl TextId {
-    /// The text's rank among the interner's texts, from 0.
+    /// The text's rank among the store's texts, from 0.
     pub fn number(self) -> u32 {
         self.0.get() - 1
     }
+
+    fn of(number: u32) -> TextId {
+        TextId(NonZeroU32::MIN.saturating_add(number))
+    }
 }
 
-/// Distinct texts in one buffer, each named by a `TextId`.
+/// Texts in one buffer, each named by a `TextId`, in the order they were added; the same
+/// text added twice is kept twice.
 #[derive(Debug, Clone, Default)]
-pub struct Interner {
+pub struct TextStore {
     buffer: String,
     /// Where each text stands in `buffer`: start and end byte offsets.
     spans: Vec<(u32, u32)>,
-    /// A text's hash (salted again on a collision) → its id.
-    index: HashMap<u64, u32, BuildIdentity>,
 }
 
-impl Interner {
+impl TextStore {
     pub fn new() -> Self {
-        Interner::default()
+        TextStore::default()
     }
 
-    /// The id of `text`, added if new. Panics only if more than 4 GiB of distinct text is
-    /// interned, which no publication comes near.
-    pub fn intern(&mut self, text: &str) -> TextId {
-        let mut key = hash(text.as_bytes());
-        loop {
-            match self.index.get(&key) {
-                Some(&number) if self.text_at(number) == text => return Self::id_of(number),
-                // Another text with this hash: try the next salt.
-                Some(_) => key = rehash(key),
-                None => break,
-            }
-        }
-        let id = self.store(text);
-        self.index.insert(key, id.number());
-        id
-    }
-
-    /// A new id for `text`, kept without being indexed: for texts that seldom recur (an
-    /// amount as written), which `intern` would only make its index larger and slower for
-    /// the texts that do. `intern` never returns such an id.
-    pub fn store(&mut self, text: &str) -> TextId {
+    /// Keeps `text` and names it. Panics only beyond 4 GiB of text, which no publication
+    /// comes near.
+    pub fn add(&mut self, text: &str) -> TextId {
         let start = self.buffer.len();
         self.buffer.push_str(text);
         let span = (offset(start), offset(self.buffer.len()));
         let number = u32::try_from(self.spans.len())
             .ok()
             .filter(|&n| n < u32::MAX)
-            .expect("fewer than 2^32 - 1 distinct texts");
+            .expect("fewer than 2^32 - 1 texts");
         self.spans.push(span);
-        Self::id_of(number)
-    }
-
-    fn id_of(number: u32) -> TextId {
-        TextId(NonZeroU32::MIN.saturating_add(number))
+        TextId::of(number)
     }
 
     /// The id of the `number`-th text, if there is one.
     pub fn id(&self, number: u32) -> Option<TextId> {
-        ((number as usize) < self.spans.len()).then(|| Self::id_of(number))
+        ((number as usize) < self.spans.len()).then(|| TextId::of(number))
     }
 
     /// The text `id` stands for.
@@ -89,7 +71,7 @@ impl Interner {
         (0..self.spans.len()).map(|n| self.text_at(offset(n)))
     }
 
-    /// How many distinct texts are held.
+    /// How many texts are kept.
     pub fn len(&self) -> usize {
         self.spans.len()
     }
@@ -98,9 +80,71 @@ impl Interner {
         self.spans.is_empty()
     }
 
+    /// The bytes it takes (capacities), roughly: texts and spans.
+    pub fn footprint(&self) -> usize {
+        self.buffer.capacity() + self.spans.capacity() * 8
+    }
+}
+
+/// Distinct texts, each named by a `TextId`: a `TextStore` and an index of its texts.
+#[derive(Debug, Clone, Default)]
+pub struct Interner {
+    store: TextStore,
+    /// A text's hash (salted again on a collision) → its number.
+    index: HashMap<u64, u32, BuildIdentity>,
+}
+
+impl Interner {
+    pub fn new() -> Self {
+        Interner::default()
+    }
+
+    /// The id of `text`, added if new. Panics only if more than 4 GiB of distinct text is
+    /// interned, which no publication comes near.
+    pub fn intern(&mut self, text: &str) -> TextId {
+        let mut key = hash(text.as_bytes());
+        loop {
+            match self.index.get(&key) {
+                Some(&number) if self.store.text_at(number) == text => {
+                    return TextId::of(number);
+                }
+                // Another text with this hash: try the next salt.
+                Some(_) => key = rehash(key),
+                None => break,
+            }
+        }
+        let id = self.store.add(text);
+        self.index.insert(key, id.number());
+        id
+    }
+
+    /// The id of the `number`-th text, if there is one.
+    pub fn id(&self, number: u32) -> Option<TextId> {
+        self.store.id(number)
+    }
+
+    /// The text `id` stands for.
+    pub fn text(&self, id: TextId) -> &str {
+        self.store.text(id)
+    }
+
+    /// The texts in the order of their ids (the `number`-th first).
+    pub fn texts(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        self.store.texts()
+    }
+
+    /// How many distinct texts are held.
+    pub fn len(&self) -> usize {
+        self.store.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.store.is_empty()
+    }
+
     /// The bytes it takes (capacities), roughly: texts, spans, index.
     pub fn footprint(&self) -> usize {
-        self.buffer.capacity() + self.spans.capacity() * 8 + self.index.capacity() * 16
+        self.store.footprint() + self.index.capacity() * 16
     }
 }
 
@@ -169,8 +213,9 @@ impl std::hash::Hasher for Identity {
     }
 }
 
-/// A map's hasher for small keys of numbers (ids, codes): FxHash-style, a multiply per
-/// word. Keys are compared on a collision, never trusted to the hash.
+/// A map's hasher for keys of numbers (ids, codes) and short texts: FxHash-style, a
+/// multiply per word. Keys are compared on a collision, never trusted to the hash; as with
+/// `hash`, not for keys an attacker picks to collide.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct BuildFx;
 
@@ -225,17 +270,16 @@ mod tests {
     }
 
     #[test]
-    fn a_stored_text_is_read_back_and_never_found_by_intern() {
-        let mut interner = Interner::new();
-        let a = interner.store("1 234,50 €");
-        let b = interner.store("1 234,50 €");
+    fn a_store_keeps_each_text_it_is_given() {
+        let mut store = TextStore::new();
+        let a = store.add("1 234,50 €");
+        let b = store.add("1 234,50 €");
         assert_ne!(a, b);
-        assert_eq!(interner.text(a), "1 234,50 €");
-        assert_eq!(interner.text(b), "1 234,50 €");
-        let interned = interner.intern("1 234,50 €");
-        assert_ne!(interned, a);
-        assert_eq!(interner.intern("1 234,50 €"), interned);
-        assert_eq!(interner.len(), 3);
+        assert_eq!(store.text(a), "1 234,50 €");
+        assert_eq!(store.text(b), "1 234,50 €");
+        assert_eq!(store.len(), 2);
+        assert_eq!(store.id(1), Some(b));
+        assert_eq!(store.id(2), None);
     }
 
     #[test]

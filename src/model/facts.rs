@@ -9,7 +9,7 @@
 use super::cell;
 use super::{Fact, FactRole, Location};
 use crate::core::amount::{Amount, Precision, Qualifier};
-use crate::core::intern::{Interner, TextId};
+use crate::core::intern::{Interner, TextId, TextStore};
 use crate::core::region::{RegionCode, Territory};
 use rust_decimal::Decimal;
 use std::borrow::Cow;
@@ -100,8 +100,8 @@ pub struct Facts {
     label_locations: Vec<PackedLocation>,
     texts: Interner,
     /// The amounts as written, when not the figure itself ("1 234,50 €"): seldom twice the
-    /// same, kept apart so that the labels' index stays small.
-    amount_texts: Interner,
+    /// same, kept apart, unindexed, so that the labels' index stays small.
+    amount_texts: TextStore,
     /// The label last interned under each number its source gave it (`NewFact::
     /// raw_label_key`): a label seen again is found without hashing it.
     keyed_labels: Vec<Option<TextId>>,
@@ -224,7 +224,7 @@ impl Facts {
                 .unwrap_or_else(|| PackedText::interned(self.texts.intern(text))),
         };
         self.identifiers.push(identifier);
-        let raw = fact.raw_amount.map(|raw| self.amount_texts.store(raw));
+        let raw = fact.raw_amount.map(|raw| self.amount_texts.add(raw));
         self.raw_amounts.push(raw);
         let location = self.pack(fact.location);
         self.locations.push(location);

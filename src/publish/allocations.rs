@@ -58,8 +58,8 @@ fn write_options() -> WriteOptions {
 }
 
 /// Writes allocations.parquet into `out`, row group by row group, with the key-value
-/// metadata of `parquet_bytes`. A table of at most `ROW_GROUP_ROWS` rows gives the bytes
-/// `parquet_bytes` gives for the whole frame.
+/// metadata of `parquet_bytes`: the file `parquet_bytes` writes for the whole frame, but
+/// for the encoding of a text column at the dictionary threshold (see the module's doc).
 pub fn write_allocations(
     allocations: &tables::Allocations<'_>,
     out: impl Write + Send,
@@ -469,14 +469,11 @@ fn text_column(
     };
     let rows = keys.len();
     if written_plain(values.len(), rows) {
-        let mut column = MutableBinaryViewArray::<str>::with_capacity(rows);
-        for key in keys {
-            match key {
-                None => column.push_null(),
-                Some(key) => column.push_value(value_at(name, values, key)?),
-            }
-        }
-        return Ok(Encodable::plain(column.freeze()));
+        return plain_text(
+            rows,
+            keys.iter()
+                .map(|key| key.map(|key| value_at(name, values, key)).transpose()),
+        );
     }
     let mut dictionary = MutableBinaryViewArray::<str>::with_capacity(values.len());
     for value in values {
@@ -528,6 +525,18 @@ fn merge_repeated<'v>(values: &[&'v str]) -> (Vec<&'v str>, Vec<u32>) {
     (distinct, renumbered)
 }
 
+/// A text column written plain: each row's text (`None`: null).
+fn plain_text<'t>(
+    rows: usize,
+    texts: impl Iterator<Item = Result<Option<&'t str>, Error>>,
+) -> Result<Encodable, Error> {
+    let mut column = MutableBinaryViewArray::<str>::with_capacity(rows);
+    for text in texts {
+        column.push(text?);
+    }
+    Ok(Encodable::plain(column.freeze()))
+}
+
 fn value_at<'v>(name: &str, values: &[&'v str], key: u32) -> Result<&'v str, Error> {
     values
         .get(key as usize)
@@ -561,8 +570,9 @@ fn keyed_text<'t>(
 }
 
 /// Keys below this (a text's number in its statement, a region's) are ranked in a table
-/// indexed by the key; larger ones (a statement and a number together) are hashed.
-const DENSE_KEYS: u64 = 1 << 24;
+/// indexed by the key, which takes 4 bytes a key up to the largest met (4 MiB at most, kept
+/// for the whole file); larger ones (a statement and a number together) are hashed.
+const DENSE_KEYS: u64 = 1 << 20;
 
 /// The distinct keys of a column in order of first appearance, each with its rank.
 #[derive(Default)]
@@ -678,23 +688,13 @@ impl HeldText {
                 .map(|row| row.map(|(statement, number)| seen.local(pack(statement, number))))
                 .collect(),
         };
-        if let Some(statement) = one
-            && written_plain(seen.order.len(), keys.len())
-        {
+        if one.is_some() && written_plain(seen.order.len(), keys.len()) {
             // Mostly distinct texts: each row's text, with no dictionary made.
-            let texts = allocations.statement(statement as usize).facts.texts();
-            let mut column = MutableBinaryViewArray::<str>::with_capacity(keys.len());
-            for row in &self.rows {
-                match row {
-                    None => column.push_null(),
-                    Some((_, number)) => {
-                        column.push_value(texts.id(*number).map(|id| texts.text(id)).ok_or_else(
-                            || Error::Internal(format!("column {name}: no text {number}")),
-                        )?)
-                    }
-                }
-            }
-            return Ok(Encodable::plain(column.freeze()));
+            let texts = self.rows.iter().map(|row| {
+                row.map(|(statement, number)| self.text(name, allocations, statement, number))
+                    .transpose()
+            });
+            return plain_text(keys.len(), texts);
         }
         let values = seen
             .order
@@ -704,15 +704,7 @@ impl HeldText {
                     Some(statement) => (statement, key as u32),
                     None => unpack(key),
                 };
-                let text = if statement == OWN {
-                    self.own.get(number as usize).map(String::as_str)
-                } else {
-                    let texts = allocations.statement(statement as usize).facts.texts();
-                    texts.id(number).map(|id| texts.text(id))
-                };
-                text.ok_or_else(|| {
-                    Error::Internal(format!("column {name}: no text {number} in {statement}"))
-                })
+                self.text(name, allocations, statement, number)
             })
             .collect::<Result<Vec<&str>, Error>>()?;
         let sources = match one {
@@ -720,6 +712,31 @@ impl HeldText {
             None => Sources::Several,
         };
         text_column(name, keys, &values, sources)
+    }
+}
+
+impl HeldText {
+    /// The `number`-th text of statement `statement`, or of the rows' own (`OWN`).
+    fn text<'t>(
+        &'t self,
+        name: &str,
+        allocations: &'t tables::Allocations<'_>,
+        statement: u32,
+        number: u32,
+    ) -> Result<&'t str, Error> {
+        let text = if statement == OWN {
+            self.own.get(number as usize).map(String::as_str)
+        } else {
+            let texts = allocations.statement(statement as usize).facts.texts();
+            texts.id(number).map(|id| texts.text(id))
+        };
+        text.ok_or_else(|| {
+            let of = match statement {
+                OWN => "the rows' own".to_string(),
+                statement => format!("statement {statement}"),
+            };
+            Error::Internal(format!("column {name}: no text {number} in {of}"))
+        })
     }
 }
 

@@ -253,23 +253,30 @@ impl<'a> Allocations<'a> {
         })
     }
 
+    /// One statement's rows when they are listed; `None` when its facts alone are, as
+    /// they are. A statement without rows has an empty list.
+    fn listed(&self, statement: usize) -> Option<&[Entry]> {
+        match self.order.iter().find(|(i, _)| *i == statement) {
+            Some((_, entries)) => entries.as_deref(),
+            None => Some(&[]),
+        }
+    }
+
     /// How many rows one statement has (`entries_of`'s length).
     pub fn len_of(&self, statement: usize) -> usize {
-        match self.order.iter().find(|(i, _)| *i == statement) {
-            Some((_, Some(entries))) => entries.len(),
-            Some((_, None)) => self.statements[statement].facts.len(),
-            None => 0,
+        match self.listed(statement) {
+            Some(entries) => entries.len(),
+            None => self.statements[statement].facts.len(),
         }
     }
 
     /// The rows of one statement, in published order.
     pub fn entries_of(&self, statement: usize) -> Box<dyn Iterator<Item = Entry> + '_> {
-        match self.order.iter().find(|(i, _)| *i == statement) {
-            Some((_, Some(entries))) => Box::new(entries.iter().copied()),
-            Some((_, None)) => {
+        match self.listed(statement) {
+            Some(entries) => Box::new(entries.iter().copied()),
+            None => {
                 Box::new((0..self.statements[statement].facts.len()).map(|k| Entry::Fact(index(k))))
             }
-            None => Box::new(std::iter::empty()),
         }
     }
 

@@ -986,8 +986,16 @@ fn published_parquet_files_read_back_from_disk() {
 /// one row group.
 #[test]
 fn allocations_written_by_row_groups_are_the_table_written_at_once() {
+    let (at_once, by_groups) = allocations_both_ways(&crate::support::shipped());
+    assert_eq!(by_groups, at_once);
+}
+
+/// allocations.parquet of the publications in `inputs`, written at once from the whole
+/// table (`parquet_bytes`) and row group by row group from the statements
+/// (`write_allocations`).
+fn allocations_both_ways(inputs: &Path) -> (Vec<u8>, Vec<u8>) {
     let (publications, statements, validation, _) =
-        esms_ledger::run::analyse(&crate::support::shipped()).expect("shipped inputs");
+        esms_ledger::run::analyse(inputs).expect("the inputs read");
     let dataset = esms_ledger::publish::tables::build(&publications, &statements, &validation);
     let (_, mut whole) = publish::frames(&dataset)
         .unwrap()
@@ -999,5 +1007,78 @@ fn allocations_written_by_row_groups_are_the_table_written_at_once() {
     assert_eq!(allocations.len(), dataset.allocations.len());
     let mut by_groups = Vec::new();
     publish::write_allocations(&allocations, &mut by_groups, &metadata()).unwrap();
-    assert_eq!(by_groups, at_once);
+    (at_once, by_groups)
+}
+
+/// A table of three row groups: the first of one statement whose labels recur (written as
+/// a dictionary), the second of one statement whose labels do not (plain), the last with
+/// rows from several statements and texts: allocations.parquet written row group by row
+/// group reads back as the whole table written at once, value by value.
+#[test]
+fn allocations_of_several_row_groups_read_back_as_the_table_written_at_once() {
+    use crate::support::workbook::{SheetSpec, e, n, t, xlsx};
+    let inputs = crate::support::inputs_copy();
+    let regions = [
+        "Bretagne",
+        "GRAND EST",
+        "Île-de-France",
+        "Occitanie",
+        "Hauts-de-France",
+    ];
+    let mut rows = vec![
+        vec![t("Répartition des crédits")],
+        vec![],
+        vec![
+            t("Exercice"),
+            t("Phase"),
+            t("Région"),
+            t("Organisme gestionnaire"),
+            t("N° FINESS"),
+            t("Montant (€)"),
+        ],
+    ];
+    let count = 2 * publish::ROW_GROUP_ROWS + 4_000;
+    let mut total = Decimal::ZERO;
+    for i in 0..count {
+        // Fifty organisations recur in the first rows (a dictionary); then each row names
+        // an establishment of its own (plain text).
+        let label = if i < 10_000 {
+            format!("Association {}", i % 50)
+        } else {
+            format!("Établissement {i}")
+        };
+        let euros = Decimal::new(i as i64 * 100 + 50, 2);
+        total += euros;
+        let amount = if i % 7 == 0 {
+            t(&format!("{},50 €", i))
+        } else {
+            n(i as f64 + 0.5)
+        };
+        rows.push(vec![
+            n(2025.0),
+            t("délégations"),
+            t(regions[i % regions.len()]),
+            t(&label),
+            t(&format!("{:09}", 100_000_000 + i)),
+            amount,
+        ]);
+    }
+    let total: f64 = total.to_string().parse().unwrap();
+    rows.push(vec![e(), e(), e(), t("Total"), e(), n(total)]);
+    let bytes = xlsx(&[SheetSpec::new("Répartition", rows)]).expect("a workbook");
+    fs::write(inputs.path().join("repartition.xlsx"), bytes).unwrap();
+    fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/repartition.toml"),
+        inputs.path().join("repartition.toml"),
+    )
+    .unwrap();
+
+    let (at_once, by_groups) = allocations_both_ways(inputs.path());
+    assert_eq!(reader(&by_groups).metadata().num_row_groups(), 3);
+    let (read, expected) = (read_records(&by_groups), read_records(&at_once));
+    assert!(expected.len() > count);
+    assert_eq!(read.len(), expected.len());
+    for (i, (read, expected)) in read.iter().zip(&expected).enumerate() {
+        assert_eq!(read, expected, "row {i}");
+    }
 }

@@ -102,13 +102,30 @@ proptest! {
     #[test]
     fn an_exact_sum_is_the_decimal_sum(
         figures in proptest::collection::vec(
-            (any::<i64>(), 0u32..6).prop_map(|(mantissa, scale)| Decimal::new(mantissa, scale)),
+            (
+                prop_oneof![
+                    Just(0i128),
+                    -3i128..=3,
+                    any::<i64>().prop_map(i128::from),
+                    // Near a `Decimal`'s 96-bit mantissa: the sum leaves the integer.
+                    (-(1i128 << 95)..(1i128 << 95)),
+                ],
+                0u32..=28,
+            )
+                .prop_map(|(mantissa, scale)| Decimal::from_i128_with_scale(mantissa, scale)),
             0..64,
         )
     ) {
-        let expected: Decimal = figures.iter().copied().sum();
+        // Where `Decimal` addition itself overflows (a panic either way), nothing to compare.
+        let expected = figures
+            .iter()
+            .try_fold(Decimal::ZERO, |sum, figure| sum.checked_add(*figure));
+        prop_assume!(expected.is_some());
+        let expected = expected.unwrap_or_default();
         let sum = exact_sum(figures.iter().copied());
         prop_assert_eq!(sum.to_string(), expected.to_string());
+        prop_assert_eq!(sum.scale(), expected.scale());
+        prop_assert_eq!(sum.is_sign_negative(), expected.is_sign_negative());
     }
 
     #[test]
