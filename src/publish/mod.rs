@@ -551,7 +551,18 @@ impl Release {
         let file = File::create_new(&path).map_err(|e| Error::output(&path, e))?;
         fail_point("stage", name).map_err(|e| Error::output(&path, e))?;
         let mut out = Hashing::new(std::io::BufWriter::with_capacity(1 << 20, file));
-        write(&mut out)?;
+        if fail_point("write", name).is_err() {
+            // A full disk met half-way through the file.
+            out.fail_after = Some(1024);
+        }
+        if let Err(error) = write(&mut out) {
+            // The encoder reports the file's failures as its own: a full disk is an output
+            // error (exit 73) naming the file, not an internal one.
+            return Err(match out.failure.take() {
+                Some(failure) => Error::output(&path, failure),
+                None => error,
+            });
+        }
         let (buffered, bytes, sha256) = out.finish();
         let file = buffered
             .into_inner()
@@ -687,7 +698,8 @@ fn write_synced(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), Error> {
 
 /// A seam for the tests of publication failures, in debug builds only (release builds
 /// compile it to nothing): `ESMS_LEDGER_FAIL_AT=enospc@stage:findings.parquet` makes
-/// staging that file fail as a full disk does; `abort@rename:envelopes.parquet` (or
+/// staging that file fail as a full disk does, `enospc@write:allocations.parquet` makes
+/// writing it fail half-way; `abort@rename:envelopes.parquet` (or
 /// `abort@stage:…`, `abort@swap:rejected`) kills the process there, without running a
 /// destructor, as `kill -9` would.
 #[cfg(debug_assertions)]
@@ -715,11 +727,15 @@ fn fail_point(_step: &str, _name: &str) -> std::io::Result<()> {
     Ok(())
 }
 
-/// A writer that counts and hashes what goes through it.
+/// A writer that counts and hashes what goes through it, and keeps the first failure of
+/// the file beneath.
 struct Hashing<W: Write> {
     inner: W,
     bytes: u64,
     hasher: sha2::Sha256,
+    failure: Option<std::io::Error>,
+    /// The tests' full disk (see `fail_point`): writing past this many bytes fails.
+    fail_after: Option<u64>,
 }
 
 impl<W: Write> Hashing<W> {
@@ -729,7 +745,18 @@ impl<W: Write> Hashing<W> {
             inner,
             bytes: 0,
             hasher: sha2::Sha256::new(),
+            failure: None,
+            fail_after: None,
         }
+    }
+
+    /// `result`, its error kept as the file's failure.
+    fn noted<T>(&mut self, result: std::io::Result<T>) -> std::io::Result<T> {
+        result.inspect_err(|error| {
+            if self.failure.is_none() {
+                self.failure = Some(std::io::Error::new(error.kind(), error.to_string()));
+            }
+        })
     }
 
     fn finish(self) -> (W, u64, String) {
@@ -742,13 +769,21 @@ impl<W: Write> Hashing<W> {
 impl<W: Write> Write for Hashing<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         use sha2::Digest;
-        let n = self.inner.write(buf)?;
+        let written = match self.fail_after {
+            // ENOSPC, "No space left on device".
+            Some(limit) if self.bytes + buf.len() as u64 > limit => {
+                Err(std::io::Error::from_raw_os_error(28))
+            }
+            _ => self.inner.write(buf),
+        };
+        let n = self.noted(written)?;
         self.hasher.update(&buf[..n]);
         self.bytes += n as u64;
         Ok(n)
     }
     fn flush(&mut self) -> std::io::Result<()> {
-        self.inner.flush()
+        let flushed = self.inner.flush();
+        self.noted(flushed)
     }
 }
 

@@ -1450,25 +1450,35 @@ fn an_unwritable_output_folder_exits_73() {
     }
 }
 
+/// A run of the next inputs over the previous publication, the disk full at `point`: exit
+/// 73 saying so, the previous set kept, no staging folder left. Its stderr.
+fn full_disk_at(point: &str) -> String {
+    let out = previously_published();
+    let inputs = next_inputs();
+    let o = run_with(inputs.path(), out.path(), &[], Some(point));
+    assert_eq!(o.status.code(), Some(73), "{point}: {}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("No space left on device"), "{point}: {err}");
+    assert!(err.contains("exit 73: "), "{point}: {err}");
+    assert!(
+        published_files(out.path()) == *previous_publication(),
+        "{point}"
+    );
+    assert!(staging_folders(out.path()).is_empty(), "{point}");
+    err
+}
+
 #[test]
 fn a_full_disk_during_publication_keeps_the_previous_set() {
     if !seam_available() {
         return;
     }
+    full_disk_at("enospc@stage:findings.parquet");
+    // Half-way through allocations.parquet, written row group by row group: an output
+    // error naming the file, not an internal one.
+    let err = full_disk_at("enospc@write:allocations.parquet");
+    assert!(err.contains(".staged"), "the staged file is named: {err}");
     let out = previously_published();
-    let inputs = next_inputs();
-    let o = run_with(
-        inputs.path(),
-        out.path(),
-        &[],
-        Some("enospc@stage:findings.parquet"),
-    );
-    assert_eq!(o.status.code(), Some(73), "{}", stderr(&o));
-    let err = stderr(&o);
-    assert!(err.contains("No space left on device"), "{err}");
-    assert!(err.contains("exit 73: "), "{err}");
-    assert!(published_files(out.path()) == *previous_publication());
-    assert!(staging_folders(out.path()).is_empty());
 
     // The same while a rejected set replaces an earlier one: the earlier stays whole.
     let refused_inputs = quiet();
