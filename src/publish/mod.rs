@@ -559,7 +559,7 @@ impl Release {
             // The encoder reports the file's failures as its own: a full disk is an output
             // error (exit 73) naming the file, not an internal one.
             return Err(match out.failure.take() {
-                Some(failure) => Error::output(&path, failure),
+                Some(failure) => Error::output(&path, format!("{name}: {failure}")),
                 None => error,
             });
         }

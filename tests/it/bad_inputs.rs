@@ -1477,7 +1477,10 @@ fn a_full_disk_during_publication_keeps_the_previous_set() {
     // Half-way through allocations.parquet, written row group by row group: an output
     // error naming the file, not an internal one.
     let err = full_disk_at("enospc@write:allocations.parquet");
-    assert!(err.contains(".staged"), "the staged file is named: {err}");
+    assert!(
+        err.contains(".staged: cannot write outputs: allocations.parquet: "),
+        "the staged file and its name: {err}"
+    );
     let out = previously_published();
 
     // The same while a rejected set replaces an earlier one: the earlier stays whole.
