@@ -66,11 +66,6 @@ impl TextStore {
         &self.buffer[start as usize..end as usize]
     }
 
-    /// The texts in the order of their ids (the `number`-th first).
-    pub fn texts(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
-        (0..self.spans.len()).map(|n| self.text_at(offset(n)))
-    }
-
     /// How many texts are kept.
     pub fn len(&self) -> usize {
         self.spans.len()
@@ -126,11 +121,6 @@ impl Interner {
     /// The text `id` stands for.
     pub fn text(&self, id: TextId) -> &str {
         self.store.text(id)
-    }
-
-    /// The texts in the order of their ids (the `number`-th first).
-    pub fn texts(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
-        self.store.texts()
     }
 
     /// How many distinct texts are held.

@@ -523,6 +523,7 @@ impl Release {
 
     /// Stages `bytes` as `name` (a file name, or `sub/dir/name`), written and synced to disk.
     pub fn add(&mut self, name: &str, bytes: &[u8]) -> Result<(), Error> {
+        // A failure here is the file's, which `add_with` reports as an output error.
         self.add_with(name, |out| {
             out.write_all(bytes)
                 .map_err(|e| Error::Internal(format!("{name}: {e}")))
